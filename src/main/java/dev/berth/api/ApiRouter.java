@@ -1,0 +1,41 @@
+package dev.berth.api;
+
+import io.micrometer.core.instrument.MeterRegistry;
+import io.vertx.core.Vertx;
+import io.vertx.ext.web.Router;
+
+import java.util.List;
+
+/** Builds the whole API: common handling first, then each group's routes, then the error answers. */
+public final class ApiRouter {
+
+    /** A group of routes (system, containers, images, ...) that registers itself. */
+    @FunctionalInterface
+    public interface Group {
+        void register(ApiRoutes routes);
+    }
+
+    private final Router router;
+    private final ApiRoutes routes;
+
+    public ApiRouter(Vertx vertx, long maxRequestBody, MeterRegistry registry, List<Group> groups) {
+        router = Router.router(vertx);
+        router.route().handler(new RequestObserver(registry));
+        router.route().handler(new ApiVersionPrefix());
+        routes = new ApiRoutes(router, maxRequestBody);
+        groups.forEach(g -> g.register(routes));
+        UnservedRoutes.register(routes);
+        router.route().failureHandler(ErrorResponses::handle);
+        for (int status : new int[] {400, 404, 405, 413, 500}) {
+            router.errorHandler(status, ErrorResponses::handle);
+        }
+    }
+
+    public Router router() {
+        return router;
+    }
+
+    public ApiRoutes routes() {
+        return routes;
+    }
+}

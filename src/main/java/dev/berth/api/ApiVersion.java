@@ -1,0 +1,47 @@
+package dev.berth.api;
+
+import dev.berth.engine.EngineException;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** A Docker API version such as 1.41, as in the {@code /v1.41/...} prefix. */
+public record ApiVersion(int major, int minor) implements Comparable<ApiVersion> {
+
+    public static final ApiVersion MIN = new ApiVersion(1, 24);
+    public static final ApiVersion MAX = new ApiVersion(1, 47);
+
+    private static final Pattern FORMAT = Pattern.compile("(\\d{1,4})(?:\\.(\\d{1,4}))?");
+
+    public static ApiVersion parse(String text) {
+        Matcher m = FORMAT.matcher(text);
+        if (!m.matches()) {
+            throw EngineException.invalid("invalid API version \"" + text + "\"");
+        }
+        return new ApiVersion(Integer.parseInt(m.group(1)), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
+    }
+
+    /** The version a client asked for, or a 400 naming the supported range. */
+    public static ApiVersion requested(String text) {
+        ApiVersion v = parse(text);
+        if (v.compareTo(MIN) < 0) {
+            throw EngineException.invalid("client version " + v + " is too old. Minimum supported API version is " + MIN
+                    + " (Berth serves " + MIN + " to " + MAX + "), please upgrade your client to a newer version");
+        }
+        if (v.compareTo(MAX) > 0) {
+            throw EngineException.invalid("client version " + v + " is too new. Maximum supported API version is " + MAX
+                    + " (Berth serves " + MIN + " to " + MAX + ")");
+        }
+        return v;
+    }
+
+    @Override
+    public int compareTo(ApiVersion o) {
+        return major != o.major ? Integer.compare(major, o.major) : Integer.compare(minor, o.minor);
+    }
+
+    @Override
+    public String toString() {
+        return major + "." + minor;
+    }
+}

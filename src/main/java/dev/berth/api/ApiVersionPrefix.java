@@ -1,0 +1,42 @@
+package dev.berth.api;
+
+import dev.berth.api.hijack.HijackedStream;
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Serves every route with and without {@code /vN.NN}: checks the version against the supported range
+ * and routes the request again without the prefix, and with its original method if it is a hijack.
+ */
+final class ApiVersionPrefix implements Handler<RoutingContext> {
+
+    /** Routing-context key of the version the client asked for (absent: no prefix, the maximum applies). */
+    static final String VERSION_KEY = "berth.apiVersion";
+
+    private static final Pattern PREFIX = Pattern.compile("^/v(\\d+(?:\\.\\d+)?)(/.*)?$");
+
+    @Override
+    public void handle(RoutingContext ctx) {
+        String path = ctx.request().path();
+        boolean restoreMethod = HijackedStream.isHijack(ctx) && ctx.request().method() != HttpMethod.POST;
+        Matcher m = PREFIX.matcher(path);
+        if (m.matches()) {
+            try {
+                ctx.put(VERSION_KEY, ApiVersion.requested(m.group(1)));
+            } catch (RuntimeException e) {
+                ctx.fail(e);
+                return;
+            }
+            path = m.group(2) == null ? "/" : m.group(2);
+        } else if (!restoreMethod) {
+            ctx.next();
+            return;
+        }
+        String query = ctx.request().query();
+        ctx.reroute(restoreMethod ? HttpMethod.POST : ctx.request().method(), query == null ? path : path + "?" + query);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.berth.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.MapperFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import dev.berth.engine.EngineException;
+import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Docker's JSON: UpperCamelCase names (records say {@code @JsonProperty} where Docker spells an
+ * acronym, such as {@code ID}), strict about types as Go's decoder is, lenient about unknown fields.
+ */
+public final class Json {
+
+    public static final ObjectMapper MAPPER = JsonMapper.builder()
+            .propertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE)
+            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            .build();
+
+    private Json() {}
+
+    public static Buffer encode(Object value) {
+        try {
+            return Buffer.buffer(MAPPER.writeValueAsBytes(value));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot encode " + value.getClass().getSimpleName(), e);
+        }
+    }
+
+    /** Parses a request body; a malformed body or a wrong type is the client's 400. */
+    public static <T> T decode(Buffer body, Class<T> type) {
+        try {
+            return MAPPER.readValue(body.getBytes(), type);
+        } catch (JsonMappingException e) {
+            String where = e.getPath().stream()
+                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                    .collect(Collectors.joining("."));
+            throw EngineException.invalid("invalid JSON" + (where.isEmpty() ? "" : " at " + where) + ": " + e.getOriginalMessage());
+        } catch (JsonProcessingException e) {
+            throw EngineException.invalid("invalid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw EngineException.invalid("cannot read request body: " + e.getMessage());
+        }
+    }
+
+    /** Answers 200 with the engine's result once it is there, in its API shape; an engine failure goes to the error handler. */
+    public static <T> void sendWhenDone(RoutingContext ctx, CompletionStage<T> result, Function<T, ?> toBody) {
+        Future.fromCompletionStage(result, ctx.vertx().getOrCreateContext())
+                .onSuccess(v -> send(ctx, 200, toBody.apply(v)))
+                .onFailure(ctx::fail);
+    }
+
+    public static void send(RoutingContext ctx, int status, Object value) {
+        ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(encode(value));
+    }
+}

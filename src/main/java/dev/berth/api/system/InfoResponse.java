@@ -1,0 +1,116 @@
+package dev.berth.api.system;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.berth.system.BuildInfo;
+import dev.berth.system.InfoReport;
+
+import java.time.format.DateTimeFormatter;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** {@code GET /info}, in Docker's shape. */
+record InfoResponse(
+        @JsonProperty("ID") String id,
+        int containers,
+        int containersRunning,
+        int containersPaused,
+        int containersStopped,
+        int images,
+        String driver,
+        List<List<String>> driverStatus,
+        Map<String, List<String>> plugins,
+        boolean memoryLimit,
+        boolean swapLimit,
+        boolean cpuCfsPeriod,
+        boolean cpuCfsQuota,
+        @JsonProperty("CPUShares") boolean cpuShares,
+        @JsonProperty("CPUSet") boolean cpuSet,
+        boolean pidsLimit,
+        boolean oomKillDisable,
+        @JsonProperty("IPv4Forwarding") boolean ipv4Forwarding,
+        boolean debug,
+        @JsonProperty("NFd") long nfd,
+        @JsonProperty("NGoroutines") int ngoroutines,
+        String systemTime,
+        String loggingDriver,
+        String cgroupDriver,
+        String cgroupVersion,
+        @JsonProperty("NEventsListener") int neventsListener,
+        String kernelVersion,
+        String operatingSystem,
+        @JsonProperty("OSVersion") String osVersion,
+        @JsonProperty("OSType") String osType,
+        String architecture,
+        @JsonProperty("NCPU") int ncpu,
+        long memTotal,
+        String indexServerAddress,
+        String dockerRootDir,
+        String name,
+        List<String> labels,
+        boolean experimentalBuild,
+        String serverVersion,
+        Map<String, Map<String, String>> runtimes,
+        String defaultRuntime,
+        Swarm swarm,
+        boolean liveRestoreEnabled,
+        String isolation,
+        String initBinary,
+        List<String> securityOptions,
+        List<String> warnings) {
+
+    record Swarm(@JsonProperty("NodeID") String nodeId, String nodeAddr, String localNodeState,
+                 boolean controlAvailable, String error) {}
+
+    static InfoResponse of(InfoReport r) {
+        Map<String, Map<String, String>> runtimes = new LinkedHashMap<>();
+        r.runtime().available().forEach((name, path) -> runtimes.put(name, Map.of("path", path.toString())));
+        var host = r.host();
+        var cg = host.cgroups();
+        return new InfoResponse(
+                r.id(),
+                r.counts().containers(), r.counts().running(), r.counts().paused(), r.counts().stopped(),
+                r.counts().images(),
+                r.storageDriver(),
+                List.of(),
+                Map.of("Volume", List.of("local"), "Network", List.of("none", "host"), "Log", List.of("k8s-file")),
+                cg.memory(), cg.swap(), cg.cpuCfs(), cg.cpuCfs(), cg.cpuShares(), cg.cpuset(), cg.pids(), cg.oomKillDisable(),
+                host.ipv4Forwarding(),
+                r.debug(),
+                r.openFiles(),
+                r.threads(),
+                DateTimeFormatter.ISO_INSTANT.format(r.systemTime()),
+                "k8s-file",
+                r.cgroupDriver(),
+                host.cgroupVersion(),
+                0,
+                host.kernelVersion(),
+                host.operatingSystem(),
+                host.osVersion(),
+                "linux",
+                host.architecture(),
+                host.ncpu(),
+                host.memTotal(),
+                "https://index.docker.io/v1/",
+                r.root().toString(),
+                host.hostname(),
+                List.of(),
+                false,
+                BuildInfo.CURRENT.version(),
+                runtimes,
+                r.runtime().name(),
+                new Swarm("", "", "inactive", false, ""),
+                true,
+                "",
+                "",
+                host.seccomp() ? List.of("name=seccomp,profile=builtin") : List.of(),
+                warnings(r));
+    }
+
+    private static List<String> warnings(InfoReport r) {
+        if (r.runtime().path().isEmpty()) {
+            return List.of("WARNING: OCI runtime " + r.runtime().name() + " is not installed: containers cannot run");
+        }
+        return List.of();
+    }
+}

@@ -1,0 +1,45 @@
+package dev.berth.api.system;
+
+import dev.berth.api.ApiRouter;
+import dev.berth.api.ApiRoutes;
+import dev.berth.api.ApiVersion;
+import dev.berth.api.Json;
+import dev.berth.system.SystemService;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.ext.web.RoutingContext;
+
+/** {@code /_ping}, {@code /version}, {@code /info} and the Prometheus {@code /metrics}. */
+public final class SystemRoutes implements ApiRouter.Group {
+
+    private final SystemService system;
+    private final PrometheusMeterRegistry metrics;
+
+    public SystemRoutes(SystemService system, PrometheusMeterRegistry metrics) {
+        this.system = system;
+        this.metrics = metrics;
+    }
+
+    @Override
+    public void register(ApiRoutes routes) {
+        routes.get("/_ping", this::ping);
+        routes.head("/_ping", this::ping);
+        routes.get("/version", ctx -> Json.sendWhenDone(ctx, system.version(), VersionResponse::of));
+        routes.get("/info", ctx -> Json.sendWhenDone(ctx, system.info(), InfoResponse::of));
+        routes.get("/metrics", ctx -> ctx.response()
+                .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+                .end(metrics.scrape()));
+    }
+
+    private void ping(RoutingContext ctx) {
+        ctx.response().headers()
+                .set("Api-Version", ApiVersion.MAX.toString())
+                .set("Ostype", "linux")
+                .set("Docker-Experimental", "false")
+                .set("Builder-Version", "1")
+                .set("Swarm", "inactive")
+                .set("Cache-Control", "no-cache, no-store, must-revalidate")
+                .set("Pragma", "no-cache")
+                .set("Content-Type", "text/plain; charset=utf-8");
+        ctx.response().end("OK");
+    }
+}

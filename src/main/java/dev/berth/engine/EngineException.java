@@ -1,0 +1,41 @@
+package dev.berth.engine;
+
+/**
+ * An engine failure a client can act on. The kind decides the HTTP status in exactly one place
+ * ({@code dev.berth.api.ErrorResponses}); the message is what the user reads.
+ */
+public final class EngineException extends RuntimeException {
+
+    public enum Kind { INVALID_ARGUMENT, NOT_FOUND, CONFLICT, NOT_MODIFIED, NOT_IMPLEMENTED, UNAVAILABLE, TOO_LARGE }
+
+    private final Kind kind;
+
+    public EngineException(Kind kind, String message) {
+        this(kind, message, null);
+    }
+
+    public EngineException(Kind kind, String message, Throwable cause) {
+        super(message, cause, false, false);
+        this.kind = kind;
+    }
+
+    public Kind kind() {
+        return kind;
+    }
+
+    public static EngineException invalid(String message) {
+        return new EngineException(Kind.INVALID_ARGUMENT, message);
+    }
+
+    public static EngineException notFound(String message) {
+        return new EngineException(Kind.NOT_FOUND, message);
+    }
+
+    public static EngineException conflict(String message) {
+        return new EngineException(Kind.CONFLICT, message);
+    }
+
+    public static EngineException notImplemented(String message) {
+        return new EngineException(Kind.NOT_IMPLEMENTED, message);
+    }
+}

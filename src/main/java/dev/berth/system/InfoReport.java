@@ -1,0 +1,23 @@
+package dev.berth.system;
+
+import dev.berth.runtime.OciRuntimeSelection;
+
+import java.nio.file.Path;
+import java.time.Instant;
+
+/** What /info reports, gathered at the time of the request. */
+public record InfoReport(
+        String id,
+        HostFacts host,
+        Path root,
+        String storageDriver,
+        String cgroupDriver,
+        OciRuntimeSelection runtime,
+        Counts counts,
+        long openFiles,
+        int threads,
+        Instant systemTime,
+        boolean debug) {
+
+    public record Counts(int containers, int running, int paused, int stopped, int images) {}
+}

@@ -1,0 +1,70 @@
+package dev.berth.system;
+
+import dev.berth.runtime.OciRuntimeSelection;
+import dev.berth.runtime.ToolVersion;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.stream.Stream;
+
+/** The engine's account of itself and its host, for /version and /info. */
+public final class SystemService {
+
+    private static final Executor BLOCKING = Executors.newVirtualThreadPerTaskExecutor();
+
+    private final String id;
+    private final HostFacts host;
+    private final Path root;
+    private final OciRuntimeSelection runtime;
+    private final boolean debug;
+    private final CompletableFuture<List<ToolVersion>> components;
+
+    public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug) {
+        this.id = id;
+        this.host = host;
+        this.root = root;
+        this.runtime = runtime;
+        this.debug = debug;
+        // Asked once, in the background: the first /_ping must not wait for two process spawns.
+        this.components = CompletableFuture.supplyAsync(() -> {
+            List<ToolVersion> found = new ArrayList<>();
+            conmon.flatMap(p -> ToolVersion.of("conmon", p)).ifPresent(found::add);
+            runtime.path().flatMap(p -> ToolVersion.of(runtime.name(), p)).ifPresent(found::add);
+            return List.copyOf(found);
+        }, BLOCKING);
+    }
+
+    public CompletableFuture<VersionReport> version() {
+        return components.thenApply(c -> new VersionReport(BuildInfo.CURRENT, host, Runtime.version().toString(), c));
+    }
+
+    public CompletableFuture<InfoReport> info() {
+        return CompletableFuture.supplyAsync(() -> new InfoReport(
+                id, host, root,
+                host.overlayfs() ? "overlay" : "vfs",
+                "cgroupfs",
+                runtime,
+                // The container and image stores do not exist yet: nothing to count.
+                new InfoReport.Counts(0, 0, 0, 0, 0),
+                openFiles(),
+                Thread.activeCount(),
+                Instant.now(),
+                debug), BLOCKING);
+    }
+
+    private static long openFiles() {
+        try (Stream<Path> fds = Files.list(Path.of("/proc/self/fd"))) {
+            return fds.count();
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+}

@@ -1,0 +1,8 @@
+package dev.berth.system;
+
+import dev.berth.runtime.ToolVersion;
+
+import java.util.List;
+
+/** What /version reports: this build, the host, and the helpers containers run under. */
+public record VersionReport(BuildInfo build, HostFacts host, String javaVersion, List<ToolVersion> components) {}
