@@ -122,7 +122,7 @@ public final class Berthd {
         }
         vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(Math.max(2, host.ncpu())))
                 .withTransport(transport).build();
-        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, List.of(new SystemRoutes(system, metrics)));
+        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, metrics));
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
         listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(), tracker);
@@ -130,6 +130,11 @@ public final class Berthd {
         tracker.start();
         LOG.info("Berth " + BuildInfo.CURRENT.version() + " serving the Docker API on " + config.hosts()
                 + " (runtime " + runtime.name() + ", root " + config.root() + ")");
+    }
+
+    /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
+    public static List<ApiRouter.Group> apiGroups(SystemService system, PrometheusMeterRegistry metrics) {
+        return List.of(new SystemRoutes(system, metrics));
     }
 
     private void stop(String why) {

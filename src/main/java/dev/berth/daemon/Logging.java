@@ -14,6 +14,9 @@ import java.util.logging.Logger;
 /** One line per record on stderr (journald adds its own timestamp, but plain runs need one). */
 final class Logging {
 
+    /** Held so the level set on it is not lost to garbage collection of an unreferenced logger. */
+    private static final Logger BERTH = Logger.getLogger("dev.berth");
+
     private Logging() {}
 
     static void configure(Level level) {
@@ -36,11 +39,12 @@ final class Logging {
                 return sb.toString();
             }
         });
+        // Libraries (Netty, Vert.x, the JDK's own ProcessBuilder tracing) speak at INFO and up only:
+        // their debug chatter drowns Berth's and is only useful when chasing their bugs.
         Logger root = Logger.getLogger("");
-        root.setLevel(level);
+        root.setLevel(level.intValue() < Level.INFO.intValue() ? Level.INFO : level);
         root.addHandler(handler);
-        // Netty and Vert.x chatter is only useful when chasing their bugs.
-        Logger.getLogger("io.netty").setLevel(level.intValue() < Level.INFO.intValue() ? Level.INFO : level);
+        BERTH.setLevel(level);
     }
 
     private static String name(Level l) {

@@ -56,7 +56,7 @@ public record HostFacts(
                 osRelease("VERSION_ID").orElse(""),
                 unameMachine(),
                 Runtime.getRuntime().availableProcessors(),
-                memTotal(),
+                readMemTotal(),
                 v2 ? "2" : "1",
                 statusField("Seccomp").isPresent(),
                 find(Path.of("/proc/filesystems"), l -> l.endsWith("\toverlay")).isPresent(),
@@ -83,7 +83,7 @@ public record HostFacts(
         };
     }
 
-    private static long memTotal() {
+    private static long readMemTotal() {
         return find(Path.of("/proc/meminfo"), l -> l.startsWith("MemTotal:"))
                 .map(l -> Long.parseLong(l.replaceAll("[^0-9]", "")) * 1024)
                 .orElse(0L);

@@ -1,9 +1,11 @@
 package dev.berth.system;
 
 import dev.berth.runtime.OciRuntimeSelection;
+import dev.berth.runtime.ToolVersion;
 
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.List;
 
 /** What /info reports, gathered at the time of the request. */
 public record InfoReport(
@@ -13,6 +15,7 @@ public record InfoReport(
         String storageDriver,
         String cgroupDriver,
         OciRuntimeSelection runtime,
+        List<ToolVersion> components,
         Counts counts,
         long openFiles,
         int threads,

@@ -4,6 +4,7 @@ import dev.berth.runtime.OciRuntimeSelection;
 import dev.berth.runtime.ToolVersion;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -47,15 +48,16 @@ public final class SystemService {
     }
 
     public CompletableFuture<InfoReport> info() {
-        return CompletableFuture.supplyAsync(() -> new InfoReport(
+        return components.thenApplyAsync(tools -> new InfoReport(
                 id, host, root,
                 host.overlayfs() ? "overlay" : "vfs",
                 "cgroupfs",
                 runtime,
+                tools,
                 // The container and image stores do not exist yet: nothing to count.
                 new InfoReport.Counts(0, 0, 0, 0, 0),
                 openFiles(),
-                Thread.activeCount(),
+                ManagementFactory.getThreadMXBean().getThreadCount(),
                 Instant.now(),
                 debug), BLOCKING);
     }

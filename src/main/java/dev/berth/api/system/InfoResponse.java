@@ -2,6 +2,7 @@ package dev.berth.api.system;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.berth.system.BuildInfo;
+import dev.berth.runtime.ToolVersion;
 import dev.berth.system.InfoReport;
 
 import java.time.format.DateTimeFormatter;
@@ -56,8 +57,13 @@ record InfoResponse(
         boolean liveRestoreEnabled,
         String isolation,
         String initBinary,
+        Commit containerdCommit,
+        Commit runcCommit,
+        Commit initCommit,
         List<String> securityOptions,
         List<String> warnings) {
+
+    record Commit(@JsonProperty("ID") String id, String expected) {}
 
     record Swarm(@JsonProperty("NodeID") String nodeId, String nodeAddr, String localNodeState,
                  boolean controlAvailable, String error) {}
@@ -103,8 +109,16 @@ record InfoResponse(
                 true,
                 "",
                 "",
+                new Commit("", ""),
+                new Commit(runtimeCommit(r), runtimeCommit(r)),
+                new Commit("", ""),
                 host.seccomp() ? List.of("name=seccomp,profile=builtin") : List.of(),
                 warnings(r));
+    }
+
+    private static String runtimeCommit(InfoReport r) {
+        return r.components().stream().filter(t -> t.name().equals(r.runtime().name()))
+                .map(ToolVersion::commit).findFirst().orElse("");
     }
 
     private static List<String> warnings(InfoReport r) {
