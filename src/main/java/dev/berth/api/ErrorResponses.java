@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.api.hijack.HijackedStream;
 import dev.berth.engine.EngineException;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
@@ -54,6 +55,10 @@ public final class ErrorResponses {
             // Mid-stream: the status line is gone, so all that is left is to cut the connection.
             ctx.response().reset();
             return;
+        }
+        if (HijackedStream.isHijack(ctx)) {
+            // The client meant to stream on this connection: what it sends next is not HTTP.
+            ctx.response().putHeader("Connection", "close");
         }
         if (status == 304) {
             ctx.response().setStatusCode(304).end();

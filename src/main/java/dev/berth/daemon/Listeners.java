@@ -1,6 +1,6 @@
 package dev.berth.daemon;
 
-import dev.berth.api.hijack.HijackMarker;
+import dev.berth.api.hijack.HijackPipeline;
 import io.netty.channel.ChannelPipeline;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -70,11 +70,12 @@ final class Listeners {
     }
 
     private HttpServer server(HttpServerOptions options) {
-        HttpServer server = vertx.createHttpServer(options.setCompressionSupported(false))
+        // No h2c: with it, Vert.x sniffs the first bytes and decodes the first request before connectionHandler runs.
+        HttpServer server = vertx.createHttpServer(options.setCompressionSupported(false).setHttp2ClearTextEnabled(false))
                 .requestHandler(router)
                 .connectionHandler(conn -> {
                     ChannelPipeline pipeline = ((HttpServerConnection) conn).channelHandlerContext().pipeline();
-                    pipeline.addAfter("httpDecoder", HijackMarker.NAME, new HijackMarker(hijackPaths));
+                    HijackPipeline.install(pipeline, hijackPaths);
                     tracker.opened(pipeline.channel());
                 });
         servers.add(server);

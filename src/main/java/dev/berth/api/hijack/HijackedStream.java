@@ -1,7 +1,6 @@
 package dev.berth.api.hijack;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.ChannelHandlerContext;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
@@ -29,9 +28,9 @@ public final class HijackedStream {
         this.socket = socket;
     }
 
-    /** Whether the router marked this request as a hijack of a {@code POST} (see {@link HijackMarker}). */
+    /** Whether the router marked this request as a hijack of a {@code POST} (see {@link HijackPipeline}). */
     public static boolean isHijack(RoutingContext ctx) {
-        return ctx.request().headers().contains(HijackMarker.HEADER);
+        return ctx.request().headers().contains(HijackPipeline.HEADER);
     }
 
     /**
@@ -43,24 +42,22 @@ public final class HijackedStream {
             return Future.failedFuture(new IllegalStateException("not a hijack request"));
         }
         var response = ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, contentType);
-        if ("upgrade".equals(ctx.request().getHeader(HijackMarker.HEADER))) {
-            response.setStatusMessage("UPGRADED")
-                    .putHeader(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE)
+        if ("upgrade".equals(ctx.request().getHeader(HijackPipeline.HEADER))) {
+            // Vert.x writes the reason phrase "Switching Protocols", not dockerd's "UPGRADED": clients check the code only.
+            response.putHeader(HttpHeaders.CONNECTION, HttpHeaders.UPGRADE)
                     .putHeader(HttpHeaders.UPGRADE, "tcp");
         }
         return ctx.request().toNetSocket().map(s -> {
             NetSocketInternal socket = (NetSocketInternal) s;
             HijackedStream stream = new HijackedStream(socket);
             socket.messageHandler(stream::onMessage);
-            ChannelHandlerContext marker = socket.channelHandlerContext().pipeline().context(HijackMarker.NAME);
-            HijackMarker m = (HijackMarker) marker.handler();
-            marker.executor().execute(() -> m.arm(marker));
+            HijackPipeline.arm(socket.channelHandlerContext().pipeline());
             return stream;
         });
     }
 
     private void onMessage(Object msg) {
-        if (msg == HijackMarker.INPUT_END) {
+        if (msg == HijackPipeline.INPUT_END) {
             if (inputEndHandler != null) {
                 inputEndHandler.handle(null);
             }

@@ -1,0 +1,184 @@
+package dev.berth.api.hijack;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObject;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.ReferenceCountUtil;
+
+import java.util.ArrayDeque;
+import java.util.List;
+import java.util.function.Predicate;
+
+/**
+ * Two Netty handlers around Vert.x's HTTP decoder that make Docker's hijack work on Vert.x.
+ *
+ * <p>Docker hijacks {@code POST}s, but Vert.x only turns a {@code CONNECT} or an upgrading {@code GET}
+ * into a raw socket. The marker (after the decoder) hands a POST to a hijack route on as
+ * {@code GET + Connection: Upgrade} when the client sent {@code Upgrade: tcp} (answered 101) or as
+ * {@code CONNECT} (answered 200); {@link #HEADER} carries the form, and the router routes on POST again.
+ *
+ * <p>Once such a request is complete, what follows is stream, not HTTP: the gate (before the decoder)
+ * holds it, and the marker holds what the decoder had buffered, until the session takes over the socket
+ * ({@link #arm}); both are then replayed in order. The client's half-close ({@code shutdown(SHUT_WR)})
+ * must not close the socket: half-closure is allowed and the event reaches the session, after the bytes
+ * sent before it, as {@link #INPUT_END}.
+ *
+ * <p>Clients send stream bytes only after reading the response head (the docker CLI, docker-py and
+ * docker-java all do). Bytes sent in the same packet as the request may be taken by the HTTP decoder
+ * for the start of another request and are then lost; a half-close sent that early is kept.
+ */
+public final class HijackPipeline {
+
+    public static final String HEADER = "X-Berth-Hijack";
+
+    /** Read through the hijacked socket's message queue, after every byte that came before it. */
+    public static final Object INPUT_END = new Object() {
+        @Override public String toString() { return "INPUT_END"; }
+    };
+
+    private static final String GATE = "berth-hijack-gate";
+    private static final String MARKER = "berth-hijack-marker";
+
+    private final Predicate<String> hijackPath;
+    private final ArrayDeque<Object> heldByGate = new ArrayDeque<>();
+    private final ArrayDeque<Object> heldByMarker = new ArrayDeque<>();
+    private boolean marked;     // a hijack request is being read
+    private boolean holding;    // it is complete: what follows is stream, held until armed
+    private boolean armed;      // the session reads the socket
+    private boolean inputEnded;
+
+    private HijackPipeline(Predicate<String> hijackPath) {
+        this.hijackPath = hijackPath;
+    }
+
+    /** Adds the gate and the marker around the connection's HTTP decoder (named "httpDecoder" by Vert.x). */
+    public static void install(ChannelPipeline pipeline, Predicate<String> hijackPath) {
+        HijackPipeline p = new HijackPipeline(hijackPath);
+        pipeline.addBefore("httpDecoder", GATE, p.new Gate());
+        pipeline.addAfter("httpDecoder", MARKER, p.new Marker());
+    }
+
+    /** Called by the session once it reads the socket's messages: replays what was held, in order. */
+    static void arm(ChannelPipeline pipeline) {
+        ChannelHandlerContext ctx = pipeline.context(MARKER);
+        ctx.executor().execute(() -> ((Marker) ctx.handler()).owner().arm(ctx));
+    }
+
+    private void arm(ChannelHandlerContext markerCtx) {
+        armed = true;
+        holding = false;
+        if (inputEnded) {
+            heldByGate.add(INPUT_END);
+        }
+        for (ArrayDeque<Object> held : List.of(heldByMarker, heldByGate)) {
+            for (Object msg; (msg = held.poll()) != null; ) {
+                markerCtx.fireChannelRead(msg);
+            }
+        }
+        markerCtx.fireChannelReadComplete();
+    }
+
+    /** A read outside Netty's own read loop must be completed too: Vert.x holds back flushes while a read is open. */
+    private static void deliver(ChannelHandlerContext ctx, Object msg) {
+        ctx.fireChannelRead(msg);
+        ctx.fireChannelReadComplete();
+    }
+
+    private void release() {
+        heldByGate.forEach(ReferenceCountUtil::release);
+        heldByMarker.forEach(ReferenceCountUtil::release);
+        heldByGate.clear();
+        heldByMarker.clear();
+    }
+
+    private final class Gate extends ChannelInboundHandlerAdapter {
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (holding) {
+                heldByGate.add(msg);
+            } else {
+                ctx.fireChannelRead(msg);
+            }
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == ChannelInputShutdownEvent.INSTANCE && (holding || armed)) {
+                // Not for the HTTP decoder: it would flush (and lose) what it buffered.
+                inputEnded = true;
+                if (armed) {
+                    deliver(ctx, INPUT_END);
+                }
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            release();
+            ctx.fireChannelInactive();
+        }
+    }
+
+    private final class Marker extends ChannelInboundHandlerAdapter {
+        HijackPipeline owner() {
+            return HijackPipeline.this;
+        }
+
+        @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if (holding) {
+                if (msg instanceof HttpObject) {
+                    ReferenceCountUtil.release(msg);    // stream bytes the decoder took for a request line
+                } else {
+                    heldByMarker.add(msg);              // what the decoder had buffered, handed over at its removal
+                }
+                return;
+            }
+            if (msg instanceof HttpRequest req) {
+                req.headers().remove(HEADER);
+                marked = req.method().equals(HttpMethod.POST) && hijackPath.test(pathOf(req.uri()));
+                if (marked) {
+                    boolean upgrade = req.headers().containsValue(HttpHeaderNames.UPGRADE, "tcp", true);
+                    req.headers().set(HEADER, upgrade ? "upgrade" : "plain");
+                    if (upgrade) {
+                        req.setMethod(HttpMethod.GET);
+                        req.headers().set(HttpHeaderNames.CONNECTION, "Upgrade");
+                    } else {
+                        req.setMethod(HttpMethod.CONNECT);
+                    }
+                    ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+                }
+            }
+            if (marked && msg instanceof LastHttpContent) {
+                marked = false;
+                holding = true;
+            }
+            ctx.fireChannelRead(msg);
+        }
+
+        @Override
+        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) {
+            if (evt == ChannelInputShutdownEvent.INSTANCE && marked) {
+                // Half-closed while the hijack request's body is still coming: it will never be complete.
+                ctx.close();
+                return;
+            }
+            ctx.fireUserEventTriggered(evt);
+        }
+    }
+
+    private static String pathOf(String uri) {
+        int q = uri.indexOf('?');
+        return q < 0 ? uri : uri.substring(0, q);
+    }
+}

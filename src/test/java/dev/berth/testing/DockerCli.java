@@ -1,0 +1,69 @@
+package dev.berth.testing;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** The real docker CLI pointed at a Berth socket. Tests that need it skip, saying so, where it is absent. */
+public final class DockerCli {
+
+    public record Result(int exitCode, String stdout, String stderr) {}
+
+    private final Path binary;
+    private final Path socket;
+    private final Path config;
+
+    private DockerCli(Path binary, Path socket, Path config) {
+        this.binary = binary;
+        this.socket = socket;
+        this.config = config;
+    }
+
+    /** The CLI talking to this daemon, with a client config dir inside the daemon's scratch dir. */
+    public static DockerCli against(BerthDaemon daemon) {
+        Optional<Path> docker = find();
+        assumeTrue(docker.isPresent(), "docker CLI not installed (looked in /usr/local/bin and PATH): skipping");
+        return new DockerCli(docker.get(), daemon.socket(), daemon.dir().resolve("docker-config"));
+    }
+
+    private static Optional<Path> find() {
+        Stream<Path> candidates = Stream.concat(Stream.of(Path.of("/usr/local/bin/docker")),
+                Stream.of(System.getenv().getOrDefault("PATH", "").split(":")).filter(d -> !d.isEmpty()).map(d -> Path.of(d, "docker")));
+        return candidates.filter(Files::isExecutable).findFirst();
+    }
+
+    public Result run(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary.toString());
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("DOCKER_HOST", "unix://" + socket);
+        pb.environment().remove("DOCKER_CONTEXT");
+        pb.environment().put("DOCKER_CONFIG", Files.createDirectories(config).toString());
+        Process p = pb.start();
+        p.getOutputStream().close();
+        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
+        String out = read(p.getInputStream());
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("docker " + String.join(" ", args) + " did not finish within 60s");
+        }
+        return new Result(p.exitValue(), out, err.get());
+    }
+
+    private static String read(java.io.InputStream in) {
+        try {
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+}
