@@ -126,6 +126,19 @@ class HijackAndBadInputTest {
     }
 
     @Test
+    void bytesSentWithTheRequestAreNotLost() throws Exception {
+        try (RawHttp c = new RawHttp(socket)) {
+            c.sendRequest("POST", "/containers/abc/attach", UPGRADE, null);
+            c.write("early".getBytes(StandardCharsets.UTF_8));
+            Thread.sleep(200);
+            c.write("later".getBytes(StandardCharsets.UTF_8));
+            c.shutdownOutput();
+            assertEquals(101, c.readHead().status());
+            assertEquals("ready\nEARLYLATERinput ended\nbye\n", text(c.readToEnd()));
+        }
+    }
+
+    @Test
     void aFailingHijackAnswersJsonBeforeAnyUpgrade() throws Exception {
         RawHttp.Response r = RawHttp.request(socket, "POST", "/containers/missing/attach", UPGRADE, null);
         assertEquals(404, r.status());

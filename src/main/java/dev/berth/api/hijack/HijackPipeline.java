@@ -31,9 +31,9 @@ import java.util.function.Predicate;
  * must not close the socket: half-closure is allowed and the event reaches the session, after the bytes
  * sent before it, as {@link #INPUT_END}.
  *
- * <p>Clients send stream bytes only after reading the response head (the docker CLI, docker-py and
- * docker-java all do). Bytes sent in the same packet as the request may be taken by the HTTP decoder
- * for the start of another request and are then lost; a half-close sent that early is kept.
+ * <p>Clients send stream bytes after reading the response head (the docker CLI, docker-py and
+ * docker-java all do); bytes and a half-close sent earlier are kept too, except that in the 200 form
+ * (no Upgrade header) early bytes holding a line break may be parsed as another request and lost.
  */
 public final class HijackPipeline {
 
@@ -136,12 +136,14 @@ public final class HijackPipeline {
 
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
+            if ((marked || holding) && !(msg instanceof HttpObject)) {
+                // Raw bytes past the request head: the decoder passes on what follows an Upgrade request,
+                // and hands over what it buffered when it is removed.
+                heldByMarker.add(msg);
+                return;
+            }
             if (holding) {
-                if (msg instanceof HttpObject) {
-                    ReferenceCountUtil.release(msg);    // stream bytes the decoder took for a request line
-                } else {
-                    heldByMarker.add(msg);              // what the decoder had buffered, handed over at its removal
-                }
+                ReferenceCountUtil.release(msg);        // stream bytes the decoder took for a request line
                 return;
             }
             if (msg instanceof HttpRequest req) {
