@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.testing.ApiSpec;
 import dev.berth.testing.BerthDaemon;
 import dev.berth.testing.RawHttp;
 import io.restassured.RestAssured;
@@ -182,6 +183,15 @@ class SystemApiIT {
         assertEquals(200, r.status());
         assertTrue(r.bodyText().contains("\"ApiVersion\":\"1.47\""), r.bodyText());
         assertEquals("rw-rw----", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(daemon.socket())));
+    }
+
+    @Test
+    void everyDocumentedRouteIsServedByTheDaemon() throws Exception {
+        for (String route : ApiSpec.routes()) {
+            String[] parts = route.split(" ", 2);
+            int status = api().request(parts[0], parts[1].replace("{id}", "x").replace("{name}", "x")).statusCode();
+            assertTrue(status != 404 && status != 405 && status != 501, route + " answered " + status);
+        }
     }
 
     static {

@@ -94,7 +94,8 @@ public final class BerthDaemon implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("berthd exited with " + process.exitValue() + ":\n" + log());
             }
-            if (Files.exists(socket)) {
+            // ready once every listener is up (the log line comes after all of them), and answering
+            if (Files.exists(socket) && log().contains("serving the Docker API")) {
                 try {
                     if (RawHttp.request(socket, "GET", "/_ping", Map.of(), null).status() == 200) {
                         return;

@@ -29,9 +29,14 @@ public final class DockerCli {
 
     /** The CLI talking to this daemon, with a client config dir inside the daemon's scratch dir. */
     public static DockerCli against(BerthDaemon daemon) {
+        return against(daemon.socket(), daemon.dir());
+    }
+
+    /** The CLI talking to the daemon on this socket, keeping its client config under {@code scratch}. */
+    public static DockerCli against(Path socket, Path scratch) {
         Optional<Path> docker = find();
         assumeTrue(docker.isPresent(), "docker CLI not installed (looked in /usr/local/bin and PATH): skipping");
-        return new DockerCli(docker.get(), daemon.socket(), daemon.dir().resolve("docker-config"));
+        return new DockerCli(docker.get(), socket, scratch.resolve("docker-config"));
     }
 
     private static Optional<Path> find() {

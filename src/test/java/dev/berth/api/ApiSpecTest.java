@@ -1,0 +1,46 @@
+package dev.berth.api;
+
+import dev.berth.daemon.Berthd;
+import dev.berth.runtime.OciRuntimeSelection;
+import dev.berth.system.HostFacts;
+import dev.berth.system.SystemService;
+import dev.berth.testing.ApiSpec;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** api-spec/ documents exactly the routes the daemon registers: none missing, none extra. */
+class ApiSpecTest {
+
+    @Test
+    void theSpecListsExactlyTheServedRoutes() throws Exception {
+        Vertx vertx = Vertx.vertx();
+        try {
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            SystemService system = new SystemService("test", HostFacts.read(), Path.of("/nonexistent"),
+                    OciRuntimeSelection.select(null, false), Optional.empty(), false);
+            ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, metrics));
+            Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
+                    .collect(Collectors.toCollection(TreeSet::new));
+            Set<String> documented = ApiSpec.routes();
+            Set<String> undocumented = new TreeSet<>(served);
+            undocumented.removeAll(documented);
+            Set<String> notServed = new TreeSet<>(documented);
+            notServed.removeAll(served);
+            assertEquals(Set.of(), undocumented, "served but missing from api-spec/berth-api.yaml");
+            assertEquals(Set.of(), notServed, "in api-spec/berth-api.yaml but not served");
+        } finally {
+            vertx.close().await(10, TimeUnit.SECONDS);
+        }
+    }
+}

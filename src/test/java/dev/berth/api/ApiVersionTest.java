@@ -1,0 +1,30 @@
+package dev.berth.api;
+
+import dev.berth.engine.EngineException;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ApiVersionTest {
+
+    @Test
+    void parsesAndOrdersNumerically() {
+        assertEquals(new ApiVersion(1, 41), ApiVersion.parse("1.41"));
+        assertEquals(new ApiVersion(2, 0), ApiVersion.parse("2"));
+        assertTrue(ApiVersion.parse("1.9").compareTo(ApiVersion.parse("1.10")) < 0);
+        assertEquals("1.47", ApiVersion.MAX.toString());
+    }
+
+    @Test
+    void theRangeIsEnforcedWithAMessageNamingIt() {
+        assertEquals(ApiVersion.MIN, ApiVersion.requested("1.24"));
+        assertEquals(ApiVersion.MAX, ApiVersion.requested("1.47"));
+        EngineException old = assertThrows(EngineException.class, () -> ApiVersion.requested("1.23"));
+        assertEquals(EngineException.Kind.INVALID_ARGUMENT, old.kind());
+        assertTrue(old.getMessage().contains("1.24") && old.getMessage().contains("1.47"), old.getMessage());
+        assertTrue(assertThrows(EngineException.class, () -> ApiVersion.requested("1.48")).getMessage().contains("too new"));
+        assertThrows(EngineException.class, () -> ApiVersion.parse("1.x"));
+    }
+}
