@@ -17,6 +17,7 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import io.vertx.core.file.FileSystemOptions;
 import sun.misc.Signal;
 
 import java.nio.file.Files;
@@ -120,8 +121,7 @@ public final class Berthd {
         if (!transport.available()) {
             throw new IllegalStateException("the epoll transport is not available: " + transport.unavailabilityCause());
         }
-        vertx = Vertx.builder().with(new VertxOptions().setEventLoopPoolSize(Math.max(2, host.ncpu())))
-                .withTransport(transport).build();
+        vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, metrics));
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
@@ -130,6 +130,13 @@ public final class Berthd {
         tracker.start();
         LOG.info("Berth " + BuildInfo.CURRENT.version() + " serving the Docker API on " + config.hosts()
                 + " (runtime " + runtime.name() + ", root " + config.root() + ")");
+    }
+
+    /** No class-path file cache: Berth serves no files from its jar, and the cache would leave a dir in /tmp. */
+    public static VertxOptions vertxOptions(int cpus) {
+        return new VertxOptions()
+                .setEventLoopPoolSize(Math.max(2, cpus))
+                .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false));
     }
 
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */

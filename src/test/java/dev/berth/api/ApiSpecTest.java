@@ -24,7 +24,7 @@ class ApiSpecTest {
 
     @Test
     void theSpecListsExactlyTheServedRoutes() throws Exception {
-        Vertx vertx = Vertx.vertx();
+        Vertx vertx = Vertx.vertx(Berthd.vertxOptions(2));
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             SystemService system = new SystemService("test", HostFacts.read(), Path.of("/nonexistent"),

@@ -43,7 +43,7 @@ class HijackAndBadInputTest {
     static void start() throws Exception {
         dir = BerthDaemon.scratch();
         socket = dir.resolve("t.sock");
-        vertx = Vertx.builder().withTransport(new ActivatedTransport()).build();
+        vertx = Vertx.builder().with(Berthd.vertxOptions(2)).withTransport(new ActivatedTransport()).build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ApiRouter api = new ApiRouter(vertx, 1024, registry, List.of(HijackAndBadInputTest::routes));
         Listeners listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(),

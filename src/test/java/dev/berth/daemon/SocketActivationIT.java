@@ -79,6 +79,26 @@ class SocketActivationIT {
     }
 
     @Test
+    void theShippedUnitsAreValidAndStartThisLauncher() throws Exception {
+        Path analyze = Path.of("/usr/bin/systemd-analyze");
+        assumeTrue(Files.isExecutable(analyze), "systemd-analyze missing: skipping");
+        Path units = Files.createDirectories(dir.resolve("units"));
+        String service = Files.readString(BerthDaemon.repo().resolve("systemd/berth.service"));
+        assertTrue(service.contains("ExecStart=/usr/lib/berth/berthd -H fd://"), service);
+        assertTrue(service.contains("KillMode=process"), "stopping the daemon must not kill the containers' monitors");
+        // The installed launcher is this one (daemon/setup --install copies it); verify against the repo's copy.
+        Files.writeString(units.resolve("berth.service"), service.replace("/usr/lib/berth/berthd", BerthDaemon.launcher().toString()));
+        String socketUnit = Files.readString(BerthDaemon.repo().resolve("systemd/berth.socket"));
+        assertTrue(socketUnit.contains("ListenStream=/run/berth/berth.sock") && socketUnit.contains("SocketMode=0660"), socketUnit);
+        Files.writeString(units.resolve("berth.socket"), socketUnit);
+        Process p = new ProcessBuilder(analyze.toString(), "verify", units.resolve("berth.socket").toString(),
+                units.resolve("berth.service").toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+    }
+
+    @Test
     void theDockerCliWorksOverAnActivatedSocket() throws Exception {
         DockerCli docker = DockerCli.against(socket, dir);
         DockerCli.Result r = docker.run("version", "--format", "{{.Server.APIVersion}}");
