@@ -1,0 +1,59 @@
+package dev.berth.image;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
+
+/**
+ * Which images exist and which names point at them, in one JSON file rewritten atomically (temp file,
+ * fsync, rename) after each change. An image is visible only once its blobs and layers are complete.
+ */
+final class ImageIndex {
+
+    /** What the store remembers of an image beyond its config blob (times in epoch milliseconds; 0: never). */
+    record Entry(long loaded, long size, long lastTagged) {}
+
+    record State(Map<String, Entry> images, Map<String, String> refs) {}
+
+    private final Path file;
+    private final Map<Digest, Entry> images = new LinkedHashMap<>();
+    private final Map<String, Digest> refs = new LinkedHashMap<>();
+
+    ImageIndex(Path root) throws IOException {
+        this.file = root.resolve("index.json");
+        if (Files.exists(file)) {
+            State s = ImageConfig.MAPPER.readValue(file.toFile(), new TypeReference<State>() {});
+            s.images().forEach((hex, e) -> images.put(new Digest(hex), e));
+            s.refs().forEach((ref, id) -> refs.put(ref, Digest.parse(id)));
+        }
+    }
+
+    Map<Digest, Entry> images() {
+        return images;
+    }
+
+    Map<String, Digest> refs() {
+        return refs;
+    }
+
+    void save() throws IOException {
+        Map<String, Entry> i = new LinkedHashMap<>();
+        images.forEach((d, e) -> i.put(d.hex(), e));
+        Map<String, String> r = new LinkedHashMap<>();
+        refs.forEach((ref, d) -> r.put(ref, d.toString()));
+        Path tmp = file.resolveSibling("index.json.tmp");
+        Files.write(tmp, ImageConfig.MAPPER.writeValueAsBytes(new State(i, r)));
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+            ch.force(true);
+        }
+        Files.move(tmp, file, ATOMIC_MOVE);
+    }
+}

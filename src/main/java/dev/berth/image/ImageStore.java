@@ -1,0 +1,370 @@
+package dev.berth.image;
+
+import dev.berth.engine.EngineException;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.logging.Logger;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * The image store under {@code <root>/image}: blobs, unpacked layers and the index of images and names.
+ * Blocking: callers run it off the event loop.
+ *
+ * <p>Writes happen in an order that keeps the store consistent at every instant: blobs, then layers,
+ * then the index. Whatever a crash leaves that the index does not name is collected at the next start.
+ * Loads share a lock that garbage collection takes exclusively, so collection never takes the blobs of
+ * a load in flight.
+ */
+public final class ImageStore {
+
+    private static final Logger LOG = Logger.getLogger(ImageStore.class.getName());
+
+    /** What {@link #remove} did, in dockerd's order: names untagged, then images deleted. */
+    public record Removal(List<String> untagged, List<Digest> deleted) {}
+
+    public record Pruned(List<Digest> deleted, List<String> untagged, long reclaimed) {}
+
+    private final BlobStore blobs;
+    private final LayerStore layers;
+    private final ImageIndex index;
+    private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
+
+    public ImageStore(Path root) throws IOException {
+        Path dir = Files.createDirectories(root.resolve("image"));
+        this.blobs = new BlobStore(dir);
+        this.layers = new LayerStore(dir);
+        this.index = new ImageIndex(dir);
+        blobs.removeLeftovers();
+        dropBrokenEntries();
+        collectGarbage();
+    }
+
+    // ---- queries ----
+
+    public synchronized List<Image> list() {
+        List<Image> out = new ArrayList<>();
+        for (Digest id : index.images().keySet()) {
+            out.add(image(id));
+        }
+        out.sort(Comparator.comparing((Image i) -> i.config().created()).reversed());
+        return out;
+    }
+
+    /** By name (busybox, busybox:1, docker.io/library/busybox:latest), full id, or unique id prefix. */
+    public synchronized Image get(String nameOrId) {
+        return image(resolve(nameOrId));
+    }
+
+    public synchronized int count() {
+        return index.images().size();
+    }
+
+    public Path layerPath(Digest diffId) {
+        return layers.path(diffId);
+    }
+
+    private Digest resolve(String nameOrId) {
+        String text = nameOrId.strip();
+        String hex = text.startsWith("sha256:") ? text.substring(7) : text;
+        if (hex.matches("[0-9a-f]{1,64}")) {
+            List<Digest> matches = index.images().keySet().stream().filter(d -> d.hex().startsWith(hex)).toList();
+            if (matches.size() == 1 && (hex.length() >= 12 || text.startsWith("sha256:") || !isName(text))) {
+                return matches.getFirst();
+            }
+            if (matches.size() > 1 && !isName(text)) {
+                throw EngineException.invalid("ambiguous image id " + text + ": " + matches.size() + " images match");
+            }
+        }
+        if (!text.startsWith("sha256:")) {
+            Digest byName = index.refs().get(ImageReference.parse(text).toString());
+            if (byName != null) {
+                return byName;
+            }
+            // A short hex that is also a valid name: docker tries the id first when no such name exists.
+            if (hex.matches("[0-9a-f]{1,64}")) {
+                List<Digest> matches = index.images().keySet().stream().filter(d -> d.hex().startsWith(hex)).toList();
+                if (matches.size() == 1) {
+                    return matches.getFirst();
+                }
+            }
+        }
+        throw EngineException.notFound("No such image: " + nameOrId);
+    }
+
+    private static boolean isName(String text) {
+        try {
+            ImageReference.parse(text);
+            return true;
+        } catch (EngineException e) {
+            return false;
+        }
+    }
+
+    private Image image(Digest id) {
+        ImageIndex.Entry e = index.images().get(id);
+        List<ImageReference> tags = index.refs().entrySet().stream().filter(r -> r.getValue().equals(id))
+                .map(r -> ImageReference.parse(r.getKey())).toList();
+        try {
+            return new Image(ImageConfig.parse(blobs.read(id)), tags, e.size(),
+                    e.lastTagged() == 0 ? null : Instant.ofEpochMilli(e.lastTagged()));
+        } catch (IOException ex) {
+            throw new EngineException(EngineException.Kind.NOT_FOUND, "image " + id + " is damaged: " + ex.getMessage(), ex);
+        }
+    }
+
+    // ---- writes ----
+
+    /** Loads every image of a docker-archive or OCI-layout tar; answers what was loaded, by name or id. */
+    public List<String> load(InputStream archive) throws IOException {
+        gcLock.readLock().lock();
+        try {
+            List<String> loaded = new ArrayList<>();
+            for (ArchiveReader.ArchiveImage a : ArchiveReader.read(archive, blobs)) {
+                ImageConfig config = ImageConfig.parse(blobs.read(a.config()));
+                if (config.diffIds().size() != a.layers().size()) {
+                    throw EngineException.invalid("invalid archive: the config of " + config.id() + " names "
+                            + config.diffIds().size() + " layers, the manifest " + a.layers().size());
+                }
+                for (int i = 0; i < a.layers().size(); i++) {
+                    addLayer(a.layers().get(i), config.diffIds().get(i), a.layerNames().get(i));
+                }
+                commit(config, a.tags());
+                if (a.tags().isEmpty()) {
+                    loaded.add("Loaded image ID: " + config.id());
+                } else {
+                    a.tags().forEach(t -> loaded.add("Loaded image: " + t.familiar()));
+                }
+            }
+            return loaded;
+        } finally {
+            gcLock.readLock().unlock();
+        }
+    }
+
+    /**
+     * Makes sure layer {@code diffId} is unpacked and kept as an uncompressed tar blob (what save
+     * writes back), from an archive blob that may be gzip-compressed.
+     */
+    private void addLayer(Digest blob, Digest diffId, String name) throws IOException {
+        if (layers.has(diffId) && blobs.has(diffId)) {
+            return;
+        }
+        try (InputStream in = ArchiveReader.decompressed(blobs.open(blob))) {
+            boolean compressed = in instanceof GZIPInputStream;
+            if (!compressed) {
+                layers.unpack(in, diffId, null, name);
+                return;
+            }
+            try (BlobStore.PendingBlob plain = blobs.create()) {
+                layers.unpack(in, diffId, plain.stream(), name);
+                plain.commit();
+            }
+        }
+    }
+
+    /** Imports a root filesystem tar (plain or gzip) as a one-layer image ({@code docker import}). */
+    public Image importRootfs(InputStream tar, ImportRequest request) throws IOException {
+        gcLock.readLock().lock();
+        try {
+            Digest diffId;
+            try (BlobStore.PendingBlob plain = blobs.create()) {
+                ArchiveReader.decompressed(tar).transferTo(plain.stream());
+                diffId = plain.commit();
+            }
+            try (InputStream in = blobs.open(diffId)) {
+                if (!layers.has(diffId)) {
+                    layers.unpack(in, diffId, null, "the imported tar");
+                }
+            }
+            ImageConfig config = ImageConfig.parse(blobs.read(blobs.write(request.config(diffId))));
+            commit(config, request.reference() == null ? List.of() : List.of(request.reference()));
+            return get(config.id().toString());
+        } finally {
+            gcLock.readLock().unlock();
+        }
+    }
+
+    /** Records an image whose blobs and layers are all in place, and points the names at it. */
+    private synchronized void commit(ImageConfig config, List<ImageReference> tags) throws IOException {
+        long size = 0;
+        for (Digest d : new LinkedHashSet<>(config.diffIds())) {
+            size += FileTrees.size(layers.path(d));
+        }
+        long now = System.currentTimeMillis();
+        ImageIndex.Entry old = index.images().get(config.id());
+        index.images().put(config.id(), new ImageIndex.Entry(old != null ? old.loaded() : now, size,
+                tags.isEmpty() ? (old != null ? old.lastTagged() : 0) : now));
+        for (ImageReference t : tags) {
+            index.refs().put(t.toString(), config.id());
+        }
+        index.save();
+    }
+
+    /** {@code docker tag}: points {@code repo:tag} at the image. */
+    public synchronized void tag(String source, ImageReference target) throws IOException {
+        Digest id = resolve(source);
+        if (target.digest() != null) {
+            throw EngineException.invalid("refusing to create a tag with a digest reference");
+        }
+        index.refs().put(target.toString(), id);
+        ImageIndex.Entry e = index.images().get(id);
+        index.images().put(id, new ImageIndex.Entry(e.loaded(), e.size(), System.currentTimeMillis()));
+        index.save();
+    }
+
+    /**
+     * {@code docker rmi}, with dockerd's rules: a name of an image that has other names is only untagged;
+     * the last name, or the id, deletes the image; an id of an image with several names needs force.
+     */
+    public Removal remove(String nameOrId, boolean force) throws IOException {
+        Removal r;
+        synchronized (this) {
+            Digest id = resolve(nameOrId);
+            List<String> names = index.refs().entrySet().stream().filter(e -> e.getValue().equals(id)).map(Map.Entry::getKey).toList();
+            boolean byName = !names.isEmpty() && isName(nameOrId) && index.refs().containsKey(ImageReference.parse(nameOrId).toString())
+                    && index.refs().get(ImageReference.parse(nameOrId).toString()).equals(id);
+            List<String> untagged = new ArrayList<>();
+            if (byName && names.size() > 1) {
+                String ref = ImageReference.parse(nameOrId).toString();
+                index.refs().remove(ref);
+                index.save();
+                return new Removal(List.of(ImageReference.parse(ref).familiar()), List.of());
+            }
+            if (!byName && names.size() > 1 && !force) {
+                throw EngineException.conflict("conflict: unable to delete " + id.shortHex()
+                        + " (must be forced) - image is referenced in multiple repositories");
+            }
+            for (String n : names) {
+                index.refs().remove(n);
+                untagged.add(ImageReference.parse(n).familiar());
+            }
+            index.images().remove(id);
+            index.save();
+            r = new Removal(untagged, List.of(id));
+        }
+        collectGarbage();
+        return r;
+    }
+
+    /** {@code docker image prune}: dangling images, or with {@code all} every image. */
+    public Pruned prune(boolean all, java.util.function.Predicate<Image> filter) throws IOException {
+        List<Digest> deleted = new ArrayList<>();
+        List<String> untagged = new ArrayList<>();
+        long before = diskUsage();
+        synchronized (this) {
+            for (Image i : list()) {
+                if ((all || i.dangling()) && filter.test(i)) {
+                    i.tags().forEach(t -> {
+                        index.refs().remove(t.toString());
+                        untagged.add(t.familiar());
+                    });
+                    index.images().remove(i.id());
+                    deleted.add(i.id());
+                }
+            }
+            index.save();
+        }
+        // Outside the monitor: collection waits for loads in flight, and they need the monitor to finish.
+        collectGarbage();
+        long reclaimed = Math.max(0, before - diskUsage());
+        return new Pruned(deleted, untagged, reclaimed);
+    }
+
+    /** Writes {@code docker save} output for these images: a tar both docker-archive and OCI layout readers take. */
+    public void save(List<String> names, OutputStream out) throws IOException {
+        List<ArchiveWriter.SavedImage> images = new ArrayList<>();
+        synchronized (this) {
+            for (String n : names) {
+                Image image = get(n);
+                List<ImageReference> tags = isName(n) && !n.startsWith("sha256:") && !image.id().hex().startsWith(n)
+                        ? List.of(ImageReference.parse(n)) : image.tags();
+                images.add(new ArchiveWriter.SavedImage(image, tags));
+            }
+        }
+        gcLock.readLock().lock();
+        try {
+            ArchiveWriter.write(images, blobs, out);
+        } finally {
+            gcLock.readLock().unlock();
+        }
+    }
+
+    /** Bytes the layers of all images take, each shared layer once. */
+    public synchronized long diskUsage() throws IOException {
+        Set<Digest> all = new HashSet<>();
+        for (Digest id : index.images().keySet()) {
+            all.addAll(image(id).config().diffIds());
+        }
+        long total = 0;
+        for (Digest d : all) {
+            if (layers.has(d)) {
+                total += FileTrees.size(layers.path(d));
+            }
+        }
+        return total;
+    }
+
+    /** Drops index entries whose config blob or layers are gone (the store was damaged from outside). */
+    private synchronized void dropBrokenEntries() throws IOException {
+        boolean changed = false;
+        for (Digest id : List.copyOf(index.images().keySet())) {
+            boolean ok = blobs.has(id);
+            if (ok) {
+                for (Digest d : ImageConfig.parse(blobs.read(id)).diffIds()) {
+                    ok &= layers.has(d);
+                }
+            }
+            if (!ok) {
+                LOG.warning("image " + id + " is incomplete on disk: dropped");
+                index.images().remove(id);
+                changed = true;
+            }
+        }
+        changed |= index.refs().values().removeIf(id -> !index.images().containsKey(id));
+        if (changed) {
+            index.save();
+        }
+    }
+
+    /** Removes blobs and layers that no image references any more. */
+    private void collectGarbage() throws IOException {
+        gcLock.writeLock().lock();
+        try {
+            Set<Digest> keepBlobs = new HashSet<>();
+            Set<Digest> keepLayers = new HashSet<>();
+            synchronized (this) {
+                for (Digest id : index.images().keySet()) {
+                    keepBlobs.add(id);
+                    List<Digest> diffIds = ImageConfig.parse(blobs.read(id)).diffIds();
+                    keepBlobs.addAll(diffIds);
+                    keepLayers.addAll(diffIds);
+                }
+            }
+            for (Digest d : blobs.all().toList()) {
+                if (!keepBlobs.contains(d)) {
+                    blobs.delete(d);
+                }
+            }
+            for (Digest d : layers.all()) {
+                if (!keepLayers.contains(d)) {
+                    layers.delete(d);
+                }
+            }
+        } finally {
+            gcLock.writeLock().unlock();
+        }
+    }
+}
