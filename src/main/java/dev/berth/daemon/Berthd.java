@@ -1,7 +1,9 @@
 package dev.berth.daemon;
 
 import dev.berth.api.ApiRouter;
+import dev.berth.api.image.ImageRoutes;
 import dev.berth.api.system.SystemRoutes;
+import dev.berth.image.ImageStore;
 import dev.berth.runtime.Executables;
 import dev.berth.runtime.OciRuntimeSelection;
 import dev.berth.system.BuildInfo;
@@ -107,8 +109,9 @@ public final class Berthd {
             LOG.warning("conmon not found" + (config.conmon() != null ? " at " + config.conmon() : " on PATH")
                     + ": containers cannot run (install conmon)");
         }
+        ImageStore images = new ImageStore(config.root());
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
-                runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue());
+                runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images);
 
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -122,7 +125,7 @@ public final class Berthd {
             throw new IllegalStateException("the epoll transport is not available: " + transport.unavailabilityCause());
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
-        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, metrics));
+        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics));
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
         listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(), tracker);
@@ -140,8 +143,9 @@ public final class Berthd {
     }
 
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
-    public static List<ApiRouter.Group> apiGroups(SystemService system, PrometheusMeterRegistry metrics) {
-        return List.of(new SystemRoutes(system, metrics));
+    public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
+                                                  PrometheusMeterRegistry metrics) {
+        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host));
     }
 
     private void stop(String why) {

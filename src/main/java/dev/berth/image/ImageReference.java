@@ -102,8 +102,15 @@ public record ImageReference(String domain, String path, String tag, Digest dige
         return familiarRepository() + suffix();
     }
 
-    public ImageReference withTag(String newTag) {
-        return new ImageReference(domain, path, newTag, null);
+    /** With the {@code tag} query parameter applied: it wins when given; otherwise a bare name gets latest. */
+    public ImageReference tagged(String tagParam) {
+        if (tagParam != null && !tagParam.isEmpty()) {
+            if (!TAG.matcher(tagParam).matches()) {
+                throw EngineException.invalid("invalid tag format: \"" + tagParam + "\"");
+            }
+            return new ImageReference(domain, path, tagParam, null);
+        }
+        return tag == null && digest == null ? new ImageReference(domain, path, "latest", null) : this;
     }
 
     private String suffix() {

@@ -76,6 +76,15 @@ public final class ImageStore {
         return layers.path(diffId);
     }
 
+    /** Bytes of the files of one unpacked layer. */
+    public long layerSize(Digest diffId) {
+        try {
+            return layers.has(diffId) ? FileTrees.size(layers.path(diffId)) : 0;
+        } catch (IOException e) {
+            return 0;
+        }
+    }
+
     private Digest resolve(String nameOrId) {
         String text = nameOrId.strip();
         String hex = text.startsWith("sha256:") ? text.substring(7) : text;
@@ -116,7 +125,7 @@ public final class ImageStore {
     private Image image(Digest id) {
         ImageIndex.Entry e = index.images().get(id);
         List<ImageReference> tags = index.refs().entrySet().stream().filter(r -> r.getValue().equals(id))
-                .map(r -> ImageReference.parse(r.getKey())).toList();
+                .map(r -> ImageReference.parse(r.getKey())).sorted(Comparator.comparing(ImageReference::familiar)).toList();
         try {
             return new Image(ImageConfig.parse(blobs.read(id)), tags, e.size(),
                     e.lastTagged() == 0 ? null : Instant.ofEpochMilli(e.lastTagged()));

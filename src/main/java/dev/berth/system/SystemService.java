@@ -1,5 +1,7 @@
 package dev.berth.system;
 
+import dev.berth.image.Image;
+import dev.berth.image.ImageStore;
 import dev.berth.runtime.OciRuntimeSelection;
 import dev.berth.runtime.ToolVersion;
 
@@ -26,9 +28,12 @@ public final class SystemService {
     private final Path root;
     private final OciRuntimeSelection runtime;
     private final boolean debug;
+    private final ImageStore images;
     private final CompletableFuture<List<ToolVersion>> components;
 
-    public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug) {
+    public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug,
+                         ImageStore images) {
+        this.images = images;
         this.id = id;
         this.host = host;
         this.root = root;
@@ -54,12 +59,25 @@ public final class SystemService {
                 "cgroupfs",
                 runtime,
                 tools,
-                // The container and image stores do not exist yet: nothing to count.
-                new InfoReport.Counts(0, 0, 0, 0, 0),
+                // No container store yet: containers count zero.
+                new InfoReport.Counts(0, 0, 0, 0, images.count()),
                 openFiles(),
                 ManagementFactory.getThreadMXBean().getThreadCount(),
                 Instant.now(),
                 debug), BLOCKING);
+    }
+
+    /** What {@code /system/df} reports: the images and the bytes their layers take (each shared layer once). */
+    public record DiskUsage(long layersSize, List<Image> images) {}
+
+    public CompletableFuture<DiskUsage> diskUsage() {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                return new DiskUsage(images.diskUsage(), images.list());
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }, BLOCKING);
     }
 
     private static long openFiles() {

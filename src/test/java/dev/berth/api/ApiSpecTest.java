@@ -9,6 +9,8 @@ import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import dev.berth.image.ImageStore;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -22,14 +24,19 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 /** api-spec/ documents exactly the routes the daemon registers: none missing, none extra. */
 class ApiSpecTest {
 
+    @TempDir
+    Path dir;
+
     @Test
     void theSpecListsExactlyTheServedRoutes() throws Exception {
         Vertx vertx = Vertx.vertx(Berthd.vertxOptions(2));
         try {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-            SystemService system = new SystemService("test", HostFacts.read(), Path.of("/nonexistent"),
-                    OciRuntimeSelection.select(null, false), Optional.empty(), false);
-            ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, metrics));
+            ImageStore images = new ImageStore(dir);
+            HostFacts host = HostFacts.read();
+            SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
+                    Optional.empty(), false, images);
+            ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics));
             Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
                     .collect(Collectors.toCollection(TreeSet::new));
             Set<String> documented = ApiSpec.routes();

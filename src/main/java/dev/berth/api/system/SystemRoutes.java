@@ -4,9 +4,14 @@ import dev.berth.api.ApiRouter;
 import dev.berth.api.ApiRoutes;
 import dev.berth.api.ApiVersion;
 import dev.berth.api.Json;
+import dev.berth.api.image.ImageResponses;
 import dev.berth.system.SystemService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.ext.web.RoutingContext;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 
 /** {@code /_ping}, {@code /version}, {@code /info} and the Prometheus {@code /metrics}. */
 public final class SystemRoutes implements ApiRouter.Group {
@@ -25,6 +30,15 @@ public final class SystemRoutes implements ApiRouter.Group {
         routes.head("/_ping", this::ping);
         routes.get("/version", ctx -> Json.sendWhenDone(ctx, system.version(), VersionResponse::of));
         routes.get("/info", ctx -> Json.sendWhenDone(ctx, system.info(), InfoResponse::of));
+        routes.get("/system/df", ctx -> Json.sendWhenDone(ctx, system.diskUsage(), d -> {
+            Map<String, Object> body = new LinkedHashMap<>();
+            body.put("LayersSize", d.layersSize());
+            body.put("Images", d.images().stream().map(ImageResponses::summary).toList());
+            body.put("Containers", List.of());
+            body.put("Volumes", List.of());
+            body.put("BuildCache", List.of());
+            return body;
+        }));
         routes.get("/metrics", ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(metrics.scrape()));

@@ -1,0 +1,63 @@
+package dev.berth.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.engine.EngineException;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Docker's query parameter conventions: booleans as 1/true/True, filters as JSON. */
+public final class QueryParams {
+
+    private QueryParams() {}
+
+    public static boolean bool(RoutingContext ctx, String name) {
+        String v = ctx.request().getParam(name);
+        if (v == null || v.isEmpty()) {
+            return false;
+        }
+        return switch (v) {
+            case "1", "true", "True", "TRUE", "yes" -> true;
+            case "0", "false", "False", "FALSE", "no" -> false;
+            default -> throw EngineException.invalid("invalid boolean value for " + name + ": \"" + v + "\"");
+        };
+    }
+
+    /** {@code filters={"key":["v1","v2"]}}, or the older {@code {"key":{"v1":true}}} form; unknown keys are refused. */
+    public static Map<String, List<String>> filters(RoutingContext ctx, List<String> allowed) {
+        String raw = ctx.request().getParam("filters");
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        if (raw == null || raw.isBlank()) {
+            return out;
+        }
+        JsonNode node;
+        try {
+            node = Json.MAPPER.readTree(raw);
+        } catch (IOException e) {
+            throw EngineException.invalid("invalid filters: " + e.getMessage());
+        }
+        if (!node.isObject()) {
+            throw EngineException.invalid("invalid filters: expected a JSON object");
+        }
+        for (var it = node.fields(); it.hasNext(); ) {
+            var e = it.next();
+            if (!allowed.contains(e.getKey())) {
+                throw EngineException.invalid("invalid filter '" + e.getKey() + "'");
+            }
+            List<String> values = new ArrayList<>();
+            if (e.getValue().isArray()) {
+                e.getValue().forEach(v -> values.add(v.asText()));
+            } else if (e.getValue().isObject()) {
+                e.getValue().fieldNames().forEachRemaining(values::add);
+            } else {
+                throw EngineException.invalid("invalid filter '" + e.getKey() + "': expected a list of values");
+            }
+            out.put(e.getKey(), values);
+        }
+        return out;
+    }
+}

@@ -1,0 +1,152 @@
+package dev.berth.api.image;
+
+import dev.berth.api.ApiRouter;
+import dev.berth.api.ApiRoutes;
+import dev.berth.api.BlockingIo;
+import dev.berth.api.Json;
+import dev.berth.api.QueryParams;
+import dev.berth.engine.EngineException;
+import dev.berth.image.ImageFilter;
+import dev.berth.image.ImageReference;
+import dev.berth.image.ImageStore;
+import dev.berth.image.ImportRequest;
+import dev.berth.system.HostFacts;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Image routes: load, save, import, list, inspect, history, tag, remove, prune. */
+public final class ImageRoutes implements ApiRouter.Group {
+
+    private final ImageStore images;
+    private final String architecture;
+
+    public ImageRoutes(ImageStore images, HostFacts host) {
+        this.images = images;
+        this.architecture = host.goArch();
+    }
+
+    @Override
+    public void register(ApiRoutes routes) {
+        routes.get("/images/json", this::list);
+        routes.post("/images/load", this::load);
+        routes.get("/images/get", ctx -> save(ctx, ctx.queryParam("names")));
+        routes.get("/images/{name}/get", ctx -> save(ctx, List.of(ctx.pathParam("name"))));
+        routes.post("/images/create", this::create);
+        routes.get("/images/{name}/json", ctx -> BlockingIo.run(ctx, () -> images.get(ctx.pathParam("name")))
+                .onSuccess(i -> Json.send(ctx, 200, ImageResponses.inspect(i, images::layerPath))).onFailure(ctx::fail));
+        routes.get("/images/{name}/history", ctx -> BlockingIo.run(ctx, () -> {
+            var image = images.get(ctx.pathParam("name"));
+            return ImageResponses.history(image, images::layerSize);
+        }).onSuccess(h -> Json.send(ctx, 200, h)).onFailure(ctx::fail));
+        routes.post("/images/{name}/tag", this::tag);
+        routes.delete("/images/{name}", this::remove);
+        routes.post("/images/prune", this::prune);
+    }
+
+    private void list(RoutingContext ctx) {
+        var filters = QueryParams.filters(ctx, ImageFilter.KEYS);
+        BlockingIo.run(ctx, () -> images.list().stream().filter(ImageFilter.of(filters, images))
+                        .map(ImageResponses::summary).toList())
+                .onSuccess(l -> Json.send(ctx, 200, l)).onFailure(ctx::fail);
+    }
+
+    private void load(RoutingContext ctx) {
+        InputStream body = BlockingIo.requestBody(ctx);
+        BlockingIo.run(ctx, () -> {
+            try (body) {
+                return images.load(body);
+            }
+        }).onSuccess(lines -> {
+            Buffer out = Buffer.buffer();
+            for (String line : lines) {
+                out.appendBuffer(Json.encode(Map.of("stream", line + "\n"))).appendString("\n");
+            }
+            ctx.response().putHeader("Content-Type", "application/json").end(out);
+        }).onFailure(ctx::fail);
+    }
+
+    private void save(RoutingContext ctx, List<String> names) {
+        if (names.isEmpty()) {
+            throw EngineException.invalid("no image names given (names=...)");
+        }
+        ctx.response().putHeader("Content-Type", "application/x-tar");
+        BlockingIo.run(ctx, () -> {
+            try (OutputStream out = BlockingIo.responseBody(ctx)) {
+                images.save(names, out);
+            }
+            return null;
+        }).onSuccess(v -> ctx.response().end()).onFailure(ctx::fail);
+    }
+
+    private void create(RoutingContext ctx) {
+        String fromImage = ctx.request().getParam("fromImage");
+        String fromSrc = ctx.request().getParam("fromSrc");
+        if (fromImage != null && !fromImage.isEmpty()) {
+            throw EngineException.notImplemented("Berth cannot pull images from a registry yet (fromImage=" + fromImage
+                    + "): load them with docker load instead");
+        }
+        if (!"-".equals(fromSrc)) {
+            throw EngineException.notImplemented("Berth imports only from the request body (fromSrc=-), not from "
+                    + (fromSrc == null ? "nothing" : fromSrc));
+        }
+        String repo = ctx.request().getParam("repo");
+        String tag = ctx.request().getParam("tag");
+        ImageReference ref = repo == null || repo.isEmpty() ? null : ImageReference.parse(repo, null).tagged(tag);
+        ImportRequest request = new ImportRequest(ref, ctx.request().getParam("message"), ctx.queryParam("changes"), architecture);
+        InputStream body = BlockingIo.requestBody(ctx);
+        BlockingIo.run(ctx, () -> {
+            try (body) {
+                return images.importRootfs(body, request);
+            }
+        }).onSuccess(i -> ctx.response().putHeader("Content-Type", "application/json")
+                .end(Json.encode(Map.of("status", i.id().toString())).appendString("\n"))).onFailure(ctx::fail);
+    }
+
+    private void tag(RoutingContext ctx) {
+        String repo = ctx.request().getParam("repo");
+        if (repo == null || repo.isEmpty()) {
+            throw EngineException.invalid("repository name (repo) must not be empty");
+        }
+        String tag = ctx.request().getParam("tag");
+        ImageReference target = ImageReference.parse(repo, null).tagged(tag);
+        BlockingIo.run(ctx, () -> {
+            images.tag(ctx.pathParam("name"), target);
+            return null;
+        }).onSuccess(v -> ctx.response().setStatusCode(201).end()).onFailure(ctx::fail);
+    }
+
+    private void remove(RoutingContext ctx) {
+        boolean force = QueryParams.bool(ctx, "force");
+        BlockingIo.run(ctx, () -> images.remove(ctx.pathParam("name"), force))
+                .onSuccess(r -> Json.send(ctx, 200, deletions(r.untagged(), r.deleted())))
+                .onFailure(ctx::fail);
+    }
+
+    private void prune(RoutingContext ctx) {
+        var filters = new LinkedHashMap<>(QueryParams.filters(ctx, ImageFilter.KEYS));
+        List<String> dangling = filters.remove("dangling");
+        boolean all = dangling != null && dangling.stream().anyMatch(v -> v.equalsIgnoreCase("false") || v.equals("0"));
+        BlockingIo.run(ctx, () -> images.prune(all, ImageFilter.of(filters, images)))
+                .onSuccess(p -> {
+                    Map<String, Object> body = new LinkedHashMap<>();
+                    body.put("ImagesDeleted", p.deleted().isEmpty() && p.untagged().isEmpty() ? null : deletions(p.untagged(), p.deleted()));
+                    body.put("SpaceReclaimed", p.reclaimed());
+                    Json.send(ctx, 200, body);
+                })
+                .onFailure(ctx::fail);
+    }
+
+    private static List<Map<String, String>> deletions(List<String> untagged, List<dev.berth.image.Digest> deleted) {
+        List<Map<String, String>> out = new ArrayList<>();
+        untagged.forEach(u -> out.add(Map.of("Untagged", u)));
+        deleted.forEach(d -> out.add(Map.of("Deleted", d.toString())));
+        return out;
+    }
+}

@@ -1,0 +1,84 @@
+package dev.berth.image;
+
+import dev.berth.engine.EngineException;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
+/** Docker's image filters: reference (globs), dangling, label, before, since, until. */
+public final class ImageFilter {
+
+    public static final List<String> KEYS = List.of("reference", "dangling", "label", "before", "since", "until");
+
+    private ImageFilter() {}
+
+    public static Predicate<Image> of(Map<String, List<String>> filters, ImageStore store) {
+        Predicate<Image> p = i -> true;
+        for (var e : filters.entrySet()) {
+            List<String> values = e.getValue();
+            Predicate<Image> one = switch (e.getKey()) {
+                case "reference" -> i -> values.stream().anyMatch(v -> matchesReference(i, v));
+                case "dangling" -> {
+                    boolean want = values.stream().allMatch(v -> v.equalsIgnoreCase("true") || v.equals("1"));
+                    yield i -> i.dangling() == want;
+                }
+                case "label" -> i -> values.stream().allMatch(v -> hasLabel(i, v));
+                case "before" -> {
+                    Instant t = store.get(values.getFirst()).config().created();
+                    yield i -> i.config().created().isBefore(t);
+                }
+                case "since" -> {
+                    Instant t = store.get(values.getFirst()).config().created();
+                    yield i -> i.config().created().isAfter(t);
+                }
+                case "until" -> {
+                    Instant t = until(values.getFirst());
+                    yield i -> i.config().created().isBefore(t);
+                }
+                default -> throw EngineException.invalid("invalid filter '" + e.getKey() + "'");
+            };
+            p = p.and(one);
+        }
+        return p;
+    }
+
+    private static boolean matchesReference(Image i, String pattern) {
+        Pattern glob = glob(pattern);
+        return i.tags().stream().anyMatch(t -> glob.matcher(t.familiar()).matches() || glob.matcher(t.familiarRepository()).matches()
+                || glob.matcher(t.toString()).matches());
+    }
+
+    private static boolean hasLabel(Image i, String filter) {
+        int eq = filter.indexOf('=');
+        String key = eq < 0 ? filter : filter.substring(0, eq);
+        var labels = i.config().labels();
+        if (!labels.has(key)) {
+            return false;
+        }
+        return eq < 0 || labels.get(key).asText().equals(filter.substring(eq + 1));
+    }
+
+    private static Instant until(String v) {
+        try {
+            return v.matches("\\d+(\\.\\d+)?") ? Instant.ofEpochSecond((long) Double.parseDouble(v)) : Instant.parse(v);
+        } catch (RuntimeException e) {
+            throw EngineException.invalid("invalid filter 'until=" + v + "': expected a timestamp");
+        }
+    }
+
+    /** Go's path.Match: {@code *} and {@code ?} do not cross a slash. */
+    private static Pattern glob(String pattern) {
+        StringBuilder sb = new StringBuilder();
+        for (char c : pattern.toCharArray()) {
+            switch (c) {
+                case '*' -> sb.append("[^/]*");
+                case '?' -> sb.append("[^/]");
+                default -> sb.append(Pattern.quote(String.valueOf(c)));
+            }
+        }
+        return Pattern.compile(sb.toString());
+    }
+}
