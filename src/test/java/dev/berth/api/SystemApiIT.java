@@ -160,8 +160,8 @@ class SystemApiIT {
     void dockerRoutesNotServedYetAre501NamingTheRoute() {
         api().get("/containers/json").then().statusCode(501)
                 .body("message", equalTo("Berth does not implement GET /containers/json yet"));
-        api().post("/v1.44/images/localhost:5000/some/image:1/tag").then().statusCode(501)
-                .body("message", containsString("POST /images/{name}/tag"));
+        api().post("/v1.44/images/localhost:5000/some/image:1/push").then().statusCode(501)
+                .body("message", containsString("POST /images/{name}/push"));
         api().get("/swarm").then().statusCode(503).body("message", containsString("swarm"));
     }
 
@@ -189,8 +189,11 @@ class SystemApiIT {
     void everyDocumentedRouteIsServedByTheDaemon() throws Exception {
         for (String route : ApiSpec.routes()) {
             String[] parts = route.split(" ", 2);
-            int status = api().request(parts[0], parts[1].replace("{id}", "x").replace("{name}", "x")).statusCode();
-            assertTrue(status != 404 && status != 405 && status != 501, route + " answered " + status);
+            var response = api().request(parts[0], parts[1].replace("{id}", "x").replace("{name}", "x"));
+            int status = response.statusCode();
+            // 404 is fine when it is about the object ("No such image: x"), not the route
+            boolean routeMissing = status == 404 && response.asString().contains("page not found");
+            assertTrue(!routeMissing && status != 405 && status != 501, route + " answered " + status + " " + response.asString());
         }
     }
 
