@@ -92,9 +92,11 @@ public final class ImageRoutes implements ApiRouter.Group {
             throw EngineException.notImplemented("Berth cannot pull images from a registry yet (fromImage=" + fromImage
                     + "): load them with docker load instead");
         }
-        if (!"-".equals(fromSrc)) {
-            throw EngineException.notImplemented("Berth imports only from the request body (fromSrc=-), not from "
-                    + (fromSrc == null ? "nothing" : fromSrc));
+        if (fromSrc == null || fromSrc.isEmpty()) {
+            throw EngineException.invalid("either fromImage (pull) or fromSrc (import) is required");
+        }
+        if (!fromSrc.equals("-")) {
+            throw EngineException.notImplemented("Berth imports only from the request body (fromSrc=-), not from " + fromSrc);
         }
         String repo = ctx.request().getParam("repo");
         String tag = ctx.request().getParam("tag");
