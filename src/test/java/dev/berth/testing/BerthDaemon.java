@@ -53,6 +53,11 @@ public final class BerthDaemon implements AutoCloseable {
 
     /** Starts a daemon whose root and runroot are under {@code dir} (so a second start sees the first's state). */
     public static BerthDaemon startIn(Path dir, String... extraArgs) throws Exception {
+        return startIn(dir, Map.of(), extraArgs);
+    }
+
+    /** As {@link #startIn(Path, String...)}, with extra environment for the launcher (BERTH_JAVA_OPTS, ...). */
+    public static BerthDaemon startIn(Path dir, Map<String, String> env, String... extraArgs) throws Exception {
         Path socket = dir.resolve("berth.sock");
         int port = freePort();
         // An empty config of its own, so a /etc/berth/berth.json on the machine cannot change the test.
@@ -66,7 +71,7 @@ public final class BerthDaemon implements AutoCloseable {
                 "--config", config.toString()));
         args.addAll(List.of(extraArgs));
         Path log = dir.resolve("berthd.log");
-        Process p = launch(args, Map.of(), log);
+        Process p = launch(args, env, log);
         BerthDaemon d = new BerthDaemon(dir, socket, port, log, p);
         d.awaitPing(Duration.ofSeconds(30));
         return d;

@@ -49,9 +49,41 @@ public final class RawHttp implements Closeable {
             h.putIfAbsent("Connection", "close");
             c.sendRequest(method, path, h, body);
             Response head = c.readHead();
-            String length = head.header("content-length");
-            byte[] content = length != null ? c.readExactly(Integer.parseInt(length)) : c.readToEnd();
-            return new Response(head.status(), head.reason(), head.headers(), content);
+            return new Response(head.status(), head.reason(), head.headers(), c.readBody(head));
+        }
+    }
+
+    /** Something that writes a request body to a stream. */
+    public interface BodyWriter {
+        void write(OutputStream out) throws Exception;
+    }
+
+    /** One request whose body is generated as it is sent (chunked), never held whole in memory. */
+    public static Response streamRequest(Path socketPath, String method, String path, BodyWriter body) throws Exception {
+        try (RawHttp c = new RawHttp(socketPath)) {
+            c.out.write((method + " " + path + " HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n"
+                    + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            OutputStream chunked = new java.io.BufferedOutputStream(new OutputStream() {
+                @Override
+                public void write(int b) throws IOException {
+                    write(new byte[] {(byte) b}, 0, 1);
+                }
+
+                @Override
+                public void write(byte[] b, int off, int len) throws IOException {
+                    if (len > 0) {
+                        c.out.write((Integer.toHexString(len) + "\r\n").getBytes(StandardCharsets.ISO_8859_1));
+                        c.out.write(b, off, len);
+                        c.out.write("\r\n".getBytes(StandardCharsets.ISO_8859_1));
+                    }
+                }
+            }, 1 << 16);
+            body.write(chunked);
+            chunked.flush();
+            c.out.write("0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+            c.out.flush();
+            Response head = c.readHead();
+            return new Response(head.status(), head.reason(), head.headers(), c.readBody(head));
         }
     }
 
@@ -91,6 +123,41 @@ public final class RawHttp implements Closeable {
             }
         }
         return new Response(Integer.parseInt(statusLine[1]), statusLine.length > 2 ? statusLine[2] : "", headers, new byte[0]);
+    }
+
+    /** The body after {@code head}: by Content-Length, chunked, or to the end of the stream. */
+    public byte[] readBody(Response head) throws IOException {
+        String length = head.header("content-length");
+        if (length != null) {
+            return readExactly(Integer.parseInt(length));
+        }
+        if (!"chunked".equalsIgnoreCase(head.header("transfer-encoding"))) {
+            return readToEnd();
+        }
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        while (true) {
+            String size = readLine();
+            int n = Integer.parseInt(size.split(";")[0].trim(), 16);
+            if (n == 0) {
+                readLine();
+                return body.toByteArray();
+            }
+            body.write(readExactly(n));
+            readLine();
+        }
+    }
+
+    private String readLine() throws IOException {
+        StringBuilder sb = new StringBuilder();
+        for (int b; (b = in.read()) != '\n'; ) {
+            if (b < 0) {
+                throw new IOException("connection closed in a chunked body");
+            }
+            if (b != '\r') {
+                sb.append((char) b);
+            }
+        }
+        return sb.toString();
     }
 
     public void write(byte[] data) throws IOException {
