@@ -4,6 +4,8 @@ import dev.berth.api.ApiRouter;
 import dev.berth.api.image.ImageRoutes;
 import dev.berth.api.system.SystemRoutes;
 import dev.berth.image.ImageStore;
+import dev.berth.storage.RootfsDriver;
+import dev.berth.storage.RootfsDrivers;
 import dev.berth.runtime.Executables;
 import dev.berth.runtime.OciRuntimeSelection;
 import dev.berth.system.BuildInfo;
@@ -110,8 +112,14 @@ public final class Berthd {
                     + ": containers cannot run (install conmon)");
         }
         ImageStore images = new ImageStore(config.root());
+        RootfsDriver rootfs;
+        try {
+            rootfs = RootfsDrivers.open(config.root(), config.storageDriver());
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(e.getMessage());
+        }
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
-                runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images);
+                runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name());
 
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -126,13 +134,14 @@ public final class Berthd {
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics));
+        LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
         listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(), tracker);
         listeners.listen(config, activated).await(30, TimeUnit.SECONDS);
         tracker.start();
         LOG.info("Berth " + BuildInfo.CURRENT.version() + " serving the Docker API on " + config.hosts()
-                + " (runtime " + runtime.name() + ", root " + config.root() + ")");
+                + " (runtime " + runtime.name() + ", storage " + rootfs.name() + ", root " + config.root() + ")");
     }
 
     /** No class-path file cache: Berth serves no files from its jar, and the cache would leave a dir in /tmp. */
@@ -145,7 +154,7 @@ public final class Berthd {
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
                                                   PrometheusMeterRegistry metrics) {
-        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host));
+        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host, system.storageDriver()));
     }
 
     private void stop(String why) {

@@ -10,6 +10,7 @@ import java.util.logging.Level;
  *
  * @param runtime   OCI runtime name or path; {@code null} means detect (crun where it works, else runc)
  * @param conmon    conmon path; {@code null} means look it up on PATH
+ * @param storageDriver {@code overlay} or {@code vfs}; {@code null} means overlay where it works
  * @param tls       TLS files for TCP listeners, or {@code null}
  * @param idleExit  with socket activation, exit after this long without connections; {@code null}: never
  */
@@ -19,6 +20,7 @@ public record DaemonConfig(
         Path runroot,
         String runtime,
         String conmon,
+        String storageDriver,
         Level logLevel,
         Tls tls,
         Duration idleExit,

@@ -19,7 +19,6 @@ public record HostFacts(
         long memTotal,
         String cgroupVersion,
         boolean seccomp,
-        boolean overlayfs,
         boolean ipv4Forwarding,
         CgroupFeatures cgroups) {
 
@@ -59,7 +58,6 @@ public record HostFacts(
                 readMemTotal(),
                 v2 ? "2" : "1",
                 statusField("Seccomp").isPresent(),
-                find(Path.of("/proc/filesystems"), l -> l.endsWith("\toverlay")).isPresent(),
                 firstLine(Path.of("/proc/sys/net/ipv4/ip_forward")).filter("1"::equals).isPresent(),
                 CgroupFeatures.read(v2));
     }

@@ -22,6 +22,10 @@ public final class Posix {
     public static final int S_IFBLK = 0060000;
     public static final int S_IFIFO = 0010000;
 
+    private static final int ENODATA = 61;
+    private static final int ENOTSUP = 95;
+    private static final int MNT_DETACH = 2;
+
     private static final Linker LINKER = Linker.nativeLinker();
     private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
     private static final StructLayout CALL_STATE = Linker.Option.captureStateLayout();
@@ -31,6 +35,11 @@ public final class Posix {
     private static final MethodHandle MKNOD = downcall("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
     private static final MethodHandle LSETXATTR = downcall("lsetxattr",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle LGETXATTR = downcall("lgetxattr",
+            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    private static final MethodHandle MOUNT = downcall("mount",
+            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle UMOUNT2 = downcall("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -64,6 +73,54 @@ public final class Posix {
             int rc = (int) LSETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), v,
                     (long) value.length, 0);
             check(rc, state, "setxattr " + name + " on " + path);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** lgetxattr(2): the attribute's value, or null when the file does not have it. */
+    public static byte[] lgetxattr(Path path, String name) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment buf = arena.allocate(4096);
+            long n = (long) LGETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), buf, 4096L);
+            if (n < 0) {
+                int errno = (int) ERRNO_HANDLE.get(state, 0L);
+                if (errno == ENODATA || errno == ENOTSUP) {
+                    return null;
+                }
+                throw new IOException("getxattr " + name + " on " + path + ": " + strerror(errno));
+            }
+            return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** mount(2) of a filesystem with no flags and these options. */
+    public static void mount(String source, Path target, String type, String options) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target.toString()),
+                    arena.allocateFrom(type), 0L, arena.allocateFrom(options));
+            check(rc, state, "mount " + type + " on " + target);
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** umount2(2) with MNT_DETACH: gone from the tree at once, released when the last user lets go. */
+    public static void unmount(Path target) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int rc = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString()), MNT_DETACH);
+            check(rc, state, "unmount " + target);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
         } catch (Throwable t) {

@@ -29,11 +29,13 @@ public final class SystemService {
     private final OciRuntimeSelection runtime;
     private final boolean debug;
     private final ImageStore images;
+    private final String storageDriver;
     private final CompletableFuture<List<ToolVersion>> components;
 
     public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug,
-                         ImageStore images) {
+                         ImageStore images, String storageDriver) {
         this.images = images;
+        this.storageDriver = storageDriver;
         this.id = id;
         this.host = host;
         this.root = root;
@@ -48,6 +50,10 @@ public final class SystemService {
         }, BLOCKING);
     }
 
+    public String storageDriver() {
+        return storageDriver;
+    }
+
     public CompletableFuture<VersionReport> version() {
         return components.thenApply(c -> new VersionReport(BuildInfo.CURRENT, host, Runtime.version().toString(), c));
     }
@@ -55,7 +61,7 @@ public final class SystemService {
     public CompletableFuture<InfoReport> info() {
         return components.thenApplyAsync(tools -> new InfoReport(
                 id, host, root,
-                host.overlayfs() ? "overlay" : "vfs",
+                storageDriver,
                 "cgroupfs",
                 runtime,
                 tools,

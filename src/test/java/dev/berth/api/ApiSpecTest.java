@@ -35,7 +35,7 @@ class ApiSpecTest {
             ImageStore images = new ImageStore(dir);
             HostFacts host = HostFacts.read();
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
-                    Optional.empty(), false, images);
+                    Optional.empty(), false, images, "vfs");
             ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics));
             Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
                     .collect(Collectors.toCollection(TreeSet::new));

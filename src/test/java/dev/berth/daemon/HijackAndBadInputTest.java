@@ -48,7 +48,7 @@ class HijackAndBadInputTest {
         ApiRouter api = new ApiRouter(vertx, 1024, registry, List.of(HijackAndBadInputTest::routes));
         Listeners listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(),
                 new ConnectionTracker(vertx, registry, null, () -> {}));
-        DaemonConfig config = new DaemonConfig(List.of(new HostAddress.Unix(socket)), dir, dir, null, null, Level.INFO,
+        DaemonConfig config = new DaemonConfig(List.of(new HostAddress.Unix(socket)), dir, dir, null, null, null, Level.INFO,
                 null, null, 1024, Duration.ofSeconds(1));
         listeners.listen(config, List.of()).await(10, TimeUnit.SECONDS);
     }

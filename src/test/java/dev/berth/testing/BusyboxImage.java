@@ -63,11 +63,16 @@ public final class BusyboxImage {
 
     /** A docker-archive of one layer and a config with this Cmd (JSON), under these names. */
     public static byte[] archive(byte[] layer, String cmdJson, String... tags) throws IOException {
-        String diffId = sha256(layer);
+        return archive(List.of(layer), cmdJson, tags);
+    }
+
+    /** A docker-archive of these layers (bottom first) and a config with this Cmd (JSON), under these names. */
+    public static byte[] archive(List<byte[]> layers, String cmdJson, String... tags) throws IOException {
+        List<String> diffIds = layers.stream().map(BusyboxImage::sha256).toList();
         byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"created\":\"2023-11-14T22:13:20Z\","
                 + "\"config\":{\"Env\":[\"PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin\"],\"Cmd\":" + cmdJson
                 + ",\"Labels\":{\"org.berth.test\":\"busybox\"}},"
-                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"sha256:" + diffId + "\"]},"
+                + "\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[" + String.join(",", diffIds.stream().map(d -> "\"sha256:" + d + "\"").toList()) + "]},"
                 + "\"history\":[{\"created\":\"2023-11-14T22:13:20Z\",\"created_by\":\"berth test: busybox-static rootfs\"}]}")
                 .getBytes(StandardCharsets.UTF_8);
         String configHex = sha256(config);
@@ -76,11 +81,14 @@ public final class BusyboxImage {
             quoted.add("\"" + t + "\"");
         }
         byte[] manifest = ("[{\"Config\":\"" + configHex + ".json\",\"RepoTags\":[" + String.join(",", quoted)
-                + "],\"Layers\":[\"" + diffId + "/layer.tar\"]}]").getBytes(StandardCharsets.UTF_8);
+                + "],\"Layers\":[" + String.join(",", diffIds.stream().map(d -> "\"" + d + "/layer.tar\"").toList()) + "]}]")
+                .getBytes(StandardCharsets.UTF_8);
         ByteArrayOutputStream buf = new ByteArrayOutputStream();
         try (TarArchiveOutputStream tar = tar(buf)) {
-            dir(tar, diffId + "/", 0755, 0);
-            file(tar, diffId + "/layer.tar", layer, 0644);
+            for (int i = 0; i < layers.size(); i++) {
+                dir(tar, diffIds.get(i) + "/", 0755, 0);
+                file(tar, diffIds.get(i) + "/layer.tar", layers.get(i), 0644);
+            }
             file(tar, configHex + ".json", config, 0644);
             file(tar, "manifest.json", manifest, 0644);
         }

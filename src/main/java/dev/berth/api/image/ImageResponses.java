@@ -46,14 +46,14 @@ public final class ImageResponses {
                 i.config().labels().isObject() ? i.config().labels() : null, -1);
     }
 
-    static Inspect inspect(Image i, Function<Digest, Path> layerPath) {
+    static Inspect inspect(Image i, String storageDriver, Function<Digest, Path> layerPath) {
         var c = i.config();
         List<String> dirs = c.diffIds().reversed().stream().map(d -> layerPath.apply(d).toString()).toList();
         return new Inspect(i.id().toString(), i.tags().stream().map(ImageReference::familiar).toList(), List.of(), "",
                 c.json().path("comment").asText(""), c.createdText(), c.json().path("docker_version").asText(""),
                 c.json().path("author").asText(""), c.containerConfig().isMissingNode() ? null : c.containerConfig(),
                 c.architecture(), c.json().path("variant").asText(""), c.os(), i.size(), i.size(),
-                new GraphDriver("overlay", Map.of("LowerDir", String.join(":", dirs))),
+                new GraphDriver(storageDriver, Map.of("LowerDir", String.join(":", dirs))),
                 new RootFs("layers", c.diffIds().stream().map(Digest::toString).toList()),
                 new Metadata(i.lastTagged() == null ? "" : DateTimeFormatter.ISO_INSTANT.format(i.lastTagged())));
     }

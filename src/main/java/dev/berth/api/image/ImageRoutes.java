@@ -26,10 +26,12 @@ public final class ImageRoutes implements ApiRouter.Group {
 
     private final ImageStore images;
     private final String architecture;
+    private final String storageDriver;
 
-    public ImageRoutes(ImageStore images, HostFacts host) {
+    public ImageRoutes(ImageStore images, HostFacts host, String storageDriver) {
         this.images = images;
         this.architecture = host.goArch();
+        this.storageDriver = storageDriver;
     }
 
     @Override
@@ -40,7 +42,7 @@ public final class ImageRoutes implements ApiRouter.Group {
         routes.get("/images/{name}/get", ctx -> save(ctx, List.of(ctx.pathParam("name"))));
         routes.post("/images/create", this::create);
         routes.get("/images/{name}/json", ctx -> BlockingIo.run(ctx, () -> images.get(ctx.pathParam("name")))
-                .onSuccess(i -> Json.send(ctx, 200, ImageResponses.inspect(i, images::layerPath))).onFailure(ctx::fail));
+                .onSuccess(i -> Json.send(ctx, 200, ImageResponses.inspect(i, storageDriver, images::layerPath))).onFailure(ctx::fail));
         routes.get("/images/{name}/history", ctx -> BlockingIo.run(ctx, () -> {
             var image = images.get(ctx.pathParam("name"));
             return ImageResponses.history(image, images::layerSize);

@@ -1,0 +1,25 @@
+package dev.berth.storage;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * Makes a container's root filesystem from its image's unpacked layers (whose whiteouts are stored in
+ * overlayfs form: 0/0 character devices, the {@code trusted.overlay.opaque} xattr) plus a writable
+ * layer of its own. overlayfs where the host can mount it; a copying driver everywhere else.
+ */
+public interface RootfsDriver {
+
+    /** The name /info and inspect report ({@code overlay}, {@code vfs}). */
+    String name();
+
+    /** Makes (or re-mounts) the root filesystem of {@code id} from {@code layers}, bottom first; answers its path. */
+    Path mount(String id, List<Path> layers) throws IOException;
+
+    /** Unmounts it, keeping the container's changes. Idempotent. */
+    void unmount(String id) throws IOException;
+
+    /** Unmounts it and deletes the container's changes. Idempotent. */
+    void remove(String id) throws IOException;
+}
