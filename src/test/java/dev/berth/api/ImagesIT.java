@@ -231,6 +231,19 @@ class ImagesIT {
     }
 
     @Test
+    void aNameLoadedAgainMovesToTheNewImage() throws Exception {
+        ok("load", "-i", write("first.tar", BusyboxImage.archive("busybox:latest", "busybox:latest")).toString());
+        assertEquals(1, ok("images", "-q").stdout().strip().lines().count(), "a tag named twice made two entries");
+        String first = id("busybox");
+        ok("load", "-i", write("second.tar", BusyboxImage.archive(BusyboxImage.rootfs(), "[\"true\"]", "busybox:latest")).toString());
+        String second = id("busybox");
+        assertFalse(first.equals(second));
+        String list = ok("images", "--format", "{{.Repository}}:{{.Tag}} {{.ID}}").stdout();
+        assertTrue(list.contains("busybox:latest " + second.substring(7, 19)) && list.contains("<none>:<none> " + first.substring(7, 19)), list);
+        assertEquals(first.substring(7, 19), ok("images", "--filter", "dangling=true", "--format", "{{.ID}}").stdout().strip(), list);
+    }
+
+    @Test
     void imagesSurviveARestartWithoutDuplicates() throws Exception {
         ok("load", "-i", write("busybox.tar", BusyboxImage.archive("busybox:latest")).toString());
         ok("tag", "busybox", "again:1");

@@ -102,6 +102,26 @@ class DaemonLifecycleIT {
     }
 
     @Test
+    void sigtermLetsARequestInFlightFinish() throws Exception {
+        BerthDaemon d = BerthDaemon.startIn(dir);
+        byte[] archive = dev.berth.testing.BusyboxImage.archive("busybox:latest");
+        try (RawHttp c = new RawHttp(d.socket())) {
+            c.write(("POST /images/load HTTP/1.1\r\nHost: d\r\nContent-Length: " + archive.length + "\r\n\r\n").getBytes());
+            c.write(java.util.Arrays.copyOf(archive, archive.length / 2));
+            Thread.sleep(300);
+            d.process().destroy();     // SIGTERM while the upload is half done
+            Thread.sleep(300);
+            assertTrue(d.process().isAlive(), "exited with a request in flight:\n" + d.log());
+            c.write(java.util.Arrays.copyOfRange(archive, archive.length / 2, archive.length));
+            RawHttp.Response head = c.readHead();
+            assertEquals(200, head.status(), d.log());
+            assertTrue(new String(c.readBody(head)).contains("Loaded image: busybox:latest"));
+        }
+        assertTrue(d.process().waitFor(30, TimeUnit.SECONDS), "did not exit after the request:\n" + d.log());
+        assertEquals(0, d.process().exitValue(), d.log());
+    }
+
+    @Test
     void theIdSurvivesARestartAndTheRootIsPrivate() throws Exception {
         BerthDaemon d = BerthDaemon.startIn(dir);
         String first = id(d);
