@@ -1,0 +1,88 @@
+package dev.berth.container;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The OCI runtime spec ({@code config.json}) of a container, with dockerd's defaults: its namespaces,
+ * standard mounts, capability set, masked and read-only paths, and rlimits never above the daemon's own.
+ */
+public final class OciSpecBuilder {
+
+    /** dockerd's default capabilities. */
+    public static final List<String> DEFAULT_CAPABILITIES = List.of("CAP_CHOWN", "CAP_DAC_OVERRIDE", "CAP_FSETID",
+            "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
+            "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
+
+    static final List<String> MASKED_PATHS = List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+            "/sys/firmware", "/sys/devices/virtual/powercap");
+    static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
+    /** What runs: argv, environment, working directory, user, terminal. */
+    public record Process(List<String> args, List<String> env, String cwd, int uid, int gid, List<Integer> groups, boolean terminal) {}
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private OciSpecBuilder() {}
+
+    /**
+     * @param nofileHardLimit the daemon's own RLIMIT_NOFILE hard limit: a container may not ask for more
+     * @param cgroupsPath     the container's cgroup, relative to the hierarchy roots
+     */
+    public static ObjectNode build(Process process, Path rootfs, String hostname, long nofileHardLimit, String cgroupsPath) {
+        ObjectNode spec = JSON.createObjectNode();
+        spec.put("ociVersion", "1.0.2");
+        ObjectNode p = spec.putObject("process");
+        p.put("terminal", process.terminal());
+        ObjectNode user = p.putObject("user");
+        user.put("uid", process.uid());
+        user.put("gid", process.gid());
+        ArrayNode groups = user.putArray("additionalGids");
+        process.groups().forEach(groups::add);
+        strings(p.putArray("args"), process.args());
+        strings(p.putArray("env"), process.env());
+        p.put("cwd", process.cwd());
+        ObjectNode caps = p.putObject("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            strings(caps.putArray(set), DEFAULT_CAPABILITIES);
+        }
+        ObjectNode nofile = p.putArray("rlimits").addObject();
+        long limit = Math.min(1048576, nofileHardLimit);
+        nofile.put("type", "RLIMIT_NOFILE").put("hard", limit).put("soft", limit);
+        p.put("noNewPrivileges", false);
+        spec.putObject("root").put("path", rootfs.toString()).put("readonly", false);
+        spec.put("hostname", hostname);
+        ArrayNode mounts = spec.putArray("mounts");
+        mount(mounts, "/proc", "proc", "proc", "nosuid", "noexec", "nodev");
+        mount(mounts, "/dev", "tmpfs", "tmpfs", "nosuid", "strictatime", "mode=755", "size=65536k");
+        mount(mounts, "/dev/pts", "devpts", "devpts", "nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620", "gid=5");
+        mount(mounts, "/sys", "sysfs", "sysfs", "nosuid", "noexec", "nodev", "ro");
+        mount(mounts, "/sys/fs/cgroup", "cgroup", "cgroup", "ro", "nosuid", "noexec", "nodev");
+        mount(mounts, "/dev/mqueue", "mqueue", "mqueue", "nosuid", "noexec", "nodev");
+        mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=67108864");
+        ObjectNode linux = spec.putObject("linux");
+        ArrayNode ns = linux.putArray("namespaces");
+        for (String type : List.of("pid", "ipc", "uts", "mount", "network")) {
+            ns.addObject().put("type", type);
+        }
+        linux.put("cgroupsPath", cgroupsPath);
+        strings(linux.putArray("maskedPaths"), MASKED_PATHS);
+        strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
+        return spec;
+    }
+
+    private static void mount(ArrayNode mounts, String dest, String type, String source, String... options) {
+        ObjectNode m = mounts.addObject();
+        m.put("destination", dest).put("type", type).put("source", source);
+        strings(m.putArray("options"), List.of(options));
+    }
+
+    private static void strings(ArrayNode array, List<String> values) {
+        values.forEach(array::add);
+    }
+}
