@@ -130,8 +130,10 @@ public final class BlockingIo {
         public void close() {
             ended = true;
             context.runOnContext(v -> {
-                request.handler(b -> {});
-                request.resume();
+                if (!request.isEnded()) {
+                    request.handler(b -> {});
+                    request.resume();
+                }
             });
         }
     }

@@ -35,6 +35,12 @@ public final class OciSpecBuilder {
      * @param cgroupsPath     the container's cgroup, relative to the hierarchy roots
      */
     public static ObjectNode build(Process process, Path rootfs, String hostname, long nofileHardLimit, String cgroupsPath) {
+        return build(process, rootfs, hostname, nofileHardLimit, cgroupsPath, false);
+    }
+
+    /** @param hostNetwork share the host's network namespace (NetworkMode host) instead of a private one */
+    public static ObjectNode build(Process process, Path rootfs, String hostname, long nofileHardLimit, String cgroupsPath,
+                                   boolean hostNetwork) {
         ObjectNode spec = JSON.createObjectNode();
         spec.put("ociVersion", "1.0.2");
         ObjectNode p = spec.putObject("process");
@@ -68,12 +74,21 @@ public final class OciSpecBuilder {
         ObjectNode linux = spec.putObject("linux");
         ArrayNode ns = linux.putArray("namespaces");
         for (String type : List.of("pid", "ipc", "uts", "mount", "network")) {
-            ns.addObject().put("type", type);
+            if (!(hostNetwork && type.equals("network"))) {
+                ns.addObject().put("type", type);
+            }
         }
         linux.put("cgroupsPath", cgroupsPath);
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
         return spec;
+    }
+
+    /** Adds a bind mount of a host file or directory. */
+    public static void bind(ObjectNode spec, Path source, String destination, boolean readOnly) {
+        ObjectNode m = ((ArrayNode) spec.get("mounts")).addObject();
+        m.put("destination", destination).put("type", "bind").put("source", source.toString());
+        strings(m.putArray("options"), readOnly ? List.of("rbind", "ro") : List.of("rbind", "rw"));
     }
 
     private static void mount(ArrayNode mounts, String dest, String type, String source, String... options) {

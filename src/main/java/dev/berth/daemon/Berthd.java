@@ -1,7 +1,10 @@
 package dev.berth.daemon;
 
 import dev.berth.api.ApiRouter;
+import dev.berth.api.container.ContainerRoutes;
 import dev.berth.api.image.ImageRoutes;
+import dev.berth.container.ContainerEngine;
+import dev.berth.monitor.ConmonRuntime;
 import dev.berth.api.system.SystemRoutes;
 import dev.berth.image.ImageStore;
 import dev.berth.storage.RootfsDriver;
@@ -45,6 +48,7 @@ public final class Berthd {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private Vertx vertx;
     private Listeners listeners;
+    private ContainerEngine containers;
 
     private Berthd(DaemonConfig config) {
         this.config = config;
@@ -118,8 +122,15 @@ public final class Berthd {
         } catch (IllegalArgumentException e) {
             throw new ConfigException(e.getMessage());
         }
+        if (conmon.isEmpty() || runtime.path().isEmpty()) {
+            throw new ConfigException("containers need conmon and an OCI runtime: install them (daemon/setup does), or name them"
+                    + " with --conmon and --runtime");
+        }
+        ConmonRuntime monitor = new ConmonRuntime(conmon.get(), runtime.path().get(), config.runroot(), config.root().resolve("logs"));
+        containers = new ContainerEngine(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit());
+        images.guard(containers::userOf);
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
-                runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name());
+                runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers);
 
         PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         new JvmMemoryMetrics().bindTo(metrics);
@@ -133,7 +144,8 @@ public final class Berthd {
             throw new IllegalStateException("the epoll transport is not available: " + transport.unavailabilityCause());
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
-        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics));
+        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
+                new ContainerRoutes(containers, monitor, rootfs.name(), config.root())));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
@@ -153,8 +165,8 @@ public final class Berthd {
 
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
-                                                  PrometheusMeterRegistry metrics) {
-        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host, system.storageDriver()));
+                                                  PrometheusMeterRegistry metrics, ContainerRoutes containers) {
+        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host, system.storageDriver()), containers);
     }
 
     private void stop(String why) {
@@ -175,6 +187,13 @@ public final class Berthd {
     }
 
     private void halt() {
+        if (containers != null) {
+            try {
+                containers.close();     // the containers themselves run on under conmon
+            } catch (Exception e) {
+                LOG.log(Level.WARNING, "closing: " + e.getMessage(), e);
+            }
+        }
         if (vertx != null) {
             try {
                 vertx.close().await(10, TimeUnit.SECONDS);

@@ -41,6 +41,7 @@ public final class ImageStore {
     private final LayerStore layers;
     private final ImageIndex index;
     private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
+    private volatile java.util.function.Function<Digest, java.util.Optional<String>> users = id -> java.util.Optional.empty();
 
     public ImageStore(Path root) throws IOException {
         Path dir = Files.createDirectories(root.resolve("image"));
@@ -50,6 +51,11 @@ public final class ImageStore {
         blobs.removeLeftovers();
         dropBrokenEntries();
         collectGarbage();
+    }
+
+    /** Tells the store which container, if any, uses an image: a used image is not deleted or pruned. */
+    public void guard(java.util.function.Function<Digest, java.util.Optional<String>> containerUsing) {
+        this.users = containerUsing;
     }
 
     // ---- queries ----
@@ -256,6 +262,11 @@ public final class ImageStore {
                 throw EngineException.conflict("conflict: unable to delete " + id.shortHex()
                         + " (must be forced) - image is referenced in multiple repositories");
             }
+            var user = users.apply(id);
+            if (user.isPresent()) {
+                throw EngineException.conflict("conflict: unable to delete " + id.shortHex() + " (cannot be forced) - image is being used by container "
+                        + user.get());
+            }
             for (String n : names) {
                 index.refs().remove(n);
                 untagged.add(ImageReference.parse(n).familiar());
@@ -275,7 +286,7 @@ public final class ImageStore {
         long before = diskUsage();
         synchronized (this) {
             for (Image i : list()) {
-                if ((all || i.dangling()) && filter.test(i)) {
+                if ((all || i.dangling()) && filter.test(i) && users.apply(i.id()).isEmpty()) {
                     i.tags().forEach(t -> {
                         index.refs().remove(t.toString());
                         untagged.add(t.familiar());

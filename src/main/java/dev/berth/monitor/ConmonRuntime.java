@@ -113,7 +113,7 @@ public final class ConmonRuntime implements OciRuntime {
                 JsonNode msg = JSON.readTree(line);
                 long pid = msg.path("data").asLong(-1);
                 if (pid <= 0) {
-                    throw new EngineException(EngineException.Kind.INVALID_ARGUMENT, msg.path("message").asText("the runtime failed").strip());
+                    throw new EngineException(EngineException.Kind.INVALID_ARGUMENT, runtimeMessage(msg.path("message").asText("the runtime failed")));
                 }
                 return new Created(pid);
             }
@@ -170,6 +170,12 @@ public final class ConmonRuntime implements OciRuntime {
         if (p.exitValue() != 0) {
             throw new IOException(runtime.getFileName() + " " + String.join(" ", args) + " failed: " + out);
         }
+    }
+
+    /** runc logs as {@code time="..." level=error msg="..."}: the user needs the msg, which keeps the phrases the CLI maps to 126/127. */
+    static String runtimeMessage(String raw) {
+        var m = java.util.regex.Pattern.compile("msg=\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(raw);
+        return m.find() ? m.group(1).replaceAll("\\\\(.)", "$1") : raw.strip();
     }
 
     private static void mkfifo(Path path) throws IOException {

@@ -62,6 +62,14 @@ public record HostFacts(
                 CgroupFeatures.read(v2));
     }
 
+    /** The daemon's own RLIMIT_NOFILE hard limit: containers may not be given more. */
+    public static long nofileHardLimit() {
+        return find(Path.of("/proc/self/limits"), l -> l.startsWith("Max open files"))
+                .map(l -> l.trim().split("\\s+"))
+                .map(f -> f[4].equals("unlimited") ? Long.MAX_VALUE : Long.parseLong(f[4]))
+                .orElse(1024L);
+    }
+
     /** Docker's /version Arch is Go's GOARCH name. */
     public String goArch() {
         return switch (architecture) {

@@ -1,5 +1,6 @@
 package dev.berth.system;
 
+import dev.berth.container.ContainerEngine;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.runtime.OciRuntimeSelection;
@@ -30,10 +31,12 @@ public final class SystemService {
     private final boolean debug;
     private final ImageStore images;
     private final String storageDriver;
+    private final ContainerEngine containers;
     private final CompletableFuture<List<ToolVersion>> components;
 
     public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug,
-                         ImageStore images, String storageDriver) {
+                         ImageStore images, String storageDriver, ContainerEngine containers) {
+        this.containers = containers;
         this.images = images;
         this.storageDriver = storageDriver;
         this.id = id;
@@ -65,8 +68,7 @@ public final class SystemService {
                 "cgroupfs",
                 runtime,
                 tools,
-                // No container store yet: containers count zero.
-                new InfoReport.Counts(0, 0, 0, 0, images.count()),
+                counts(),
                 openFiles(),
                 ManagementFactory.getThreadMXBean().getThreadCount(),
                 Instant.now(),
@@ -84,6 +86,12 @@ public final class SystemService {
                 throw new java.io.UncheckedIOException(e);
             }
         }, BLOCKING);
+    }
+
+    private InfoReport.Counts counts() {
+        List<dev.berth.container.Container> all = containers.list();
+        int running = (int) all.stream().filter(c -> c.state().running()).count();
+        return new InfoReport.Counts(all.size(), running, 0, all.size() - running, images.count());
     }
 
     private static long openFiles() {

@@ -11,6 +11,10 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import dev.berth.image.ImageStore;
+import dev.berth.api.container.ContainerRoutes;
+import dev.berth.container.ContainerEngine;
+import dev.berth.monitor.ConmonRuntime;
+import dev.berth.storage.RootfsDrivers;
 
 import java.nio.file.Path;
 import java.util.Optional;
@@ -34,9 +38,13 @@ class ApiSpecTest {
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             ImageStore images = new ImageStore(dir);
             HostFacts host = HostFacts.read();
+            ConmonRuntime monitor = new ConmonRuntime(Path.of("/usr/bin/conmon"), Path.of("/usr/sbin/runc"), dir.resolve("run"), dir.resolve("logs"));
+            ContainerEngine containers = new ContainerEngine(dir, images, RootfsDrivers.open(dir, "vfs"), monitor, monitor.exitDir(), 1024);
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
-                    Optional.empty(), false, images, "vfs");
-            ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics));
+                    Optional.empty(), false, images, "vfs", containers);
+            ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
+                    new ContainerRoutes(containers, monitor, "vfs", dir)));
+            containers.close();
             Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
                     .collect(Collectors.toCollection(TreeSet::new));
             Set<String> documented = ApiSpec.routes();

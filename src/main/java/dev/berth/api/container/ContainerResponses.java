@@ -1,0 +1,119 @@
+package dev.berth.api.container;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.api.Json;
+import dev.berth.container.Container;
+import dev.berth.container.ContainerState;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Docker's shapes of containers: inspect and list entries. */
+final class ContainerResponses {
+
+    private ContainerResponses() {}
+
+    static Map<String, Object> inspect(Container c, String driver, String logPath, String dir) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Id", c.id());
+        m.put("Created", c.created());
+        m.put("Path", c.path());
+        m.put("Args", c.args());
+        m.put("State", state(c.state()));
+        m.put("Image", c.imageId());
+        m.put("ResolvConfPath", dir + "/resolv.conf");
+        m.put("HostnamePath", dir + "/hostname");
+        m.put("HostsPath", dir + "/hosts");
+        m.put("LogPath", logPath);
+        m.put("Name", "/" + c.name());
+        m.put("RestartCount", c.restartCount());
+        m.put("Driver", driver);
+        m.put("Platform", "linux");
+        m.put("MountLabel", "");
+        m.put("ProcessLabel", "");
+        m.put("AppArmorProfile", "");
+        m.put("ExecIDs", null);
+        m.put("HostConfig", c.hostConfig());
+        m.put("Mounts", List.of());
+        m.put("Config", c.config());
+        m.put("NetworkSettings", Map.of("Networks", Map.of(), "Ports", Map.of(), "SandboxKey", ""));
+        return m;
+    }
+
+    private static Map<String, Object> state(ContainerState s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Status", s.status());
+        m.put("Running", s.running());
+        m.put("Paused", false);
+        m.put("Restarting", false);
+        m.put("OOMKilled", s.oomKilled());
+        m.put("Dead", s.status().equals("dead"));
+        m.put("Pid", s.pid());
+        m.put("ExitCode", s.exitCode());
+        m.put("Error", s.error());
+        m.put("StartedAt", s.startedAt());
+        m.put("FinishedAt", s.finishedAt());
+        return m;
+    }
+
+    static Map<String, Object> summary(Container c) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Id", c.id());
+        m.put("Names", List.of("/" + c.name()));
+        m.put("Image", c.image());
+        m.put("ImageID", c.imageId());
+        m.put("Command", String.join(" ", commandLine(c)));
+        m.put("Created", Instant.parse(c.created()).getEpochSecond());
+        m.put("Ports", List.of());
+        ObjectNode labels = c.config().path("Labels").isObject() ? (ObjectNode) c.config().get("Labels") : Json.MAPPER.createObjectNode();
+        m.put("Labels", labels);
+        m.put("State", c.state().status());
+        m.put("Status", status(c.state()));
+        m.put("HostConfig", Map.of("NetworkMode", c.hostConfig().path("NetworkMode").asText("default")));
+        m.put("NetworkSettings", Map.of("Networks", Map.of()));
+        m.put("Mounts", List.of());
+        return m;
+    }
+
+    private static List<String> commandLine(Container c) {
+        List<String> all = new java.util.ArrayList<>();
+        all.add(c.path());
+        all.addAll(c.args());
+        return all;
+    }
+
+    /** "Up 5 seconds", "Exited (3) 2 minutes ago", "Created", as docker ps shows them. */
+    static String status(ContainerState s) {
+        return switch (s.status()) {
+            case "running" -> "Up " + ago(s.startedAt()).replace(" ago", "");
+            case "exited" -> "Exited (" + s.exitCode() + ") " + ago(s.finishedAt());
+            case "created" -> "Created";
+            default -> s.status();
+        };
+    }
+
+    private static String ago(String time) {
+        Duration d;
+        try {
+            d = Duration.between(Instant.parse(time), Instant.now());
+        } catch (RuntimeException e) {
+            return "";
+        }
+        long sec = Math.max(0, d.getSeconds());
+        if (sec < 1) {
+            return "Less than a second ago";
+        }
+        if (sec < 60) {
+            return sec + " second" + (sec == 1 ? "" : "s") + " ago";
+        }
+        if (sec < 3600) {
+            long m = sec / 60;
+            return m + " minute" + (m == 1 ? "" : "s") + " ago";
+        }
+        long h = sec / 3600;
+        return h < 48 ? h + " hour" + (h == 1 ? "" : "s") + " ago" : (h / 24) + " days ago";
+    }
+}

@@ -1,0 +1,186 @@
+package dev.berth.api.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.api.ApiRouter;
+import dev.berth.api.ApiRoutes;
+import dev.berth.api.BlockingIo;
+import dev.berth.api.Json;
+import dev.berth.api.QueryParams;
+import dev.berth.api.hijack.HijackedStream;
+import dev.berth.container.Container;
+import dev.berth.container.ContainerEngine;
+import dev.berth.container.ContainerFilter;
+import dev.berth.container.ContainerLogs;
+import dev.berth.engine.EngineException;
+import dev.berth.monitor.OciRuntime;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.OutputStream;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Map;
+
+/** Container lifecycle routes: create, start, stop, kill, restart, wait, delete, inspect, list, logs. */
+public final class ContainerRoutes implements ApiRouter.Group {
+
+    private final ContainerEngine engine;
+    private final OciRuntime runtime;
+    private final String storageDriver;
+    private final java.nio.file.Path root;
+
+    public ContainerRoutes(ContainerEngine engine, OciRuntime runtime, String storageDriver, java.nio.file.Path root) {
+        this.engine = engine;
+        this.runtime = runtime;
+        this.storageDriver = storageDriver;
+        this.root = root;
+    }
+
+    @Override
+    public void register(ApiRoutes routes) {
+        routes.withBody(HttpMethod.POST, "/containers/create", this::create);
+        routes.get("/containers/json", this::list);
+        routes.get("/containers/{id}/json", ctx -> blocking(ctx, () -> {
+            Container c = engine.get(ctx.pathParam("id"));
+            return ContainerResponses.inspect(c, storageDriver, runtime.paths(c.id()).log().toString(),
+                    root.resolve("containers").resolve(c.id()).toString());
+        }));
+        routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
+        routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
+        routes.post("/containers/{id}/restart", ctx -> status(ctx, () -> {
+            engine.restart(ctx.pathParam("id"), timeout(ctx));
+            return 204;
+        }));
+        routes.post("/containers/{id}/kill", ctx -> status(ctx, () -> {
+            engine.kill(ctx.pathParam("id"), ctx.request().getParam("signal"));
+            return 204;
+        }));
+        routes.delete("/containers/{id}", ctx -> status(ctx, () -> {
+            engine.remove(ctx.pathParam("id"), QueryParams.bool(ctx, "force"));
+            return 204;
+        }));
+        routes.post("/containers/{id}/wait", this::waitFor);
+        routes.get("/containers/{id}/logs", this::logs);
+    }
+
+    private interface Work<T> {
+        T run() throws Exception;
+    }
+
+    private static <T> void blocking(RoutingContext ctx, Work<T> work) {
+        BlockingIo.run(ctx, work::run).onSuccess(v -> Json.send(ctx, 200, v)).onFailure(ctx::fail);
+    }
+
+    private static void status(RoutingContext ctx, Work<Integer> work) {
+        BlockingIo.run(ctx, work::run).onSuccess(code -> ctx.response().setStatusCode(code).end()).onFailure(ctx::fail);
+    }
+
+    private static Integer timeout(RoutingContext ctx) {
+        String t = ctx.request().getParam("t");
+        if (t == null || t.isEmpty()) {
+            return null;
+        }
+        try {
+            return Integer.parseInt(t);
+        } catch (NumberFormatException e) {
+            throw EngineException.invalid("invalid value for t: " + t);
+        }
+    }
+
+    private void create(RoutingContext ctx) throws Exception {
+        JsonNode body = ctx.body().buffer() == null || ctx.body().length() == 0 ? Json.MAPPER.createObjectNode()
+                : Json.MAPPER.readTree(ctx.body().buffer().getBytes());
+        if (!(body instanceof ObjectNode request)) {
+            throw EngineException.invalid("invalid JSON: the body must be an object");
+        }
+        for (String field : new String[] {"Cmd", "Entrypoint", "Env"}) {
+            JsonNode f = request.path(field);
+            if (!f.isMissingNode() && !f.isNull() && !f.isArray() && !(f.isTextual() && !field.equals("Env"))) {
+                throw EngineException.invalid("invalid JSON: " + field + " must be a list of strings");
+            }
+        }
+        if (request.has("Image") && !request.get("Image").isTextual()) {
+            throw EngineException.invalid("invalid JSON: Image must be a string");
+        }
+        String name = ctx.request().getParam("name");
+        blockingCreated(ctx, () -> engine.create(request, name));
+    }
+
+    private static void blockingCreated(RoutingContext ctx, Work<Container> work) {
+        BlockingIo.run(ctx, work::run)
+                .onSuccess(c -> Json.send(ctx, 201, Map.of("Id", c.id(), "Warnings", java.util.List.of())))
+                .onFailure(ctx::fail);
+    }
+
+    private void list(RoutingContext ctx) {
+        boolean all = QueryParams.bool(ctx, "all");
+        String limitParam = ctx.request().getParam("limit");
+        int limit = limitParam == null || limitParam.isEmpty() ? -1 : Integer.parseInt(limitParam);
+        var filters = QueryParams.filters(ctx, ContainerFilter.KEYS);
+        blocking(ctx, () -> engine.list().stream()
+                .filter(c -> all || limit > 0 || c.state().running() || filters.containsKey("status"))
+                .filter(ContainerFilter.of(filters, engine))
+                .limit(limit > 0 ? limit : Long.MAX_VALUE)
+                .map(ContainerResponses::summary).toList());
+    }
+
+    private void waitFor(RoutingContext ctx) {
+        String condition = ctx.request().getParam("condition");
+        ContainerEngine.WaitCondition c = switch (condition == null || condition.isEmpty() ? "not-running" : condition) {
+            case "not-running" -> ContainerEngine.WaitCondition.NOT_RUNNING;
+            case "next-exit" -> ContainerEngine.WaitCondition.NEXT_EXIT;
+            case "removed" -> ContainerEngine.WaitCondition.REMOVED;
+            default -> throw EngineException.invalid("invalid condition: \"" + condition + "\"");
+        };
+        var future = engine.waitFor(ctx.pathParam("id"), c);
+        // Headers go out at once, as dockerd does: clients see the wait is registered before they start the container.
+        ctx.response().closeHandler(v -> future.cancel(false));   // the client gave up waiting (docker run -d does)
+        ctx.response().setChunked(true).putHeader("Content-Type", "application/json").setStatusCode(200).writeHead();
+        io.vertx.core.Future.fromCompletionStage(future, ctx.vertx().getOrCreateContext())
+                .onSuccess(code -> ctx.response().end(Json.encode(Map.of("StatusCode", code, "Error", Map.of("Message", "")))
+                        .appendString("\n")))
+                .onFailure(e -> {
+                    if (!(e instanceof java.util.concurrent.CancellationException)) {
+                        ctx.fail(e);
+                    }
+                });
+    }
+
+    private void logs(RoutingContext ctx) {
+        Container c = engine.get(ctx.pathParam("id"));
+        boolean stdout = QueryParams.bool(ctx, "stdout");
+        boolean stderr = QueryParams.bool(ctx, "stderr");
+        if (!stdout && !stderr) {
+            throw EngineException.invalid("Bad parameters: you must choose at least one stream");
+        }
+        String tail = ctx.request().getParam("tail");
+        var options = new ContainerLogs.Options(stdout, stderr, QueryParams.bool(ctx, "timestamps"),
+                tail == null || tail.isEmpty() || tail.toLowerCase(Locale.ROOT).equals("all") ? -1 : Integer.parseInt(tail),
+                time(ctx.request().getParam("since")), time(ctx.request().getParam("until")), QueryParams.bool(ctx, "follow"));
+        ctx.response().putHeader("Content-Type", c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED);
+        BlockingIo.run(ctx, () -> {
+            try (OutputStream out = BlockingIo.responseBody(ctx)) {
+                ContainerLogs.write(runtime.paths(c.id()).log(), options, c.tty(), out, () -> {
+                    try {
+                        return engine.get(c.id()).state().running();
+                    } catch (EngineException gone) {
+                        return false;
+                    }
+                });
+            }
+            return null;
+        }).onSuccess(v -> ctx.response().end()).onFailure(ctx::fail);
+    }
+
+    private static Instant time(String v) {
+        if (v == null || v.isEmpty() || v.equals("0")) {
+            return null;
+        }
+        try {
+            return v.matches("\\d+(\\.\\d+)?") ? Instant.ofEpochMilli((long) (Double.parseDouble(v) * 1000)) : Instant.parse(v);
+        } catch (RuntimeException e) {
+            throw EngineException.invalid("invalid time: " + v);
+        }
+    }
+}

@@ -1,0 +1,433 @@
+package dev.berth.container;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.engine.EngineException;
+import dev.berth.image.Image;
+import dev.berth.image.ImageStore;
+import dev.berth.monitor.OciRuntime;
+import dev.berth.storage.RootfsDriver;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.security.SecureRandom;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.regex.Pattern;
+
+/**
+ * The container lifecycle: create, start, stop, kill, wait, remove, over the image store, a root
+ * filesystem driver and the monitored OCI runtime. Exits are learnt from conmon's exit files through
+ * inotify (a WatchService), and the state is persisted on every change, so a restarted daemon finds its
+ * containers, running ones included, where it left them. Blocking: call off the event loop.
+ */
+public final class ContainerEngine implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ContainerEngine.class.getName());
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
+
+    /** What a wait asks for ({@code condition=}). */
+    public enum WaitCondition { NOT_RUNNING, NEXT_EXIT, REMOVED }
+
+    private final ContainerStore store;
+    private final ImageStore images;
+    private final RootfsDriver rootfs;
+    private final OciRuntime runtime;
+    private final long nofileHardLimit;
+    private final Map<String, Container> containers = new LinkedHashMap<>();
+    private final Map<String, List<CompletableFuture<Integer>>> exitWaiters = new LinkedHashMap<>();
+    private final Map<String, List<CompletableFuture<Integer>>> removeWaiters = new LinkedHashMap<>();
+    private final WatchService watcher;
+    private final Thread watchThread;
+
+    public ContainerEngine(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir,
+                           long nofileHardLimit) throws IOException {
+        this.store = new ContainerStore(root);
+        this.images = images;
+        this.rootfs = rootfs;
+        this.runtime = runtime;
+        this.nofileHardLimit = nofileHardLimit;
+        this.watcher = FileSystems.getDefault().newWatchService();
+        exitDir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+        for (Container c : store.loadAll()) {
+            containers.put(c.id(), c);
+        }
+        reconcile();
+        watchThread = Thread.ofVirtual().name("exit-watcher").start(this::watchExits);
+    }
+
+    // ---- queries ----
+
+    public synchronized Container get(String ref) {
+        String r = ref.startsWith("/") ? ref.substring(1) : ref;
+        Container exact = containers.get(r);
+        if (exact != null) {
+            return exact;
+        }
+        for (Container c : containers.values()) {
+            if (c.name().equals(r)) {
+                return c;
+            }
+        }
+        List<Container> byPrefix = containers.values().stream().filter(c -> c.id().startsWith(r)).toList();
+        if (byPrefix.size() == 1 && !r.isEmpty()) {
+            return byPrefix.getFirst();
+        }
+        if (byPrefix.size() > 1) {
+            throw EngineException.invalid("multiple IDs found with provided prefix: " + r);
+        }
+        throw EngineException.notFound("No such container: " + ref);
+    }
+
+    /** Newest first. */
+    public synchronized List<Container> list() {
+        List<Container> out = new ArrayList<>(containers.values());
+        out.sort(Comparator.comparing(Container::created).reversed());
+        return out;
+    }
+
+    /** A container made from this image, if any: such an image cannot be deleted. */
+    public synchronized java.util.Optional<String> userOf(dev.berth.image.Digest imageId) {
+        return containers.values().stream().filter(c -> c.imageId().equals(imageId.toString())).map(Container::id).findFirst();
+    }
+
+    // ---- lifecycle ----
+
+    public Container create(ObjectNode request, String requestedName) throws IOException {
+        String imageName = request.path("Image").asText("");
+        if (imageName.isEmpty()) {
+            throw EngineException.invalid("no image specified (Image)");
+        }
+        Image image = images.get(imageName);
+        String id = HexFormat.of().formatHex(random32());
+        List<String> args = ContainerSpec.args(request, image.config());
+        List<String> env = ContainerSpec.env(request, image.config());
+        String hostname = request.path("Hostname").asText("").isEmpty() ? id.substring(0, 12) : request.get("Hostname").asText();
+        ObjectNode hostConfig = request.path("HostConfig").isObject() ? ((ObjectNode) request.get("HostConfig")).deepCopy()
+                : JSON.createObjectNode();
+        if (!hostConfig.hasNonNull("NetworkMode") || hostConfig.get("NetworkMode").asText().isEmpty()) {
+            hostConfig.put("NetworkMode", "default");
+        }
+        ObjectNode config = ContainerSpec.mergedConfig(request, image.config(), imageName, hostname, env,
+                ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
+        Container c;
+        synchronized (this) {
+            String name = name(requestedName, id);
+            c = new Container(id, name, Instant.now().toString(), imageName, image.id().toString(), config, hostConfig,
+                    args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0);
+            store.save(c);
+            containers.put(id, c);
+        }
+        return c;
+    }
+
+    private String name(String requested, String id) {
+        if (requested == null || requested.isEmpty()) {
+            String generated;
+            do {
+                generated = NameGenerator.next();
+            } while (nameOwner(generated) != null);
+            return generated;
+        }
+        if (!NAME.matcher(requested).matches()) {
+            throw EngineException.invalid("Invalid container name (" + requested + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+        String name = requested.startsWith("/") ? requested.substring(1) : requested;
+        String owner = nameOwner(name);
+        if (owner != null) {
+            throw EngineException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \""
+                    + owner + "\". You have to remove (or rename) that container to be able to reuse that name.");
+        }
+        return name;
+    }
+
+    private String nameOwner(String name) {
+        return containers.values().stream().filter(c -> c.name().equals(name)).map(Container::id).findFirst().orElse(null);
+    }
+
+    /** Starts a created or exited container; false when it was running already (304). */
+    public boolean start(String ref) throws IOException {
+        Container c = get(ref);
+        synchronized (this) {
+            c = containers.get(c.id());
+            if (c.state().running()) {
+                return false;
+            }
+        }
+        String id = c.id();
+        try {
+            Image image = images.get(c.imageId());
+            Path root = rootfs.mount(id, image.config().diffIds().stream().map(images::layerPath).toList());
+            ObjectNode spec = spec(c, root);
+            OciRuntime.Paths paths = runtime.paths(id);
+            Files.createDirectories(paths.bundle());
+            Files.write(paths.bundle().resolve("config.json"), JSON.writeValueAsBytes(spec));
+            Files.deleteIfExists(paths.exitFile());
+            long pid = runtime.create(id, c.tty(), c.config().path("OpenStdin").asBoolean(false)).pid();
+            runtime.start(id);
+            update(id, s -> s.withState(s.state().started(pid, Instant.now().toString())));
+            return true;
+        } catch (IOException | RuntimeException e) {
+            cleanupRuntime(id);
+            update(id, s -> s.withState(s.state().failed(e.getMessage())));
+            throw e instanceof EngineException ee ? ee : new EngineException(EngineException.Kind.INVALID_ARGUMENT, e.getMessage(), e);
+        }
+    }
+
+    private ObjectNode spec(Container c, Path root) throws IOException {
+        int[] ug = ContainerSpec.user(c.config().path("User").asText(""), root);
+        String cwd = c.config().path("WorkingDir").asText("");
+        cwd = cwd.isEmpty() ? "/" : cwd;
+        Path workdir = root.resolve(cwd.substring(1));
+        if (!Files.exists(workdir)) {
+            Files.createDirectories(workdir);
+        }
+        List<String> args = new ArrayList<>();
+        args.add(c.path());
+        args.addAll(c.args());
+        var process = new OciSpecBuilder.Process(args, ContainerSpec.strings(c.config().path("Env")), cwd, ug[0], ug[1], List.of(),
+                c.tty());
+        boolean hostNet = c.hostConfig().path("NetworkMode").asText("").equals("host");
+        ObjectNode spec = OciSpecBuilder.build(process, root, c.config().path("Hostname").asText(), nofileHardLimit,
+                "/berth/" + c.id(), hostNet);
+        Path dir = store.dir(c.id());
+        String hostname = c.config().path("Hostname").asText();
+        Files.writeString(dir.resolve("hostname"), hostname + "\n");
+        Files.writeString(dir.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                + "127.0.1.1\t" + hostname + "\n");
+        Path hostResolv = Path.of("/etc/resolv.conf");
+        Files.writeString(dir.resolve("resolv.conf"), Files.exists(hostResolv) ? Files.readString(hostResolv) : "");
+        OciSpecBuilder.bind(spec, dir.resolve("hostname"), "/etc/hostname", false);
+        OciSpecBuilder.bind(spec, dir.resolve("hosts"), "/etc/hosts", false);
+        OciSpecBuilder.bind(spec, dir.resolve("resolv.conf"), "/etc/resolv.conf", false);
+        return spec;
+    }
+
+    public void kill(String ref, String signal) throws IOException {
+        Container c = get(ref);
+        if (!c.state().running()) {
+            throw EngineException.conflict("Cannot kill container: " + ref + ": container " + c.id() + " is not running");
+        }
+        runtime.kill(c.id(), Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal));
+    }
+
+    /** StopSignal, then SIGKILL after the timeout; false when it was not running (304). */
+    public boolean stop(String ref, Integer timeoutSeconds) throws IOException {
+        Container c = get(ref);
+        if (!c.state().running()) {
+            return false;
+        }
+        CompletableFuture<Integer> exited = waitFor(c.id(), WaitCondition.NEXT_EXIT);
+        String stopSignal = c.config().path("StopSignal").asText("");
+        int timeout = timeoutSeconds != null ? timeoutSeconds : c.config().path("StopTimeout").asInt(10);
+        try {
+            runtime.kill(c.id(), Signals.parse(stopSignal.isEmpty() ? "TERM" : stopSignal));
+        } catch (IOException e) {
+            LOG.fine("stop signal: " + e.getMessage());
+        }
+        try {
+            exited.get(Math.max(0, timeout), TimeUnit.SECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            try {
+                runtime.kill(c.id(), 9);
+            } catch (IOException gone) {
+                LOG.fine("SIGKILL: " + gone.getMessage());
+            }
+            try {
+                exited.get(30, TimeUnit.SECONDS);
+            } catch (Exception stuck) {
+                throw new IOException("container " + c.id() + " did not exit after SIGKILL", stuck);
+            }
+        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
+            throw new IOException(e);
+        }
+        return true;
+    }
+
+    public void restart(String ref, Integer timeoutSeconds) throws IOException {
+        stop(ref, timeoutSeconds);
+        start(ref);
+    }
+
+    /** Completes with the exit code once the condition holds. */
+    public synchronized CompletableFuture<Integer> waitFor(String ref, WaitCondition condition) {
+        Container c = get(ref);
+        CompletableFuture<Integer> f = new CompletableFuture<>();
+        if (condition == WaitCondition.NOT_RUNNING && !c.state().running()) {
+            f.complete(c.state().exitCode());
+            return f;
+        }
+        (condition == WaitCondition.REMOVED ? removeWaiters : exitWaiters).computeIfAbsent(c.id(), k -> new ArrayList<>()).add(f);
+        return f;
+    }
+
+    public void remove(String ref, boolean force) throws IOException {
+        Container c = get(ref);
+        if (c.state().running()) {
+            if (!force) {
+                throw EngineException.conflict("You cannot remove a running container " + c.id()
+                        + ". Stop the container before attempting removal or force remove");
+            }
+            runtime.kill(c.id(), 9);
+            try {
+                waitFor(c.id(), WaitCondition.NOT_RUNNING).get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                throw new IOException("container " + c.id() + " did not exit after SIGKILL", e);
+            }
+        }
+        delete(c.id());
+    }
+
+    private void delete(String id) throws IOException {
+        cleanupRuntime(id);
+        rootfs.remove(id);
+        int code;
+        synchronized (this) {
+            Container c = containers.remove(id);
+            if (c == null) {
+                return;
+            }
+            code = c.state().exitCode();
+            store.delete(id);
+            Files.deleteIfExists(runtime.paths(id).log());
+            List<CompletableFuture<Integer>> waiters = removeWaiters.remove(id);
+            if (waiters != null) {
+                waiters.forEach(w -> w.complete(code));
+            }
+            List<CompletableFuture<Integer>> exits = exitWaiters.remove(id);
+            if (exits != null) {
+                exits.forEach(w -> w.complete(code));
+            }
+        }
+    }
+
+    private void cleanupRuntime(String id) {
+        try {
+            runtime.delete(id);
+        } catch (IOException e) {
+            LOG.fine("runtime delete " + id + ": " + e.getMessage());
+        }
+        try {
+            rootfs.unmount(id);
+        } catch (IOException e) {
+            LOG.warning("unmount " + id + ": " + e.getMessage());
+        }
+    }
+
+    // ---- exits ----
+
+    private void watchExits() {
+        try {
+            while (true) {
+                WatchKey key = watcher.take();
+                for (var event : key.pollEvents()) {
+                    if (event.context() instanceof Path p) {
+                        exited(p.getFileName().toString());
+                    }
+                }
+                key.reset();
+            }
+        } catch (ClosedWatchServiceException | InterruptedException e) {
+            // closing
+        }
+    }
+
+    /** The exit file of {@code id} appeared: record the exit, release the runtime's hold, wake the waiters. */
+    private void exited(String id) {
+        OptionalInt code;
+        try {
+            code = runtime.exitCode(id);
+        } catch (IOException | NumberFormatException e) {
+            return;     // still being written: the MODIFY event brings us back
+        }
+        boolean autoRemove;
+        synchronized (this) {
+            Container c = containers.get(id);
+            if (c == null || code.isEmpty() || !c.state().running()) {
+                return;
+            }
+            boolean oom = Files.exists(runtime.paths(id).oomFile());
+            update(id, s -> s.withState(s.state().exited(code.getAsInt(), Instant.now().toString(), oom)));
+            List<CompletableFuture<Integer>> waiters = exitWaiters.remove(id);
+            if (waiters != null) {
+                waiters.forEach(w -> w.complete(code.getAsInt()));
+            }
+            autoRemove = c.autoRemove();
+        }
+        cleanupRuntime(id);
+        if (autoRemove) {
+            try {
+                delete(id);
+            } catch (IOException e) {
+                LOG.log(Level.WARNING, "auto-removing " + id + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** At start-up: containers that ended while the daemon was away get their exit recorded. */
+    private void reconcile() {
+        for (Container c : List.copyOf(containers.values())) {
+            if (!c.state().running()) {
+                continue;
+            }
+            try {
+                if (runtime.exitCode(c.id()).isPresent()) {
+                    exited(c.id());
+                } else if (!Files.exists(Path.of("/proc/" + c.state().pid()))) {
+                    // gone without an exit file: the host rebooted, or its monitor was killed
+                    update(c.id(), s -> s.withState(s.state().exited(255, Instant.now().toString(), false)));
+                    cleanupRuntime(c.id());
+                }
+            } catch (IOException e) {
+                LOG.warning("reconciling " + c.id() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private interface Change {
+        Container apply(Container c);
+    }
+
+    private synchronized void update(String id, Change change) {
+        Container c = containers.get(id);
+        if (c == null) {
+            return;
+        }
+        Container next = change.apply(c);
+        containers.put(id, next);
+        try {
+            store.save(next);
+        } catch (IOException e) {
+            LOG.log(Level.SEVERE, "cannot save container " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static byte[] random32() {
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        return b;
+    }
+
+    @Override
+    public void close() throws IOException {
+        watcher.close();
+        watchThread.interrupt();
+    }
+}

@@ -1,0 +1,132 @@
+package dev.berth.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.engine.EngineException;
+import dev.berth.image.ImageConfig;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** Docker's rules for what a container runs, from its image config and the create request. */
+final class ContainerSpec {
+
+    private ContainerSpec() {}
+
+    /** Entrypoint + Cmd: a request Entrypoint replaces the image's and drops the image's Cmd. */
+    static List<String> args(JsonNode request, ImageConfig image) {
+        JsonNode img = image.containerConfig();
+        boolean ownEntrypoint = request.hasNonNull("Entrypoint");
+        List<String> entrypoint = strings(ownEntrypoint ? request.get("Entrypoint") : img.path("Entrypoint"));
+        List<String> cmd = request.hasNonNull("Cmd") ? strings(request.get("Cmd")) : ownEntrypoint ? List.of() : strings(img.path("Cmd"));
+        List<String> args = new ArrayList<>(entrypoint);
+        args.addAll(cmd);
+        if (args.isEmpty()) {
+            throw EngineException.invalid("no command specified");
+        }
+        return args;
+    }
+
+    /** The image's Env, each variable replaced by the request's of the same name, in order. */
+    static List<String> env(JsonNode request, ImageConfig image) {
+        Map<String, String> vars = new LinkedHashMap<>();
+        for (String e : strings(image.containerConfig().path("Env"))) {
+            vars.put(e.split("=", 2)[0], e);
+        }
+        for (String e : strings(request.path("Env"))) {
+            vars.put(e.split("=", 2)[0], e);
+        }
+        if (vars.keySet().stream().noneMatch("PATH"::equals)) {
+            vars.put("PATH", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        }
+        return List.copyOf(vars.values());
+    }
+
+    static List<String> strings(JsonNode node) {
+        List<String> out = new ArrayList<>();
+        if (node.isArray()) {
+            node.forEach(n -> out.add(n.asText()));
+        } else if (node.isTextual()) {
+            out.add(node.asText());     // Docker accepts a plain string for Cmd/Entrypoint
+        }
+        return out;
+    }
+
+    /** The merged Config inspect shows: the request's, filled in from the image. */
+    static ObjectNode mergedConfig(ObjectNode request, ImageConfig image, String imageName, String hostname, List<String> env,
+                                   List<String> cmd) {
+        ObjectNode c = request.deepCopy();
+        c.put("Image", imageName);
+        c.put("Hostname", hostname);
+        ArrayNode e = c.putArray("Env");
+        env.forEach(e::add);
+        if (!request.hasNonNull("Cmd")) {
+            ArrayNode a = c.putArray("Cmd");
+            cmd.forEach(a::add);
+        }
+        JsonNode img = image.containerConfig();
+        for (String field : List.of("WorkingDir", "User", "Entrypoint", "StopSignal")) {
+            if ((!c.hasNonNull(field) || c.get(field).asText().isEmpty()) && img.hasNonNull(field)) {
+                c.set(field, img.get(field));
+            }
+        }
+        if (img.has("Labels") && img.get("Labels").isObject()) {
+            ObjectNode labels = ((ObjectNode) img.get("Labels")).deepCopy();
+            if (request.path("Labels").isObject()) {
+                labels.setAll((ObjectNode) request.get("Labels"));
+            }
+            c.set("Labels", labels);
+        }
+        return c;
+    }
+
+    /** User: name, uid, uid:gid, name:group, resolved against the container's own /etc/passwd and /etc/group. */
+    static int[] user(String user, Path rootfs) throws IOException {
+        if (user == null || user.isEmpty()) {
+            return new int[] {0, 0};
+        }
+        String[] ug = user.split(":", 2);
+        Optional<String[]> pw = lookup(rootfs.resolve("etc/passwd"), ug[0]);
+        int uid;
+        int gid;
+        if (ug[0].matches("\\d+")) {
+            uid = Integer.parseInt(ug[0]);
+            gid = pw.map(p -> Integer.parseInt(p[3])).orElse(0);
+        } else {
+            String[] p = pw.orElseThrow(() -> EngineException.invalid(
+                    "unable to find user " + ug[0] + ": no matching entries in passwd file"));
+            uid = Integer.parseInt(p[2]);
+            gid = Integer.parseInt(p[3]);
+        }
+        if (ug.length == 2) {
+            if (ug[1].matches("\\d+")) {
+                gid = Integer.parseInt(ug[1]);
+            } else {
+                gid = Integer.parseInt(lookup(rootfs.resolve("etc/group"), ug[1]).orElseThrow(() -> EngineException.invalid(
+                        "unable to find group " + ug[1] + ": no matching entries in group file"))[2]);
+            }
+        }
+        return new int[] {uid, gid};
+    }
+
+    /** The passwd/group line whose name (or, for a number, whose id) matches. */
+    private static Optional<String[]> lookup(Path file, String nameOrId) throws IOException {
+        if (!Files.isRegularFile(file)) {
+            return Optional.empty();
+        }
+        for (String line : Files.readAllLines(file)) {
+            String[] f = line.split(":");
+            if (f.length >= 3 && (f[0].equals(nameOrId) || f[2].equals(nameOrId))) {
+                return Optional.of(f);
+            }
+        }
+        return Optional.empty();
+    }
+}
