@@ -390,8 +390,8 @@ public final class ContainerEngine implements AutoCloseable {
             try {
                 if (runtime.exitCode(c.id()).isPresent()) {
                     exited(c.id());
-                } else if (!Files.exists(Path.of("/proc/" + c.state().pid()))) {
-                    // gone without an exit file: the host rebooted, or its monitor was killed
+                } else if (!Files.isDirectory(runtime.paths(c.id()).bundle()) || !Files.exists(Path.of("/proc/" + c.state().pid()))) {
+                    // gone without an exit file: the host rebooted (the runroot is empty), or its monitor was killed
                     update(c.id(), s -> s.withState(s.state().exited(255, Instant.now().toString(), false)));
                     cleanupRuntime(c.id());
                 }

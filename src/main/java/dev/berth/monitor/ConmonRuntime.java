@@ -138,8 +138,12 @@ public final class ConmonRuntime implements OciRuntime {
 
     @Override
     public void delete(String id) throws IOException {
-        runtime("delete", "--force", id);
-        Files.deleteIfExists(paths(id).exitFile());
+        try {
+            runtime("delete", "--force", id);
+        } finally {
+            Files.deleteIfExists(paths(id).exitFile());
+            dev.berth.image.FileTrees.delete(paths(id).bundle());
+        }
     }
 
     @Override

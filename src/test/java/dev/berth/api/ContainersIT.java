@@ -1,0 +1,171 @@
+package dev.berth.api;
+
+import dev.berth.testing.BerthDaemon;
+import dev.berth.testing.BusyboxImage;
+import dev.berth.testing.DockerCli;
+import dev.berth.testing.RawHttp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The container lifecycle with the real docker CLI, real conmon and runc, and the busybox test image. */
+class ContainersIT {
+
+    private BerthDaemon daemon;
+    private DockerCli docker;
+
+    @BeforeEach
+    void start() throws Exception {
+        daemon = BerthDaemon.start();
+        docker = DockerCli.against(daemon);
+        Path tar = Files.write(daemon.dir().resolve("busybox.tar"), BusyboxImage.archive("busybox:latest"));
+        ok("load", "-i", tar.toString());
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        if (daemon != null) {
+                        String left = docker.run("ps", "-aq").stdout().strip();
+            if (!left.isEmpty()) {
+                docker.run(("rm -f " + left.replace('\n', ' ')).split(" "));
+            }
+            daemon.close();
+        }
+    }
+
+    private DockerCli.Result ok(String... args) throws Exception {
+        DockerCli.Result r = docker.run(args);
+        assertEquals(0, r.exitCode(), "docker " + String.join(" ", args) + ": " + r.stderr() + "\n" + daemon.log());
+        return r;
+    }
+
+    @Test
+    void runDetachedThenLogsWaitInspectAndRemove() throws Exception {
+        String id = ok("run", "-d", "--name", "alpha", "-e", "GREETING=hi there", "busybox", "sh", "-c",
+                "echo \"$GREETING\"; echo to-stderr >&2; id -u; hostname; exit 3").stdout().strip();
+        assertTrue(id.matches("[0-9a-f]{64}"), id);
+        assertEquals("3", ok("wait", "alpha").stdout().strip());
+        DockerCli.Result logs = ok("logs", "alpha");
+        assertEquals("hi there\n0\n" + id.substring(0, 12) + "\n", logs.stdout());
+        assertEquals("to-stderr\n", logs.stderr());
+        assertEquals("exited 3 /alpha", ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Name}}", "alpha").stdout().strip());
+        assertTrue(ok("ps", "-a", "--format", "{{.Names}} {{.Status}}").stdout().contains("alpha Exited (3)"));
+        assertEquals("", ok("ps", "-q").stdout().strip(), "an exited container listed without -a");
+        ok("rm", "alpha");
+        assertEquals(1, docker.run("inspect", "alpha").exitCode());
+    }
+
+    @Test
+    void userWorkdirAndHostnameAreApplied() throws Exception {
+        ok("run", "-d", "--name", "bravo", "-u", "user", "-w", "/made/here", "-h", "boxy", "busybox", "sh", "-c",
+                "id -u; id -g; pwd; hostname; cat /etc/hostname");
+        ok("wait", "bravo");
+        assertEquals("1000\n1000\n/made/here\nboxy\nboxy\n", ok("logs", "bravo").stdout());
+        DockerCli.Result badUser = docker.run("run", "-d", "-u", "nosuchuser", "busybox", "true");
+        assertEquals(125, badUser.exitCode());
+        assertTrue(badUser.stderr().contains("unable to find user nosuchuser"), badUser.stderr());
+    }
+
+    @Test
+    void stopKillAndRemoveARunningContainer() throws Exception {
+        ok("run", "-d", "--name", "sleeper", "busybox", "sleep", "300");
+        assertEquals("running", ok("inspect", "-f", "{{.State.Status}}", "sleeper").stdout().strip());
+        DockerCli.Result rm = docker.run("rm", "sleeper");
+        assertEquals(1, rm.exitCode());
+        assertTrue(rm.stderr().contains("You cannot remove a running container"), rm.stderr());
+        // sleep as pid 1 has no handler for SIGTERM, which the kernel then ignores: KILL it
+        ok("kill", "-s", "KILL", "sleeper");
+        assertEquals("137", ok("wait", "sleeper").stdout().strip());
+        DockerCli.Result notRunning = docker.run("kill", "sleeper");
+        assertEquals(1, notRunning.exitCode());
+        assertTrue(notRunning.stderr().contains("is not running"), notRunning.stderr());
+        ok("start", "sleeper");
+        ok("stop", "-t", "1", "sleeper");
+        assertEquals("137", ok("inspect", "-f", "{{.State.ExitCode}}", "sleeper").stdout().strip());
+        ok("start", "sleeper");
+        ok("rm", "-f", "sleeper");
+        assertEquals("", ok("ps", "-aq").stdout().strip());
+    }
+
+    @Test
+    void createErrorsSayWhatIsWrong() throws Exception {
+        ok("create", "--name", "named", "busybox", "true");
+        DockerCli.Result conflict = docker.run("create", "--name", "named", "busybox", "true");
+        assertTrue(conflict.exitCode() != 0);
+        assertTrue(conflict.stderr().contains("The container name \"/named\" is already in use by container"), conflict.stderr());
+        DockerCli.Result missing = docker.run("run", "-d", "busybox", "/nonexistent");
+        assertEquals(127, missing.exitCode());
+        assertTrue(missing.stderr().contains("no such file or directory"), missing.stderr());
+        RawHttp.Response badName = RawHttp.request(daemon.socket(), "POST", "/containers/create?name=bad%20name",
+                Map.of("Content-Type", "application/json"), "{\"Image\":\"busybox\"}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(400, badName.status());
+        RawHttp.Response noImage = RawHttp.request(daemon.socket(), "POST", "/containers/create",
+                Map.of("Content-Type", "application/json"), "{\"Image\":\"nosuch\"}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(404, noImage.status());
+        assertTrue(noImage.bodyText().contains("No such image: nosuch"), noImage.bodyText());
+        RawHttp.Response badType = RawHttp.request(daemon.socket(), "POST", "/containers/create",
+                Map.of("Content-Type", "application/json"), "{\"Image\":\"busybox\",\"Cmd\":5}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(400, badType.status());
+        assertEquals(404, RawHttp.request(daemon.socket(), "POST", "/containers/nosuch/start", Map.of(), null).status());
+        DockerCli.Result rmi = docker.run("rmi", "busybox");
+        assertEquals(1, rmi.exitCode());
+        assertTrue(rmi.stderr().contains("being used by container"), rmi.stderr());
+    }
+
+    @Test
+    void parallelCreatesOfOneNameGiveExactlyOneContainer() throws Exception {
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(10);
+        try {
+            java.util.concurrent.Callable<Integer> create = () -> RawHttp.request(daemon.socket(), "POST",
+                    "/containers/create?name=named", Map.of("Content-Type", "application/json"),
+                    "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}".getBytes(StandardCharsets.UTF_8)).status();
+            var results = pool.invokeAll(java.util.Collections.nCopies(50, create));
+            int created = 0;
+            int conflicts = 0;
+            for (var r : results) {
+                created += r.get() == 201 ? 1 : 0;
+                conflicts += r.get() == 409 ? 1 : 0;
+            }
+            assertEquals(1, created);
+            assertEquals(49, conflicts);
+        } finally {
+            pool.shutdown();
+        }
+    }
+
+    @Test
+    void autoRemoveWaitStillGetsTheExitCode() throws Exception {
+        String id = ok("run", "-d", "--rm", "busybox", "sh", "-c", "sleep 1; exit 42").stdout().strip();
+        RawHttp.Response wait = RawHttp.request(daemon.socket(), "POST", "/containers/" + id + "/wait?condition=removed", Map.of(), null);
+        assertTrue(wait.bodyText().contains("\"StatusCode\":42"), wait.bodyText());
+        assertEquals("", ok("ps", "-aq").stdout().strip());
+    }
+
+    @Test
+    void containersOutliveTheDaemonAndExitsWhileAwayAreNoticed() throws Exception {
+        ok("run", "-d", "--name", "sleeper", "busybox", "sleep", "300");
+        ok("run", "-d", "--name", "charlie", "busybox", "sh", "-c", "echo before; sleep 3; echo after; exit 7");
+        long pid = Long.parseLong(ok("inspect", "-f", "{{.State.Pid}}", "sleeper").stdout().strip());
+        daemon.process().destroyForcibly();     // SIGKILL: no chance to tidy up
+        assertTrue(daemon.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        assertTrue(Files.exists(Path.of("/proc/" + pid)), "the container died with the daemon");
+        Thread.sleep(4000);
+        daemon = BerthDaemon.startIn(daemon.dir());
+        docker = DockerCli.against(daemon);
+        assertEquals("running", ok("inspect", "-f", "{{.State.Status}}", "sleeper").stdout().strip());
+        assertEquals("exited 7", ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "charlie").stdout().strip());
+        assertFalse(ok("inspect", "-f", "{{.State.FinishedAt}}", "charlie").stdout().startsWith("0001"));
+        assertEquals("before\nafter\n", ok("logs", "charlie").stdout());
+        ok("stop", "-t", "1", "sleeper");
+        assertFalse(Files.exists(Path.of("/proc/" + pid)));
+    }
+}
