@@ -207,6 +207,8 @@ public final class ContainerEngine implements AutoCloseable {
         boolean hostNet = c.hostConfig().path("NetworkMode").asText("").equals("host");
         ObjectNode spec = OciSpecBuilder.build(process, root, c.config().path("Hostname").asText(), nofileHardLimit,
                 "/berth/" + c.id(), hostNet);
+        SeccompProfile.forContainer(SeccompProfile.DEFAULT, SeccompProfile.hostArch(), OciSpecBuilder.DEFAULT_CAPABILITIES)
+                .ifPresent(profile -> ((ObjectNode) spec.get("linux")).set("seccomp", profile));
         Path dir = store.dir(c.id());
         String hostname = c.config().path("Hostname").asText();
         Files.writeString(dir.resolve("hostname"), hostname + "\n");

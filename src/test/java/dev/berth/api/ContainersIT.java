@@ -66,10 +66,11 @@ class ContainersIT {
 
     @Test
     void userWorkdirAndHostnameAreApplied() throws Exception {
-        ok("run", "-d", "--name", "bravo", "-u", "user", "-w", "/made/here", "-h", "boxy", "busybox", "sh", "-c",
-                "id -u; id -g; pwd; hostname; cat /etc/hostname");
+        ok("run", "-d", "--name", "bravo", "-u", "user", "-w", "/made/here", "-h", "boxy", "--entrypoint", "sh", "busybox", "-c",
+                "id -u; id -g; pwd; hostname; cat /etc/hostname; grep Seccomp: /proc/self/status; grep CapEff /proc/self/status");
         ok("wait", "bravo");
-        assertEquals("1000\n1000\n/made/here\nboxy\nboxy\n", ok("logs", "bravo").stdout());
+        // seccomp mode 2 (filter): the default profile is applied; a non-root user has no effective capabilities
+        assertEquals("1000\n1000\n/made/here\nboxy\nboxy\nSeccomp:\t2\nCapEff:\t0000000000000000\n", ok("logs", "bravo").stdout());
         DockerCli.Result badUser = docker.run("run", "-d", "-u", "nosuchuser", "busybox", "true");
         assertEquals(125, badUser.exitCode());
         assertTrue(badUser.stderr().contains("unable to find user nosuchuser"), badUser.stderr());
@@ -140,6 +141,20 @@ class ContainersIT {
         } finally {
             pool.shutdown();
         }
+    }
+
+    @Test
+    void followedLogsEndWhenTheContainerStopsAndRestartRunsItAgain() throws Exception {
+        ok("run", "-d", "--name", "charlie", "busybox", "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done");
+        assertEquals("line1\nline2\nline3\n", ok("logs", "-f", "charlie").stdout());
+        assertEquals("line3\n", ok("logs", "--tail", "1", "charlie").stdout());
+        assertTrue(ok("logs", "-t", "charlie").stdout().lines().allMatch(l -> l.matches("\\d{4}-\\d\\d-\\d\\dT\\S+Z line\\d")),
+                ok("logs", "-t", "charlie").stdout());
+        ok("restart", "charlie");
+        ok("wait", "charlie");
+        assertEquals(6, ok("logs", "charlie").stdout().lines().count());
+        assertEquals("charlie", ok("ps", "-a", "--filter", "name=charl", "--filter", "status=exited", "--format", "{{.Names}}").stdout().strip());
+        assertEquals("", ok("ps", "-a", "--filter", "status=running", "--format", "{{.Names}}").stdout().strip());
     }
 
     @Test
