@@ -2,17 +2,14 @@ package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.image.FileTrees;
+import dev.berth.store.AtomicFiles;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
-
-import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 
 /** Containers on disk: {@code containers/<id>/container.json}, each rewritten atomically on every change. */
 final class ContainerStore {
@@ -30,13 +27,7 @@ final class ContainerStore {
     }
 
     void save(Container c) throws IOException {
-        Path d = Files.createDirectories(dir(c.id()));
-        Path tmp = d.resolve("container.json.tmp");
-        Files.write(tmp, JSON.writeValueAsBytes(c));
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, d.resolve("container.json"), ATOMIC_MOVE);
+        AtomicFiles.write(Files.createDirectories(dir(c.id())).resolve("container.json"), JSON.writeValueAsBytes(c));
     }
 
     List<Container> loadAll() throws IOException {

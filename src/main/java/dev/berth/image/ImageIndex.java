@@ -1,16 +1,13 @@
 package dev.berth.image;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.berth.store.AtomicFiles;
 
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 
 /**
  * Which images exist and which names point at them, in one JSON file rewritten atomically (temp file,
@@ -49,11 +46,6 @@ final class ImageIndex {
         images.forEach((d, e) -> i.put(d.hex(), e));
         Map<String, String> r = new LinkedHashMap<>();
         refs.forEach((ref, d) -> r.put(ref, d.toString()));
-        Path tmp = file.resolveSibling("index.json.tmp");
-        Files.write(tmp, ImageConfig.MAPPER.writeValueAsBytes(new State(i, r)));
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-            ch.force(true);
-        }
-        Files.move(tmp, file, ATOMIC_MOVE);
+        AtomicFiles.write(file, ImageConfig.MAPPER.writeValueAsBytes(new State(i, r)));
     }
 }

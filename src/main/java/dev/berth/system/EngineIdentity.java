@@ -1,12 +1,12 @@
 package dev.berth.system;
 
+import dev.berth.store.AtomicFiles;
+
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.UUID;
-
-import static java.nio.file.StandardCopyOption.ATOMIC_MOVE;
 
 /** The daemon's ID (/info ID): made once, kept under --root so it survives restarts. */
 public final class EngineIdentity {
@@ -22,9 +22,7 @@ public final class EngineIdentity {
             }
         }
         String id = UUID.randomUUID().toString();
-        Path tmp = Files.createTempFile(root, ".engine-id", ".tmp");
-        Files.writeString(tmp, id + "\n", StandardCharsets.UTF_8);
-        Files.move(tmp, file, ATOMIC_MOVE);
+        AtomicFiles.write(file, (id + "\n").getBytes(StandardCharsets.UTF_8));
         return id;
     }
 }
