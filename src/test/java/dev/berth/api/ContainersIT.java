@@ -38,6 +38,21 @@ class ContainersIT {
             if (!left.isEmpty()) {
                 docker.run(("rm -f " + left.replace('\n', ' ')).split(" "));
             }
+            daemon.stop();
+            // nothing the containers needed outlives them: no monitor, no runtime process, no mount
+            String dir = daemon.dir().toString();
+            try (var procs = Files.list(Path.of("/proc"))) {
+                for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
+                    String cmd;
+                    try {
+                        cmd = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
+                    } catch (java.io.IOException gone) {
+                        continue;
+                    }
+                    assertFalse(cmd.contains(dir) && (cmd.contains("conmon") || cmd.contains("runc")), "left running: " + cmd);
+                }
+            }
+            assertFalse(Files.readString(Path.of("/proc/mounts")).contains(dir), "a mount was left behind");
             daemon.close();
         }
     }
@@ -120,6 +135,47 @@ class ContainersIT {
         DockerCli.Result rmi = docker.run("rmi", "busybox");
         assertEquals(1, rmi.exitCode());
         assertTrue(rmi.stderr().contains("being used by container"), rmi.stderr());
+    }
+
+    @Test
+    void afterAHostRebootRunningContainersAreExited() throws Exception {
+        ok("run", "-d", "--name", "sleeper", "busybox", "sleep", "300");
+        String id = ok("inspect", "-f", "{{.Id}}", "sleeper").stdout().strip();
+        long pid = Long.parseLong(ok("inspect", "-f", "{{.State.Pid}}", "sleeper").stdout().strip());
+        daemon.process().destroyForcibly();
+        assertTrue(daemon.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        // a reboot: the monitor and the container are gone without an exit file, mounts and the runroot too
+        Path bundle = daemon.dir().resolve("run/b").resolve(id.substring(0, 20));
+        long conmon = Long.parseLong(Files.readString(bundle.resolve("conmon.pid")).strip());
+        new ProcessBuilder("kill", "-9", Long.toString(conmon), Long.toString(pid)).start().waitFor();
+        for (int i = 0; i < 50 && Files.exists(Path.of("/proc/" + pid)); i++) {
+            Thread.sleep(100);
+        }
+        new ProcessBuilder("umount", "-l", daemon.dir().resolve("root/rootfs").resolve(id).resolve("merged").toString()).start().waitFor();
+        BerthDaemon.deleteTree(daemon.dir().resolve("run"));
+        daemon = BerthDaemon.startIn(daemon.dir());
+        docker = DockerCli.against(daemon);
+        assertEquals("exited 255", ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "sleeper").stdout().strip());
+        ok("start", "sleeper");
+        assertEquals("running", ok("inspect", "-f", "{{.State.Status}}", "sleeper").stdout().strip());
+        ok("rm", "-f", "sleeper");
+    }
+
+    @Test
+    void networkModesNoneDefaultAndHost() throws Exception {
+        ok("create", "--name", "alpha", "--network", "none", "busybox", "sh", "-c", "ls /sys/class/net");
+        ok("start", "alpha");
+        ok("wait", "alpha");
+        assertEquals("lo\n", ok("logs", "alpha").stdout());
+        ok("run", "-d", "--name", "bravo", "busybox", "sh", "-c", "ls /sys/class/net");
+        ok("wait", "bravo");
+        assertEquals("lo\n", ok("logs", "bravo").stdout(), "the default is a private network namespace with loopback only");
+        ok("run", "-d", "--name", "charlie", "--network", "host", "busybox", "sh", "-c", "ls /sys/class/net");
+        ok("wait", "charlie");
+        try (var host = Files.list(Path.of("/sys/class/net"))) {
+            assertEquals(host.map(p -> p.getFileName().toString()).sorted().toList(),
+                    ok("logs", "charlie").stdout().lines().sorted().toList());
+        }
     }
 
     @Test
