@@ -54,6 +54,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, Container> containers = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> exitWaiters = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> removeWaiters = new LinkedHashMap<>();
+    private final Map<String, List<CompletableFuture<dev.berth.monitor.AttachSocket>>> pendingAttaches = new LinkedHashMap<>();
     private final WatchService watcher;
     private final Thread watchThread;
 
@@ -181,6 +182,7 @@ public final class ContainerEngine implements AutoCloseable {
             Files.write(paths.bundle().resolve("config.json"), JSON.writeValueAsBytes(spec));
             Files.deleteIfExists(paths.exitFile());
             long pid = runtime.create(id, c.tty(), c.config().path("OpenStdin").asBoolean(false)).pid();
+            connectPendingAttaches(id);     // before start: a process that prints and exits at once loses nothing
             runtime.start(id);
             update(id, s -> s.withState(s.state().started(pid, Instant.now().toString())));
             return true;
@@ -220,6 +222,43 @@ public final class ContainerEngine implements AutoCloseable {
         OciSpecBuilder.bind(spec, dir.resolve("hosts"), "/etc/hosts", false);
         OciSpecBuilder.bind(spec, dir.resolve("resolv.conf"), "/etc/resolv.conf", false);
         return spec;
+    }
+
+    /**
+     * Attaches to the container's stdio: at once when it runs, else when it next starts (docker run
+     * attaches before it starts the container). Completes with the connected socket.
+     */
+    public CompletableFuture<dev.berth.monitor.AttachSocket> attach(String ref) throws IOException {
+        Container c = get(ref);
+        CompletableFuture<dev.berth.monitor.AttachSocket> f = new CompletableFuture<>();
+        synchronized (this) {
+            if (!containers.get(c.id()).state().running()) {
+                pendingAttaches.computeIfAbsent(c.id(), k -> new ArrayList<>()).add(f);
+                return f;
+            }
+        }
+        f.complete(dev.berth.monitor.AttachSocket.connect(runtime.paths(c.id()).bundle().resolve("attach")));
+        return f;
+    }
+
+    private void connectPendingAttaches(String id) {
+        List<CompletableFuture<dev.berth.monitor.AttachSocket>> pending;
+        synchronized (this) {
+            pending = pendingAttaches.remove(id);
+        }
+        if (pending == null) {
+            return;
+        }
+        for (var f : pending) {
+            if (f.isCancelled()) {
+                continue;
+            }
+            try {
+                f.complete(dev.berth.monitor.AttachSocket.connect(runtime.paths(id).bundle().resolve("attach")));
+            } catch (IOException e) {
+                f.completeExceptionally(e);
+            }
+        }
     }
 
     public void kill(String ref, String signal) throws IOException {
@@ -312,6 +351,10 @@ public final class ContainerEngine implements AutoCloseable {
             List<CompletableFuture<Integer>> waiters = removeWaiters.remove(id);
             if (waiters != null) {
                 waiters.forEach(w -> w.complete(code));
+            }
+            List<CompletableFuture<dev.berth.monitor.AttachSocket>> attaches = pendingAttaches.remove(id);
+            if (attaches != null) {
+                attaches.forEach(a -> a.completeExceptionally(EngineException.notFound("container " + id + " was removed")));
             }
             List<CompletableFuture<Integer>> exits = exitWaiters.remove(id);
             if (exits != null) {

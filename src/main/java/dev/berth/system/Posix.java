@@ -40,6 +40,12 @@ public final class Posix {
     private static final MethodHandle MOUNT = downcall("mount",
             FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
     private static final MethodHandle UMOUNT2 = downcall("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SOCKET = downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CONNECT = downcall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle READ = downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+    private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -123,6 +129,85 @@ public final class Posix {
             check(rc, state, "unmount " + target);
         } catch (IOException | RuntimeException | Error e) {
             throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** A connected AF_UNIX SOCK_SEQPACKET socket (conmon's attach socket), as a raw fd. */
+    public static int connectSeqpacket(Path path) throws IOException {
+        byte[] p = path.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        if (p.length >= 108) {
+            throw new IOException("socket path too long for sun_path: " + path);
+        }
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int fd = (int) SOCKET.invokeExact(state, 1 /* AF_UNIX */, 5 /* SOCK_SEQPACKET */ | 02000000 /* SOCK_CLOEXEC */, 0);
+            check(fd < 0 ? -1 : 0, state, "socket");
+            MemorySegment addr = arena.allocate(110);
+            addr.set(ValueLayout.JAVA_SHORT, 0, (short) 1);
+            MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
+            int rc = (int) CONNECT.invokeExact(state, fd, addr, 110);
+            if (rc != 0) {
+                int errno = (int) ERRNO_HANDLE.get(state, 0L);
+                close(fd);
+                throw new IOException("connect " + path + ": " + strerror(errno));
+            }
+            return fd;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** read(2) into {@code buf}; 0 at end of stream. */
+    public static int read(int fd, byte[] buf) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment b = arena.allocate(buf.length);
+            long n = (long) READ.invokeExact(state, fd, b, (long) buf.length);
+            check(n < 0 ? -1 : 0, state, "read");
+            MemorySegment.copy(b, ValueLayout.JAVA_BYTE, 0, buf, 0, (int) n);
+            return (int) n;
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** write(2) of all of {@code data[off, off+len)} as one packet. */
+    public static void write(int fd, byte[] data, int off, int len) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment b = arena.allocate(Math.max(1, len));
+            MemorySegment.copy(data, off, b, ValueLayout.JAVA_BYTE, 0, len);
+            long n = (long) WRITE.invokeExact(state, fd, b, (long) len);
+            check(n < 0 ? -1 : 0, state, "write");
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** shutdown(2) of the write side: the peer reads end of stream. */
+    public static void shutdownWrite(int fd) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            check((int) SHUTDOWN.invokeExact(state, fd, 1 /* SHUT_WR */), state, "shutdown");
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    public static void close(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int ignored = (int) CLOSE.invokeExact(state, fd);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }

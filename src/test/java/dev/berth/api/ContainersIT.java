@@ -179,6 +179,17 @@ class ContainersIT {
     }
 
     @Test
+    void runWithoutDetachAttachesStdioAndPropagatesTheExitCode() throws Exception {
+        assertEquals("hi\n", ok("run", "--rm", "busybox", "echo", "hi").stdout());
+        DockerCli.Result r = docker.run("run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 42");
+        assertEquals(42, r.exitCode(), r.stderr());
+        assertEquals("out\n", r.stdout());
+        assertEquals("err\n", r.stderr());
+        assertEquals("hello\n", docker.runWithInput("hello\n".getBytes(StandardCharsets.UTF_8), "run", "-i", "--rm", "busybox", "cat").stdout());
+        assertEquals("", ok("ps", "-aq").stdout().strip());
+    }
+
+    @Test
     void parallelCreatesOfOneNameGiveExactlyOneContainer() throws Exception {
         var pool = java.util.concurrent.Executors.newFixedThreadPool(10);
         try {

@@ -46,6 +46,11 @@ public final class DockerCli {
     }
 
     public Result run(String... args) throws Exception {
+        return runWithInput(new byte[0], args);
+    }
+
+    /** Runs the CLI with {@code input} on its stdin (then end of file). */
+    public Result runWithInput(byte[] input, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
         cmd.addAll(List.of(args));
@@ -54,7 +59,9 @@ public final class DockerCli {
         pb.environment().remove("DOCKER_CONTEXT");
         pb.environment().put("DOCKER_CONFIG", Files.createDirectories(config).toString());
         Process p = pb.start();
-        p.getOutputStream().close();
+        try (var stdin = p.getOutputStream()) {
+            stdin.write(input);
+        }
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
         String out = read(p.getInputStream());
         if (!p.waitFor(60, TimeUnit.SECONDS)) {

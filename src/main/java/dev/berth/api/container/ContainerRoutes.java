@@ -62,6 +62,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }));
         routes.post("/containers/{id}/wait", this::waitFor);
         routes.get("/containers/{id}/logs", this::logs);
+        routes.hijack("/containers/{id}/attach", this::attach);
     }
 
     private interface Work<T> {
@@ -138,13 +139,44 @@ public final class ContainerRoutes implements ApiRouter.Group {
         ctx.response().closeHandler(v -> future.cancel(false));   // the client gave up waiting (docker run -d does)
         ctx.response().setChunked(true).putHeader("Content-Type", "application/json").setStatusCode(200).writeHead();
         io.vertx.core.Future.fromCompletionStage(future, ctx.vertx().getOrCreateContext())
-                .onSuccess(code -> ctx.response().end(Json.encode(Map.of("StatusCode", code, "Error", Map.of("Message", "")))
-                        .appendString("\n")))
+                .onSuccess(code -> {
+                    Map<String, Object> body = new java.util.LinkedHashMap<>();
+                    body.put("StatusCode", code);
+                    body.put("Error", null);    // a non-null Error is a failed wait to the docker CLI
+                    ctx.response().end(Json.encode(body).appendString("\n"));
+                })
                 .onFailure(e -> {
                     if (!(e instanceof java.util.concurrent.CancellationException)) {
                         ctx.fail(e);
                     }
                 });
+    }
+
+    private void attach(RoutingContext ctx) {
+        Container c = engine.get(ctx.pathParam("id"));
+        boolean stdin = QueryParams.bool(ctx, "stdin");
+        boolean stdout = QueryParams.bool(ctx, "stdout");
+        boolean stderr = QueryParams.bool(ctx, "stderr");
+        if (!stdin && !stdout && !stderr) {
+            throw EngineException.invalid("at least one of stdin, stdout and stderr must be chosen");
+        }
+        if (!QueryParams.bool(ctx, "stream")) {
+            throw EngineException.notImplemented("Berth does not implement attach without stream=1 (logs replay) yet");
+        }
+        var context = ctx.vertx().getOrCreateContext();
+        BlockingIo.run(ctx, () -> engine.attach(c.id())).onSuccess(socketFuture ->
+                HijackedStream.open(ctx, c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED).onSuccess(stream -> {
+                    stream.pause();
+                    stream.closeHandler(v -> socketFuture.cancel(false));
+                    socketFuture.whenComplete((socket, error) -> context.runOnContext(v -> {
+                        if (error != null) {
+                            stream.close();
+                        } else {
+                            stream.resume();
+                            AttachRelay.start(stream, socket, context, c.tty(), stdin, stdout, stderr);
+                        }
+                    }));
+                }).onFailure(ctx::fail)).onFailure(ctx::fail);
     }
 
     private void logs(RoutingContext ctx) {
