@@ -41,6 +41,8 @@ public final class ImageStore {
     private final LayerStore layers;
     private final ImageIndex index;
     private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
+    /** Configs are immutable (their id is their digest): parsed once, not on every list or inspect. */
+    private final Map<Digest, ImageConfig> configs = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.function.Function<Digest, java.util.Optional<String>> users = id -> java.util.Optional.empty();
 
     public ImageStore(Path root) throws IOException {
@@ -128,12 +130,21 @@ public final class ImageStore {
         }
     }
 
+    private ImageConfig config(Digest id) throws IOException {
+        ImageConfig cached = configs.get(id);
+        if (cached == null) {
+            cached = ImageConfig.parse(blobs.read(id));
+            configs.put(id, cached);
+        }
+        return cached;
+    }
+
     private Image image(Digest id) {
         ImageIndex.Entry e = index.images().get(id);
         List<ImageReference> tags = index.refs().entrySet().stream().filter(r -> r.getValue().equals(id))
                 .map(r -> ImageReference.parse(r.getKey())).sorted(Comparator.comparing(ImageReference::familiar)).toList();
         try {
-            return new Image(ImageConfig.parse(blobs.read(id)), tags, e.size(),
+            return new Image(config(id), tags, e.size(),
                     e.lastTagged() == 0 ? null : Instant.ofEpochMilli(e.lastTagged()));
         } catch (IOException ex) {
             throw new EngineException(EngineException.Kind.NOT_FOUND, "image " + id + " is damaged: " + ex.getMessage(), ex);
@@ -326,7 +337,7 @@ public final class ImageStore {
     public synchronized long diskUsage() throws IOException {
         Set<Digest> all = new HashSet<>();
         for (Digest id : index.images().keySet()) {
-            all.addAll(image(id).config().diffIds());
+            all.addAll(config(id).diffIds());
         }
         long total = 0;
         for (Digest d : all) {
@@ -343,7 +354,7 @@ public final class ImageStore {
         for (Digest id : List.copyOf(index.images().keySet())) {
             boolean ok = blobs.has(id);
             if (ok) {
-                for (Digest d : ImageConfig.parse(blobs.read(id)).diffIds()) {
+                for (Digest d : config(id).diffIds()) {
                     ok &= layers.has(d);
                 }
             }
@@ -368,13 +379,14 @@ public final class ImageStore {
             synchronized (this) {
                 for (Digest id : index.images().keySet()) {
                     keepBlobs.add(id);
-                    List<Digest> diffIds = ImageConfig.parse(blobs.read(id)).diffIds();
+                    List<Digest> diffIds = config(id).diffIds();
                     keepBlobs.addAll(diffIds);
                     keepLayers.addAll(diffIds);
                 }
             }
             for (Digest d : blobs.all().toList()) {
                 if (!keepBlobs.contains(d)) {
+                    configs.remove(d);
                     blobs.delete(d);
                 }
             }

@@ -59,37 +59,28 @@ public final class Posix {
     /** mknod(2): {@code type} is {@link #S_IFCHR}, {@link #S_IFBLK} or {@link #S_IFIFO}. */
     public static void mknod(Path path, int type, int permissions, int major, int minor) throws IOException {
         long dev = makedev(major, minor);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        call((arena, state) -> {
             int rc = (int) MKNOD.invokeExact(state, arena.allocateFrom(path.toString()), type | permissions, dev);
             check(rc, state, "mknod " + path);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return null;
+        });
     }
 
     /** lsetxattr(2): sets an extended attribute without following a symlink. */
     public static void lsetxattr(Path path, String name, byte[] value) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        call((arena, state) -> {
             MemorySegment v = arena.allocate(Math.max(1, value.length));
             MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
             int rc = (int) LSETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), v,
                     (long) value.length, 0);
             check(rc, state, "setxattr " + name + " on " + path);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return null;
+        });
     }
 
     /** lgetxattr(2): the attribute's value, or null when the file does not have it. */
     public static byte[] lgetxattr(Path path, String name) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        return call((arena, state) -> {
             MemorySegment buf = arena.allocate(4096);
             long n = (long) LGETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), buf, 4096L);
             if (n < 0) {
@@ -100,38 +91,26 @@ public final class Posix {
                 throw new IOException("getxattr " + name + " on " + path + ": " + strerror(errno));
             }
             return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        });
     }
 
     /** mount(2) of a filesystem with no flags and these options. */
     public static void mount(String source, Path target, String type, String options) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        call((arena, state) -> {
             int rc = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target.toString()),
                     arena.allocateFrom(type), 0L, arena.allocateFrom(options));
             check(rc, state, "mount " + type + " on " + target);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return null;
+        });
     }
 
     /** umount2(2) with MNT_DETACH: gone from the tree at once, released when the last user lets go. */
     public static void unmount(Path target) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        call((arena, state) -> {
             int rc = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString()), MNT_DETACH);
             check(rc, state, "unmount " + target);
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return null;
+        });
     }
 
     /** A connected AF_UNIX SOCK_SEQPACKET socket (conmon's attach socket), as a raw fd. */
@@ -140,8 +119,7 @@ public final class Posix {
         if (p.length >= 108) {
             throw new IOException("socket path too long for sun_path: " + path);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        return call((arena, state) -> {
             int fd = (int) SOCKET.invokeExact(state, 1 /* AF_UNIX */, 5 /* SOCK_SEQPACKET */ | 02000000 /* SOCK_CLOEXEC */, 0);
             check(fd < 0 ? -1 : 0, state, "socket");
             MemorySegment addr = arena.allocate(110);
@@ -154,60 +132,59 @@ public final class Posix {
                 throw new IOException("connect " + path + ": " + strerror(errno));
             }
             return fd;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        });
     }
 
     /** read(2) into {@code buf}; 0 at end of stream. */
     public static int read(int fd, byte[] buf) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        return call((arena, state) -> {
             MemorySegment b = arena.allocate(buf.length);
             long n = (long) READ.invokeExact(state, fd, b, (long) buf.length);
             check(n < 0 ? -1 : 0, state, "read");
             MemorySegment.copy(b, ValueLayout.JAVA_BYTE, 0, buf, 0, (int) n);
             return (int) n;
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        });
     }
 
     /** write(2) of all of {@code data[off, off+len)} as one packet. */
     public static void write(int fd, byte[] data, int off, int len) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        call((arena, state) -> {
             MemorySegment b = arena.allocate(Math.max(1, len));
             MemorySegment.copy(data, off, b, ValueLayout.JAVA_BYTE, 0, len);
             long n = (long) WRITE.invokeExact(state, fd, b, (long) len);
             check(n < 0 ? -1 : 0, state, "write");
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return null;
+        });
     }
 
     /** shutdown(2) of the write side: the peer reads end of stream. */
     public static void shutdownWrite(int fd) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
+        call((arena, state) -> {
             check((int) SHUTDOWN.invokeExact(state, fd, 1 /* SHUT_WR */), state, "shutdown");
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+            return null;
+        });
     }
 
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
             int ignored = (int) CLOSE.invokeExact(state, fd);
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+    }
+
+    /** One libc call: an arena for its arguments and the errno it leaves; checked exceptions pass as they are. */
+    @FunctionalInterface
+    private interface Call<T> {
+        T run(Arena arena, MemorySegment state) throws Throwable;
+    }
+
+    private static <T> T call(Call<T> c) throws IOException {
+        try (Arena arena = Arena.ofConfined()) {
+            return c.run(arena, arena.allocate(CALL_STATE));
+        } catch (IOException | RuntimeException | Error e) {
+            throw e;
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
