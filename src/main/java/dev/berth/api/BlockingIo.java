@@ -52,7 +52,10 @@ public final class BlockingIo {
 
     /** A blocking stream into the (chunked) response; a write waits while the client is slower than us. */
     public static OutputStream responseBody(RoutingContext ctx) {
-        return new java.io.BufferedOutputStream(new ResponseOutputStream(ctx.response(), ctx.vertx().getOrCreateContext()), 1 << 16);
+        HttpServerResponse response = ctx.response().setChunked(true);
+        StreamOutput out = new StreamOutput(response);
+        response.closeHandler(v -> out.fail(new IOException("the client went away")));
+        return new java.io.BufferedOutputStream(out, 1 << 16);
     }
 
     private static final class RequestInputStream extends InputStream {
@@ -135,51 +138,6 @@ public final class BlockingIo {
                     request.resume();
                 }
             });
-        }
-    }
-
-    private static final class ResponseOutputStream extends OutputStream {
-        private final HttpServerResponse response;
-        private final Context context;
-
-        ResponseOutputStream(HttpServerResponse response, Context context) {
-            this.response = response;
-            this.context = context;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            Buffer chunk = Buffer.buffer(len).appendBytes(b, off, len);
-            CompletableFuture<Void> ready = new CompletableFuture<>();
-            context.runOnContext(v -> {
-                if (response.closed()) {
-                    ready.completeExceptionally(new IOException("the client went away"));
-                    return;
-                }
-                if (!response.headWritten()) {
-                    response.setChunked(true);
-                }
-                response.write(chunk);
-                if (response.writeQueueFull()) {
-                    response.drainHandler(x -> ready.complete(null));
-                    response.closeHandler(x -> ready.completeExceptionally(new IOException("the client went away")));
-                } else {
-                    ready.complete(null);
-                }
-            });
-            try {
-                ready.get();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException();
-            } catch (ExecutionException e) {
-                throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
-            }
         }
     }
 }

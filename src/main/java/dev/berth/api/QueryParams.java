@@ -27,6 +27,19 @@ public final class QueryParams {
         };
     }
 
+    /** An integer parameter, or {@code absent} when it is not given; anything else is a 400 naming it. */
+    public static int integer(RoutingContext ctx, String name, int absent) {
+        String v = ctx.request().getParam(name);
+        if (v == null || v.isEmpty()) {
+            return absent;
+        }
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw EngineException.invalid("invalid value for " + name + ": \"" + v + "\"");
+        }
+    }
+
     /** {@code filters={"key":["v1","v2"]}}, or the older {@code {"key":{"v1":true}}} form; unknown keys are refused. */
     public static Map<String, List<String>> filters(RoutingContext ctx, List<String> allowed) {
         String raw = ctx.request().getParam("filters");

@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.engine.EngineException;
@@ -55,6 +56,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<Integer>>> exitWaiters = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> removeWaiters = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<dev.berth.monitor.AttachSocket>>> pendingAttaches = new LinkedHashMap<>();
+    private final List<java.util.function.Consumer<String>> removeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final WatchService watcher;
     private final Thread watchThread;
 
@@ -126,6 +128,11 @@ public final class ContainerEngine implements AutoCloseable {
         if (!hostConfig.hasNonNull("NetworkMode") || hostConfig.get("NetworkMode").asText().isEmpty()) {
             hostConfig.put("NetworkMode", "default");
         }
+        if (!hostConfig.path("LogConfig").path("Type").isTextual() || hostConfig.path("LogConfig").path("Type").asText().isEmpty()) {
+            // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
+            // tail, since, until): clients such as docker-py read output through logs only for that driver
+            hostConfig.putObject("LogConfig").put("Type", "json-file").putObject("Config");
+        }
         ObjectNode config = ContainerSpec.mergedConfig(request, image.config(), imageName, hostname, env,
                 ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
         Container c;
@@ -181,7 +188,10 @@ public final class ContainerEngine implements AutoCloseable {
             Files.createDirectories(paths.bundle());
             Files.write(paths.bundle().resolve("config.json"), JSON.writeValueAsBytes(spec));
             Files.deleteIfExists(paths.exitFile());
-            long pid = runtime.create(id, c.tty(), c.config().path("OpenStdin").asBoolean(false)).pid();
+            // dockerd keeps a terminal's stdin open when an attached client leaves, and a StdinOnce container's not
+            boolean leaveStdinOpen = c.tty() || !c.config().path("StdinOnce").asBoolean(false);
+            long pid = runtime.create(id, new OciRuntime.Stdio(c.tty(), c.config().path("OpenStdin").asBoolean(false),
+                    leaveStdinOpen)).pid();
             connectPendingAttaches(id);     // before start: a process that prints and exits at once loses nothing
             runtime.start(id);
             update(id, s -> s.withState(s.state().started(pid, Instant.now().toString())));
@@ -209,6 +219,11 @@ public final class ContainerEngine implements AutoCloseable {
         boolean hostNet = c.hostConfig().path("NetworkMode").asText("").equals("host");
         ObjectNode spec = OciSpecBuilder.build(process, root, c.config().path("Hostname").asText(), nofileHardLimit,
                 "/berth/" + c.id(), hostNet);
+        JsonNode consoleSize = c.hostConfig().path("ConsoleSize");
+        if (c.tty() && consoleSize.size() == 2 && consoleSize.get(0).asInt() > 0 && consoleSize.get(1).asInt() > 0) {
+            ((ObjectNode) spec.get("process")).putObject("consoleSize")
+                    .put("height", consoleSize.get(0).asInt()).put("width", consoleSize.get(1).asInt());
+        }
         SeccompProfile.forContainer(SeccompProfile.DEFAULT, SeccompProfile.hostArch(), OciSpecBuilder.DEFAULT_CAPABILITIES)
                 .ifPresent(profile -> ((ObjectNode) spec.get("linux")).set("seccomp", profile));
         Path dir = store.dir(c.id());
@@ -259,6 +274,22 @@ public final class ContainerEngine implements AutoCloseable {
                 f.completeExceptionally(e);
             }
         }
+    }
+
+    /** Resizes a running container's terminal (conmon's ctl FIFO). */
+    public void resize(String ref, int height, int width) throws IOException {
+        Container c = get(ref);
+        if (!c.state().running()) {
+            throw EngineException.conflict("Container " + c.id() + " is not running");
+        }
+        if (c.tty()) {
+            runtime.resize(runtime.paths(c.id()), height, width);
+        }
+    }
+
+    /** Called with a container's id once it is removed. */
+    public void onRemove(java.util.function.Consumer<String> listener) {
+        removeListeners.add(listener);
     }
 
     public void kill(String ref, String signal) throws IOException {
@@ -361,6 +392,7 @@ public final class ContainerEngine implements AutoCloseable {
                 exits.forEach(w -> w.complete(code));
             }
         }
+        removeListeners.forEach(l -> l.accept(id));
     }
 
     private void cleanupRuntime(String id) {
@@ -398,7 +430,7 @@ public final class ContainerEngine implements AutoCloseable {
     private void exited(String id) {
         OptionalInt code;
         try {
-            code = runtime.exitCode(id);
+            code = runtime.exitCode(runtime.paths(id));
         } catch (IOException | NumberFormatException e) {
             return;     // still being written: the MODIFY event brings us back
         }
@@ -433,7 +465,7 @@ public final class ContainerEngine implements AutoCloseable {
                 continue;
             }
             try {
-                if (runtime.exitCode(c.id()).isPresent()) {
+                if (runtime.exitCode(runtime.paths(c.id())).isPresent()) {
                     exited(c.id());
                 } else if (!Files.isDirectory(runtime.paths(c.id()).bundle()) || !Files.exists(Path.of("/proc/" + c.state().pid()))) {
                     // gone without an exit file: the host rebooted (the runroot is empty), or its monitor was killed

@@ -2,6 +2,9 @@ package dev.berth.daemon;
 
 import dev.berth.api.ApiRouter;
 import dev.berth.api.container.ContainerRoutes;
+import dev.berth.api.container.ExecRoutes;
+import dev.berth.container.ExecSessions;
+import dev.berth.monitor.OciRuntime;
 import dev.berth.api.image.ImageRoutes;
 import dev.berth.container.ContainerEngine;
 import dev.berth.monitor.ConmonRuntime;
@@ -145,7 +148,7 @@ public final class Berthd {
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
-                new ContainerRoutes(containers, monitor, rootfs.name(), config.root())));
+                containers, monitor, rootfs.name(), config.root()));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
@@ -165,8 +168,11 @@ public final class Berthd {
 
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
-                                                  PrometheusMeterRegistry metrics, ContainerRoutes containers) {
-        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host, system.storageDriver()), containers);
+                                                  PrometheusMeterRegistry metrics, ContainerEngine containers,
+                                                  OciRuntime monitor, String storageDriver, Path root) {
+        ExecSessions execs = new ExecSessions(containers, monitor);
+        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host, system.storageDriver()),
+                new ContainerRoutes(containers, execs, monitor, storageDriver, root), new ExecRoutes(execs));
     }
 
     private void stop(String why) {

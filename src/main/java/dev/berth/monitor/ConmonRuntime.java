@@ -60,30 +60,79 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     @Override
-    public Created create(String id, boolean terminal, boolean stdin) throws IOException {
+    public Paths execPaths(String containerId, String sessionId) {
+        Path dir = paths(containerId).bundle().resolve("x").resolve(sessionId.substring(0, Math.min(20, sessionId.length())));
+        return new Paths(dir, dir.resolve("log"), dir.resolve("exit"), dir.resolve("oom"));
+    }
+
+    @Override
+    public Created create(String id, Stdio stdio) throws IOException {
         Paths p = paths(id);
-        Path sync = p.bundle().resolve("sync.fifo");
-        Path start = p.bundle().resolve("start.fifo");
         Files.createDirectories(p.bundle());
-        Files.deleteIfExists(sync);
-        Files.deleteIfExists(start);
-        mkfifo(sync);
-        mkfifo(start);
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c", "exec \"$0\" \"$@\" 3>\"$SYNC_FIFO\" 4<\"$START_FIFO\"",
-                conmon.toString(), "--api-version", "1", "-c", id, "-u", id, "-r", runtime.toString(),
-                "--runtime-arg", "--root", "--runtime-arg", runtimeRoot.toString(),
-                "-b", p.bundle().toString(), "-p", p.bundle().resolve("pidfile").toString(),
-                "-n", id, "--exit-dir", exits.toString(), "--full-attach", "-l", "k8s-file:" + p.log(),
-                "--log-level", "error", "--socket-dir-path", p.bundle().toString(), "--persist-dir", p.bundle().toString(),
-                "-P", p.bundle().resolve("conmon.pid").toString()));
-        if (terminal) {
+        List<String> args = conmonArgs(id, id, p.bundle(), exits, stdio);
+        args.addAll(List.of("-l", "k8s-file:" + p.log()));
+        return launch(args, p.bundle(), null);
+    }
+
+    @Override
+    public Created exec(String containerId, String sessionId, byte[] process, Stdio stdio, AttachReady ready) throws IOException {
+        Path dir = execPaths(containerId, sessionId).bundle();
+        Files.createDirectories(dir);
+        Path spec = dir.resolve("process.json");
+        Files.write(spec, process);
+        // The session's own directory is bundle, exit dir and persist dir: its socket, ctl FIFO and exit file live there.
+        List<String> args = conmonArgs(containerId, sessionId, dir, dir, stdio);
+        args.addAll(List.of("-l", "none", "-e", "--exec-process-spec", spec.toString()));
+        if (ready != null) {
+            args.add("--exec-attach");
+        }
+        return launch(args, dir, ready);
+    }
+
+    @Override
+    public void resize(Paths paths, int height, int width) throws IOException {
+        dev.berth.system.Posix.writeFifo(paths.bundle().resolve("ctl"),
+                ("1 " + height + " " + width + "\n").getBytes(StandardCharsets.US_ASCII));
+    }
+
+    private List<String> conmonArgs(String containerId, String monitorId, Path bundle, Path exitDir, Stdio stdio) {
+        List<String> cmd = new ArrayList<>(List.of(conmon.toString(), "--api-version", "1", "-c", containerId, "-u", monitorId,
+                "-r", runtime.toString(), "--runtime-arg", "--root", "--runtime-arg", runtimeRoot.toString(),
+                "-b", bundle.toString(), "-p", bundle.resolve("pidfile").toString(), "-n", containerId,
+                "--exit-dir", exitDir.toString(), "--full-attach", "--log-level", "error",
+                "--socket-dir-path", bundle.toString(), "--persist-dir", bundle.toString(),
+                "-P", bundle.resolve("conmon.pid").toString()));
+        if (stdio.terminal()) {
             cmd.add("-t");
         }
-        if (stdin) {
+        if (stdio.stdin()) {
             cmd.add("-i");
+            if (stdio.leaveStdinOpen()) {
+                cmd.add("--leave-stdin-open");
+            }
         }
+        return cmd;
+    }
+
+    /**
+     * Starts conmon with its pipes as FIFOs in {@code dir} and returns once it reported the process. The
+     * shell opens them in the order 3, 4, 5, and so must we. With {@code ready} (exec with attach),
+     * conmon reports its attach socket on the attach pipe, then waits for a second start byte.
+     */
+    private Created launch(List<String> conmonArgs, Path dir, AttachReady ready) throws IOException {
+        Path sync = dir.resolve("sync.fifo");
+        Path start = dir.resolve("start.fifo");
+        Path attach = dir.resolve("attach.fifo");
+        List<Path> fifos = ready == null ? List.of(sync, start) : List.of(sync, start, attach);
+        for (Path f : fifos) {
+            Files.deleteIfExists(f);
+            mkfifo(f);
+        }
+        List<String> cmd = new ArrayList<>(List.of("sh", "-c",
+                "exec \"$0\" \"$@\" 3>\"$SYNC_FIFO\" 4<\"$START_FIFO\"" + (ready == null ? "" : " 5>\"$ATTACH_FIFO\"")));
+        cmd.addAll(conmonArgs);
         // conmon's output goes to a file: its monitor process keeps the descriptors, and a pipe would never end.
-        Path conmonOut = p.bundle().resolve("conmon.out");
+        Path conmonOut = dir.resolve("conmon.out");
         ProcessBuilder pb = ChildProcesses.builder(cmd.toArray(String[]::new)).redirectErrorStream(true)
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
                 .redirectOutput(conmonOut.toFile());
@@ -91,39 +140,64 @@ public final class ConmonRuntime implements OciRuntime {
         pb.environment().put("_OCI_STARTPIPE", "4");
         pb.environment().put("SYNC_FIFO", sync.toString());
         pb.environment().put("START_FIFO", start.toString());
+        if (ready != null) {
+            pb.environment().put("_OCI_ATTACHPIPE", "5");
+            pb.environment().put("ATTACH_FIFO", attach.toString());
+        }
         Process shell = pb.start();
-        try {
-            // The shell opens the sync FIFO first (for writing), then the start FIFO (for reading).
-            try (BufferedReader syncIn = new BufferedReader(new InputStreamReader(Files.newInputStream(sync), StandardCharsets.UTF_8))) {
-                try (OutputStream startOut = Files.newOutputStream(start)) {
+        try (BufferedReader syncIn = new BufferedReader(new InputStreamReader(Files.newInputStream(sync), StandardCharsets.UTF_8));
+             OutputStream startOut = Files.newOutputStream(start)) {
+            if (ready != null) {
+                try (BufferedReader attachIn = new BufferedReader(new InputStreamReader(Files.newInputStream(attach), StandardCharsets.UTF_8))) {
                     startOut.write(0);
+                    startOut.flush();
+                    String line = attachIn.readLine();
+                    if (line == null || JSON.readTree(line).path("data").asInt(-1) != 0) {
+                        throw new IOException("conmon could not set up the attach socket: " + conmonOutput(shell, conmonOut, line));
+                    }
+                    ready.attach(dir.resolve("attach"));
                 }
-                if (!shell.waitFor(60, TimeUnit.SECONDS)) {
-                    shell.destroyForcibly();
-                    throw new IOException("conmon did not detach within 60s");
-                }
-                String output = Files.readString(conmonOut).strip();
-                if (shell.exitValue() != 0) {
-                    throw new IOException("conmon exited with " + shell.exitValue() + ": " + output);
-                }
-                String line = syncIn.readLine();
-                if (line == null) {
-                    throw new IOException("conmon exited without reporting the container: " + output);
-                }
-                JsonNode msg = JSON.readTree(line);
-                long pid = msg.path("data").asLong(-1);
-                if (pid <= 0) {
-                    throw new EngineException(EngineException.Kind.INVALID_ARGUMENT, runtimeMessage(msg.path("message").asText("the runtime failed")));
-                }
-                return new Created(pid);
             }
+            startOut.write(0);
+            startOut.close();
+            if (!shell.waitFor(60, TimeUnit.SECONDS)) {
+                shell.destroyForcibly();
+                throw new IOException("conmon did not detach within 60s");
+            }
+            if (shell.exitValue() != 0) {
+                throw new IOException("conmon exited with " + shell.exitValue() + ": " + Files.readString(conmonOut).strip());
+            }
+            String line = syncIn.readLine();
+            if (line == null) {
+                throw new IOException("conmon exited without reporting the process: " + Files.readString(conmonOut).strip());
+            }
+            JsonNode msg = JSON.readTree(line);
+            long pid = msg.path("data").asLong(-1);
+            if (pid <= 0) {
+                throw new EngineException(EngineException.Kind.INVALID_ARGUMENT, runtimeMessage(msg.path("message").asText("the runtime failed")));
+            }
+            return new Created(pid);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new IOException("interrupted while creating " + id, e);
+            throw new IOException("interrupted while starting conmon", e);
         } finally {
-            Files.deleteIfExists(sync);
-            Files.deleteIfExists(start);
+            if (shell.isAlive()) {
+                shell.destroyForcibly();     // failed half-way: do not leave a monitor waiting for a start byte
+            }
+            for (Path f : fifos) {
+                Files.deleteIfExists(f);
+            }
         }
+    }
+
+    private static String conmonOutput(Process shell, Path conmonOut, String line) throws IOException {
+        try {
+            shell.waitFor(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        String out = Files.readString(conmonOut).strip();
+        return out.isEmpty() && line != null ? line : out;
     }
 
     @Override
@@ -147,8 +221,8 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     @Override
-    public OptionalInt exitCode(String id) throws IOException {
-        Path f = paths(id).exitFile();
+    public OptionalInt exitCode(Paths paths) throws IOException {
+        Path f = paths.exitFile();
         if (!Files.exists(f)) {
             return OptionalInt.empty();
         }

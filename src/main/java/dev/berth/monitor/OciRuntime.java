@@ -14,8 +14,20 @@ public interface OciRuntime {
     /** Where a container's runtime-side files live: bundle (config.json, attach socket, ctl FIFO), log, exit file. */
     record Paths(Path bundle, Path log, Path exitFile, Path oomFile) {}
 
-    /** What create made: the container's init process id. */
+    /** What create or exec made: the process id. */
     record Created(long pid) {}
+
+    /**
+     * The process's stdio: a terminal or pipes; whether it reads stdin; whether stdin stays open when an
+     * attached client hangs up (false: the client's end of input is the process's, as for StdinOnce).
+     */
+    record Stdio(boolean terminal, boolean stdin, boolean leaveStdinOpen) {}
+
+    /** Called once the session's attach socket is ready, before its process runs: connect there to miss nothing. */
+    @FunctionalInterface
+    interface AttachReady {
+        void attach(Path socket) throws IOException;
+    }
 
     /** The container's runtime-side file locations (nothing is created). */
     Paths paths(String id);
@@ -24,7 +36,22 @@ public interface OciRuntime {
      * Creates the container from the bundle (its {@code config.json} written by the caller) under a new
      * monitor; the process is created but not started. A runtime failure comes back with the runtime's message.
      */
-    Created create(String id, boolean terminal, boolean stdin) throws IOException;
+    Created create(String id, Stdio stdio) throws IOException;
+
+    /**
+     * An exec session's files: its bundle holds the attach socket and ctl FIFO; there is no log. They live
+     * in the container's bundle, so they go with the container's runtime state.
+     */
+    Paths execPaths(String containerId, String sessionId);
+
+    /**
+     * Runs {@code process} (an OCI process spec) in the running container under a monitor of its own.
+     * With {@code ready} the process waits until that returns; without, nobody attaches (detached exec).
+     */
+    Created exec(String containerId, String sessionId, byte[] process, Stdio stdio, AttachReady ready) throws IOException;
+
+    /** Resizes the terminal of the container or exec session whose files these are. */
+    void resize(Paths paths, int height, int width) throws IOException;
 
     /** Starts the created process. */
     void start(String id) throws IOException;
@@ -35,6 +62,6 @@ public interface OciRuntime {
     /** Removes the container from the runtime (killing what is left of it). */
     void delete(String id) throws IOException;
 
-    /** The exit code, once the container's process has ended. */
-    OptionalInt exitCode(String id) throws IOException;
+    /** The exit code, once the process these files belong to (container or exec session) has ended. */
+    OptionalInt exitCode(Paths paths) throws IOException;
 }

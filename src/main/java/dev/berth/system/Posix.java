@@ -22,6 +22,7 @@ public final class Posix {
     public static final int S_IFBLK = 0060000;
     public static final int S_IFIFO = 0010000;
 
+    private static final int EINTR = 4;
     private static final int ENODATA = 61;
     private static final int ENOTSUP = 95;
     private static final int MNT_DETACH = 2;
@@ -46,6 +47,7 @@ public final class Posix {
     private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
     private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -84,7 +86,7 @@ public final class Posix {
             MemorySegment buf = arena.allocate(4096);
             long n = (long) LGETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), buf, 4096L);
             if (n < 0) {
-                int errno = (int) ERRNO_HANDLE.get(state, 0L);
+                int errno = errno(state);
                 if (errno == ENODATA || errno == ENOTSUP) {
                     return null;
                 }
@@ -127,7 +129,7 @@ public final class Posix {
             MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
             int rc = (int) CONNECT.invokeExact(state, fd, addr, 110);
             if (rc != 0) {
-                int errno = (int) ERRNO_HANDLE.get(state, 0L);
+                int errno = errno(state);
                 close(fd);
                 throw new IOException("connect " + path + ": " + strerror(errno));
             }
@@ -135,32 +137,60 @@ public final class Posix {
         });
     }
 
-    /** read(2) into {@code buf}; 0 at end of stream. */
-    public static int read(int fd, byte[] buf) throws IOException {
+    /** read(2) of up to {@code len} bytes into native memory; 0 at end of stream. Retries when interrupted by a signal. */
+    public static int read(int fd, MemorySegment buf, long len) throws IOException {
         return call((arena, state) -> {
-            MemorySegment b = arena.allocate(buf.length);
-            long n = (long) READ.invokeExact(state, fd, b, (long) buf.length);
-            check(n < 0 ? -1 : 0, state, "read");
-            MemorySegment.copy(b, ValueLayout.JAVA_BYTE, 0, buf, 0, (int) n);
-            return (int) n;
+            while (true) {
+                long n = (long) READ.invokeExact(state, fd, buf, len);
+                if (n >= 0 || errno(state) != EINTR) {
+                    check(n < 0 ? -1 : 0, state, "read");
+                    return (int) n;
+                }
+            }
         });
     }
 
-    /** write(2) of all of {@code data[off, off+len)} as one packet. */
-    public static void write(int fd, byte[] data, int off, int len) throws IOException {
+    /** write(2) of {@code len} bytes of native memory as one packet (a SOCK_SEQPACKET write is all or nothing). */
+    public static void write(int fd, MemorySegment buf, long len) throws IOException {
         call((arena, state) -> {
-            MemorySegment b = arena.allocate(Math.max(1, len));
-            MemorySegment.copy(data, off, b, ValueLayout.JAVA_BYTE, 0, len);
-            long n = (long) WRITE.invokeExact(state, fd, b, (long) len);
-            check(n < 0 ? -1 : 0, state, "write");
+            while (true) {
+                long n = (long) WRITE.invokeExact(state, fd, buf, len);
+                if (n >= 0 || errno(state) != EINTR) {
+                    check(n < 0 ? -1 : 0, state, "write");
+                    return null;
+                }
+            }
+        });
+    }
+
+    public static final int SHUT_RD = 0;
+    public static final int SHUT_WR = 1;
+    public static final int SHUT_RDWR = 2;
+
+    /** shutdown(2): after {@link #SHUT_WR} the peer reads end of stream; {@link #SHUT_RD} wakes a blocked reader. */
+    public static void shutdown(int fd, int how) throws IOException {
+        call((arena, state) -> {
+            check((int) SHUTDOWN.invokeExact(state, fd, how), state, "shutdown");
             return null;
         });
     }
 
-    /** shutdown(2) of the write side: the peer reads end of stream. */
-    public static void shutdownWrite(int fd) throws IOException {
+    /**
+     * Writes one message to a FIFO without blocking: fails ("No such device or address") when nobody
+     * reads it, where a plain open would wait forever.
+     */
+    public static void writeFifo(Path fifo, byte[] message) throws IOException {
         call((arena, state) -> {
-            check((int) SHUTDOWN.invokeExact(state, fd, 1 /* SHUT_WR */), state, "shutdown");
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(fifo.toString()), 01 /* O_WRONLY */ | 04000 /* O_NONBLOCK */ | 02000000 /* O_CLOEXEC */);
+            check(fd < 0 ? -1 : 0, state, "open " + fifo);
+            try {
+                MemorySegment b = arena.allocate(message.length);
+                MemorySegment.copy(message, 0, b, ValueLayout.JAVA_BYTE, 0, message.length);
+                long n = (long) WRITE.invokeExact(state, fd, b, (long) message.length);
+                check(n == message.length ? 0 : -1, state, "write " + fifo);
+            } finally {
+                close(fd);
+            }
             return null;
         });
     }
@@ -199,9 +229,12 @@ public final class Posix {
 
     private static void check(int rc, MemorySegment state, String what) throws IOException {
         if (rc != 0) {
-            int errno = (int) ERRNO_HANDLE.get(state, 0L);
-            throw new IOException(what + ": " + strerror(errno));
+            throw new IOException(what + ": " + strerror(errno(state)));
         }
+    }
+
+    private static int errno(MemorySegment state) {
+        return (int) ERRNO_HANDLE.get(state, 0L);
     }
 
     private static String strerror(int errno) {

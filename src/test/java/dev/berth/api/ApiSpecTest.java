@@ -11,7 +11,6 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import dev.berth.image.ImageStore;
-import dev.berth.api.container.ContainerRoutes;
 import dev.berth.container.ContainerEngine;
 import dev.berth.monitor.ConmonRuntime;
 import dev.berth.storage.RootfsDrivers;
@@ -43,7 +42,7 @@ class ApiSpecTest {
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
                     Optional.empty(), false, images, "vfs", containers);
             ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
-                    new ContainerRoutes(containers, monitor, "vfs", dir)));
+                    containers, monitor, "vfs", dir));
             containers.close();
             Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
                     .collect(Collectors.toCollection(TreeSet::new));

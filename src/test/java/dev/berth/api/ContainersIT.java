@@ -4,8 +4,6 @@ import dev.berth.testing.BerthDaemon;
 import dev.berth.testing.BusyboxImage;
 import dev.berth.testing.DockerCli;
 import dev.berth.testing.RawHttp;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
@@ -18,50 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** The container lifecycle with the real docker CLI, real conmon and runc, and the busybox test image. */
-class ContainersIT {
-
-    private BerthDaemon daemon;
-    private DockerCli docker;
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = BerthDaemon.start();
-        docker = DockerCli.against(daemon);
-        Path tar = Files.write(daemon.dir().resolve("busybox.tar"), BusyboxImage.archive("busybox:latest"));
-        ok("load", "-i", tar.toString());
-    }
-
-    @AfterEach
-    void stop() throws Exception {
-        if (daemon != null) {
-                        String left = docker.run("ps", "-aq").stdout().strip();
-            if (!left.isEmpty()) {
-                docker.run(("rm -f " + left.replace('\n', ' ')).split(" "));
-            }
-            daemon.stop();
-            // nothing the containers needed outlives them: no monitor, no runtime process, no mount
-            String dir = daemon.dir().toString();
-            try (var procs = Files.list(Path.of("/proc"))) {
-                for (Path p : procs.filter(x -> x.getFileName().toString().matches("\\d+")).toList()) {
-                    String cmd;
-                    try {
-                        cmd = Files.readString(p.resolve("cmdline")).replace('\0', ' ');
-                    } catch (java.io.IOException gone) {
-                        continue;
-                    }
-                    assertFalse(cmd.contains(dir) && (cmd.contains("conmon") || cmd.contains("runc")), "left running: " + cmd);
-                }
-            }
-            assertFalse(Files.readString(Path.of("/proc/mounts")).contains(dir), "a mount was left behind");
-            daemon.close();
-        }
-    }
-
-    private DockerCli.Result ok(String... args) throws Exception {
-        DockerCli.Result r = docker.run(args);
-        assertEquals(0, r.exitCode(), "docker " + String.join(" ", args) + ": " + r.stderr() + "\n" + daemon.log());
-        return r;
-    }
+class ContainersIT extends ContainerTestBase {
 
     @Test
     void runDetachedThenLogsWaitInspectAndRemove() throws Exception {

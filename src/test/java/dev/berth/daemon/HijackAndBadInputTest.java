@@ -66,10 +66,10 @@ class HijackAndBadInputTest {
                 throw EngineException.notFound("No such container: missing");
             }
             HijackedStream.open(ctx, HijackedStream.RAW).onSuccess(stream -> {
-                stream.write(Buffer.buffer("ready\n"));
-                stream.handler(b -> stream.write(Buffer.buffer(b.toString().toUpperCase())));
-                stream.inputEndHandler(v -> ctx.vertx().setTimer(100, t -> stream.write(Buffer.buffer("input ended\n"))
-                        .compose(x -> stream.write(Buffer.buffer("bye\n")))
+                stream.writeStream().write(Buffer.buffer("ready\n"));
+                stream.handler(b -> stream.writeStream().write(Buffer.buffer(b.toString().toUpperCase())));
+                stream.inputEndHandler(v -> ctx.vertx().setTimer(100, t -> stream.writeStream().write(Buffer.buffer("input ended\n"))
+                        .compose(x -> stream.writeStream().write(Buffer.buffer("bye\n")))
                         .onComplete(x -> stream.close())));
             }).onFailure(ctx::fail);
         });

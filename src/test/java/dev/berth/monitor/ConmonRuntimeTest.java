@@ -85,7 +85,7 @@ class ConmonRuntimeTest {
 
     private int awaitExit(String id) throws Exception {
         for (int i = 0; i < 200; i++) {
-            OptionalInt code = runtime.exitCode(id);
+            OptionalInt code = runtime.exitCode(runtime.paths(id));
             if (code.isPresent()) {
                 return code.getAsInt();
             }
@@ -97,8 +97,8 @@ class ConmonRuntimeTest {
     @Test
     void aContainerRunsUnderConmonAndItsExitCodeAndOutputAreKept() throws Exception {
         String id = container("sh", "-c", "echo out; echo err >&2; hostname; exit 3");
-        assertTrue(runtime.create(id, false, false).pid() > 0);
-        assertTrue(runtime.exitCode(id).isEmpty(), "exited before start");
+        assertTrue(runtime.create(id, new OciRuntime.Stdio(false, false, false)).pid() > 0);
+        assertTrue(runtime.exitCode(runtime.paths(id)).isEmpty(), "exited before start");
         runtime.start(id);
         assertEquals(3, awaitExit(id));
         String log = Files.readString(runtime.paths(id).log());
@@ -108,14 +108,14 @@ class ConmonRuntimeTest {
     @Test
     void aMissingCommandFailsAtCreateWithTheRuntimesMessage() throws Exception {
         String id = container("/nonexistent");
-        EngineException e = assertThrows(EngineException.class, () -> runtime.create(id, false, false));
+        EngineException e = assertThrows(EngineException.class, () -> runtime.create(id, new OciRuntime.Stdio(false, false, false)));
         assertTrue(e.getMessage().contains("no such file or directory"), e.getMessage());
     }
 
     @Test
     void killEndsTheContainerWithTheSignal() throws Exception {
         String id = container("sleep", "60");
-        runtime.create(id, false, false);
+        runtime.create(id, new OciRuntime.Stdio(false, false, false));
         runtime.start(id);
         runtime.kill(id, 9);
         assertEquals(137, awaitExit(id));

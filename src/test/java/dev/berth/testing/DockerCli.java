@@ -45,28 +45,60 @@ public final class DockerCli {
         return candidates.filter(Files::isExecutable).findFirst();
     }
 
+    /** The environment that points a docker client (the CLI, docker-py) at this daemon. */
+    public java.util.Map<String, String> environment() throws java.io.IOException {
+        return java.util.Map.of("DOCKER_HOST", "unix://" + socket, "DOCKER_CONFIG", Files.createDirectories(config).toString());
+    }
+
+    /** A shell command line running the CLI with these arguments (for a terminal to run). */
+    public String commandLine(String... args) {
+        StringBuilder sb = new StringBuilder(binary.toString());
+        for (String a : args) {
+            sb.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        }
+        return sb.toString();
+    }
+
     public Result run(String... args) throws Exception {
         return runWithInput(new byte[0], args);
     }
 
     /** Runs the CLI with {@code input} on its stdin (then end of file). */
     public Result runWithInput(byte[] input, String... args) throws Exception {
+        return runStreaming(new java.io.ByteArrayInputStream(input), null, args);
+    }
+
+    /**
+     * Runs the CLI with {@code input} streamed to its stdin (then end of file) and, when {@code stdoutSink}
+     * is given, its stdout streamed there instead of kept (the result's stdout is then empty).
+     */
+    public Result runStreaming(java.io.InputStream input, java.io.OutputStream stdoutSink, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add(binary.toString());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().put("DOCKER_HOST", "unix://" + socket);
         pb.environment().remove("DOCKER_CONTEXT");
-        pb.environment().put("DOCKER_CONFIG", Files.createDirectories(config).toString());
+        pb.environment().putAll(environment());
         Process p = pb.start();
-        try (var stdin = p.getOutputStream()) {
-            stdin.write(input);
-        }
+        CompletableFuture<Void> in = CompletableFuture.runAsync(() -> {
+            try (var stdin = p.getOutputStream()) {
+                input.transferTo(stdin);
+            } catch (java.io.IOException e) {
+                // the CLI stopped reading: what it got is what the test checks
+            }
+        });
         CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> read(p.getErrorStream()));
-        String out = read(p.getInputStream());
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        String out;
+        if (stdoutSink == null) {
+            out = read(p.getInputStream());
+        } else {
+            p.getInputStream().transferTo(stdoutSink);
+            out = "";
+        }
+        in.join();
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("docker " + String.join(" ", args) + " did not finish within 60s");
+            throw new AssertionError("docker " + String.join(" ", args) + " did not finish within 120s");
         }
         return new Result(p.exitValue(), out, err.get());
     }

@@ -16,7 +16,7 @@ final class ContainerResponses {
 
     private ContainerResponses() {}
 
-    static Map<String, Object> inspect(Container c, String driver, String logPath, String dir) {
+    static Map<String, Object> inspect(Container c, String driver, String logPath, String dir, List<String> execIds) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         m.put("Created", c.created());
@@ -35,7 +35,7 @@ final class ContainerResponses {
         m.put("MountLabel", "");
         m.put("ProcessLabel", "");
         m.put("AppArmorProfile", "");
-        m.put("ExecIDs", null);
+        m.put("ExecIDs", execIds.isEmpty() ? null : execIds);
         m.put("HostConfig", c.hostConfig());
         m.put("Mounts", List.of());
         m.put("Config", c.config());

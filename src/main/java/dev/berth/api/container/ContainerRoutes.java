@@ -13,6 +13,8 @@ import dev.berth.container.ContainerEngine;
 import dev.berth.container.ContainerFilter;
 import dev.berth.container.ContainerLogs;
 import dev.berth.engine.EngineException;
+import dev.berth.container.DetachKeys;
+import dev.berth.monitor.AttachSocket;
 import dev.berth.monitor.OciRuntime;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -21,17 +23,21 @@ import java.io.OutputStream;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 
 /** Container lifecycle routes: create, start, stop, kill, restart, wait, delete, inspect, list, logs. */
 public final class ContainerRoutes implements ApiRouter.Group {
 
     private final ContainerEngine engine;
+    private final dev.berth.container.ExecSessions execs;
     private final OciRuntime runtime;
     private final String storageDriver;
     private final java.nio.file.Path root;
 
-    public ContainerRoutes(ContainerEngine engine, OciRuntime runtime, String storageDriver, java.nio.file.Path root) {
+    public ContainerRoutes(ContainerEngine engine, dev.berth.container.ExecSessions execs, OciRuntime runtime, String storageDriver,
+                           java.nio.file.Path root) {
         this.engine = engine;
+        this.execs = execs;
         this.runtime = runtime;
         this.storageDriver = storageDriver;
         this.root = root;
@@ -44,7 +50,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         routes.get("/containers/{id}/json", ctx -> blocking(ctx, () -> {
             Container c = engine.get(ctx.pathParam("id"));
             return ContainerResponses.inspect(c, storageDriver, runtime.paths(c.id()).log().toString(),
-                    root.resolve("containers").resolve(c.id()).toString());
+                    root.resolve("containers").resolve(c.id()).toString(), execs.idsOf(c.id()));
         }));
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
         routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
@@ -63,6 +69,15 @@ public final class ContainerRoutes implements ApiRouter.Group {
         routes.post("/containers/{id}/wait", this::waitFor);
         routes.get("/containers/{id}/logs", this::logs);
         routes.hijack("/containers/{id}/attach", this::attach);
+        routes.get("/containers/{id}/attach/ws", this::attachWebSocket);
+        routes.post("/containers/{id}/resize", ctx -> {
+            int h = QueryParams.integer(ctx, "h", 0);
+            int w = QueryParams.integer(ctx, "w", 0);
+            status(ctx, () -> {
+                engine.resize(ctx.pathParam("id"), h, w);
+                return 200;
+            });
+        });
     }
 
     private interface Work<T> {
@@ -89,12 +104,27 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }
     }
 
-    private void create(RoutingContext ctx) throws Exception {
-        JsonNode body = ctx.body().buffer() == null || ctx.body().length() == 0 ? Json.MAPPER.createObjectNode()
-                : Json.MAPPER.readTree(ctx.body().buffer().getBytes());
+    /** The request's JSON body as an object ({} when empty); anything else is a 400. */
+    static ObjectNode jsonObject(RoutingContext ctx) {
+        if (ctx.body().buffer() == null || ctx.body().length() == 0) {
+            return Json.MAPPER.createObjectNode();
+        }
+        JsonNode body;
+        try {
+            body = Json.MAPPER.readTree(ctx.body().buffer().getBytes());
+        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+            throw EngineException.invalid("invalid JSON: " + e.getOriginalMessage());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
         if (!(body instanceof ObjectNode request)) {
             throw EngineException.invalid("invalid JSON: the body must be an object");
         }
+        return request;
+    }
+
+    private void create(RoutingContext ctx) {
+        ObjectNode request = jsonObject(ctx);
         for (String field : new String[] {"Cmd", "Entrypoint", "Env"}) {
             JsonNode f = request.path(field);
             if (!f.isMissingNode() && !f.isNull() && !f.isArray() && !(f.isTextual() && !field.equals("Env"))) {
@@ -152,31 +182,90 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 });
     }
 
-    private void attach(RoutingContext ctx) {
-        Container c = engine.get(ctx.pathParam("id"));
-        boolean stdin = QueryParams.bool(ctx, "stdin");
-        boolean stdout = QueryParams.bool(ctx, "stdout");
-        boolean stderr = QueryParams.bool(ctx, "stderr");
-        if (!stdin && !stdout && !stderr) {
-            throw EngineException.invalid("at least one of stdin, stdout and stderr must be chosen");
+    /** What an attach asked for, checked before any upgrade. */
+    private record AttachRequest(Container container, boolean stdin, boolean stdout, boolean stderr, boolean stream,
+                                 boolean logs, DetachKeys detachKeys) {
+        static AttachRequest of(RoutingContext ctx, ContainerEngine engine) {
+            Container c = engine.get(ctx.pathParam("id"));
+            AttachRequest r = new AttachRequest(c, QueryParams.bool(ctx, "stdin"), QueryParams.bool(ctx, "stdout"),
+                    QueryParams.bool(ctx, "stderr"), QueryParams.bool(ctx, "stream"), QueryParams.bool(ctx, "logs"),
+                    DetachKeys.parse(ctx.request().getParam("detachKeys")));
+            if (!r.stdin && !r.stdout && !r.stderr) {
+                throw EngineException.invalid("at least one of stdin, stdout and stderr must be chosen");
+            }
+            if (!r.stream && !r.logs) {
+                throw EngineException.invalid("at least one of stream and logs must be chosen");
+            }
+            return r;
         }
-        if (!QueryParams.bool(ctx, "stream")) {
-            throw EngineException.notImplemented("Berth does not implement attach without stream=1 (logs replay) yet");
+
+        /** Output: the log (replayed, then followed while streaming: one source, so no gap and no repeat), or the live socket. */
+        AttachRelay.Output output(OciRuntime runtime, ContainerEngine engine, AttachSocket socket, boolean raw) {
+            if (!logs) {
+                return AttachRelay.fromSocket(socket, raw, stdout, stderr);
+            }
+            var options = new ContainerLogs.Options(stdout, stderr, false, -1, null, null, stream);
+            return out -> ContainerLogs.write(runtime.paths(container.id()).log(), options, raw, out,
+                    () -> running(engine, container.id()));
         }
-        var context = ctx.vertx().getOrCreateContext();
-        BlockingIo.run(ctx, () -> engine.attach(c.id())).onSuccess(socketFuture ->
-                HijackedStream.open(ctx, c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED).onSuccess(stream -> {
-                    stream.pause();
-                    stream.closeHandler(v -> socketFuture.cancel(false));
-                    socketFuture.whenComplete((socket, error) -> context.runOnContext(v -> {
-                        if (error != null) {
-                            stream.close();
-                        } else {
-                            stream.resume();
-                            AttachRelay.start(stream, socket, context, c.tty(), stdin, stdout, stderr);
+
+        /** Relays until the output ends or the client leaves; the socket (null without stream=1) goes with the session. */
+        void relay(AttachRelay.Client client, io.vertx.core.Context context, AttachSocket socket, boolean raw,
+                   OciRuntime runtime, ContainerEngine engine) {
+            AttachRelay.start(client, context, new AttachRelay.Session(container.tty(), stdin ? socket : null, detachKeys,
+                    container.config().path("StdinOnce").asBoolean(false)),
+                    output(runtime, engine, socket, raw), () -> { }, () -> {
+                        if (socket != null) {
+                            socket.close();
                         }
-                    }));
-                }).onFailure(ctx::fail)).onFailure(ctx::fail);
+                    });
+        }
+    }
+
+    private static boolean running(ContainerEngine engine, String id) {
+        try {
+            return engine.get(id).state().running();
+        } catch (EngineException gone) {
+            return false;
+        }
+    }
+
+    private void attach(RoutingContext ctx) {
+        AttachRequest r = AttachRequest.of(ctx, engine);
+        Container c = r.container();
+        BlockingIo.run(ctx, () -> r.stream() ? engine.attach(c.id()) : CompletableFuture.<AttachSocket>completedFuture(null))
+                .onSuccess(socketFuture -> HijackedStream.open(ctx, c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED)
+                        .onSuccess(stream -> relayOnceAttached(ctx, r, AttachRelay.Client.of(stream), socketFuture, c.tty()))
+                        .onFailure(ctx::fail))
+                .onFailure(ctx::fail);
+    }
+
+    /** The same session over a WebSocket, for browsers: binary messages carry raw bytes both ways (API >= 1.28). */
+    private void attachWebSocket(RoutingContext ctx) {
+        AttachRequest r = AttachRequest.of(ctx, engine);
+        // the handshake must start before the request is read to its end, that is, now
+        ctx.request().toWebSocket().onSuccess(ws -> {
+            ws.pause();
+            BlockingIo.run(ctx, () -> r.stream() ? engine.attach(r.container().id()) : CompletableFuture.<AttachSocket>completedFuture(null))
+                    .onSuccess(socketFuture -> relayOnceAttached(ctx, r, AttachRelay.Client.of(ws), socketFuture, true))
+                    .onFailure(e -> ws.close((short) 1011, e.getMessage()));
+        }).onFailure(ctx::fail);
+    }
+
+    /** The client waits (paused) until the container's stdio is there: at once, or at the container's next start. */
+    private void relayOnceAttached(RoutingContext ctx, AttachRequest r, AttachRelay.Client client,
+                                   CompletableFuture<AttachSocket> socketFuture, boolean raw) {
+        var context = ctx.vertx().getOrCreateContext();
+        client.pause();
+        client.closeHandler(v -> socketFuture.cancel(false));
+        socketFuture.whenComplete((socket, error) -> context.runOnContext(v -> {
+            if (error != null) {
+                client.close();
+                return;
+            }
+            client.resume();
+            r.relay(client, context, socket, raw, runtime, engine);
+        }));
     }
 
     private void logs(RoutingContext ctx) {
@@ -193,13 +282,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         ctx.response().putHeader("Content-Type", c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED);
         BlockingIo.run(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
-                ContainerLogs.write(runtime.paths(c.id()).log(), options, c.tty(), out, () -> {
-                    try {
-                        return engine.get(c.id()).state().running();
-                    } catch (EngineException gone) {
-                        return false;
-                    }
-                });
+                ContainerLogs.write(runtime.paths(c.id()).log(), options, c.tty(), out, () -> running(engine, c.id()));
             }
             return null;
         }).onSuccess(v -> ctx.response().end()).onFailure(ctx::fail);

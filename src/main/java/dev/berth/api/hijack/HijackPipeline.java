@@ -1,11 +1,13 @@
 package dev.berth.api.hijack;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
@@ -99,7 +101,20 @@ public final class HijackPipeline {
         heldByMarker.clear();
     }
 
-    private final class Gate extends ChannelInboundHandlerAdapter {
+    private final class Gate extends ChannelDuplexHandler {
+        /**
+         * Once the input is shut down there is nothing left to read, and a read request (which a paused
+         * session's resume makes) would only register read interest in a socket that is readable (at EOF)
+         * for ever: it is dropped here.
+         */
+        @Override
+        public void read(ChannelHandlerContext ctx) {
+            if (ctx.channel() instanceof DuplexChannel d && d.isInputShutdown()) {
+                return;
+            }
+            ctx.read();
+        }
+
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) {
             if (holding) {
@@ -159,6 +174,7 @@ public final class HijackPipeline {
                         req.setMethod(HttpMethod.CONNECT);
                     }
                     ctx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, true);
+                    EpollHalfClosure.keepRegistered(ctx.channel());
                 }
             }
             if (marked && msg instanceof LastHttpContent) {

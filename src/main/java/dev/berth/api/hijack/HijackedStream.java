@@ -7,18 +7,21 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.internal.net.NetSocketInternal;
+import io.vertx.core.streams.WriteStream;
 import io.vertx.ext.web.RoutingContext;
 
 /**
  * A hijacked connection: the raw, full-duplex byte stream that attach and exec-start hand to the
  * container. Bytes the client sends arrive at {@link #handler}; its half-close arrives, after them, at
  * {@link #inputEndHandler} while the stream stays writable; {@link #closeHandler} fires when the
- * connection is gone. Writes are Vert.x writes: watch {@link #writeQueueFull()} for back-pressure.
+ * connection is gone. Output goes through {@link #writeStream()}.
  */
 public final class HijackedStream {
 
     public static final String RAW = "application/vnd.docker.raw-stream";
     public static final String MULTIPLEXED = "application/vnd.docker.multiplexed-stream";
+
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(HijackedStream.class.getName());
 
     private final NetSocketInternal socket;
     private Handler<Buffer> dataHandler;
@@ -51,6 +54,7 @@ public final class HijackedStream {
             NetSocketInternal socket = (NetSocketInternal) s;
             HijackedStream stream = new HijackedStream(socket);
             socket.messageHandler(stream::onMessage);
+            socket.exceptionHandler(t -> LOG.log(java.util.logging.Level.FINE, "hijacked connection: " + t, t));
             HijackPipeline.arm(socket.channelHandlerContext().pipeline());
             return stream;
         });
@@ -88,17 +92,9 @@ public final class HijackedStream {
         return this;
     }
 
-    public Future<Void> write(Buffer data) {
-        return socket.write(data);
-    }
-
-    public boolean writeQueueFull() {
-        return socket.writeQueueFull();
-    }
-
-    public HijackedStream drainHandler(Handler<Void> handler) {
-        socket.drainHandler(handler);
-        return this;
+    /** The client's side for output: writes may come from any thread. */
+    public WriteStream<Buffer> writeStream() {
+        return socket;
     }
 
     public HijackedStream pause() {

@@ -1,0 +1,112 @@
+package dev.berth.api.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.ApiRouter;
+import dev.berth.api.ApiRoutes;
+import dev.berth.api.BlockingIo;
+import dev.berth.api.Json;
+import dev.berth.api.QueryParams;
+import dev.berth.api.hijack.HijackedStream;
+import dev.berth.container.ExecSessions;
+import dev.berth.engine.EngineException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** {@code docker exec}: create a session, start it (hijacked or detached), inspect it, resize its terminal. */
+public final class ExecRoutes implements ApiRouter.Group {
+
+    private final ExecSessions execs;
+
+    public ExecRoutes(ExecSessions execs) {
+        this.execs = execs;
+    }
+
+    @Override
+    public void register(ApiRoutes routes) {
+        routes.withBody(HttpMethod.POST, "/containers/{id}/exec", this::create);
+        routes.hijack("/exec/{id}/start", this::start);
+        routes.get("/exec/{id}/json", ctx -> BlockingIo.run(ctx, () -> inspect(execs.get(ctx.pathParam("id"))))
+                .onSuccess(v -> Json.send(ctx, 200, v)).onFailure(ctx::fail));
+        routes.post("/exec/{id}/resize", ctx -> {
+            int h = QueryParams.integer(ctx, "h", 0);
+            int w = QueryParams.integer(ctx, "w", 0);
+            BlockingIo.run(ctx, () -> {
+                execs.resize(ctx.pathParam("id"), h, w);
+                return null;
+            }).onSuccess(v -> ctx.response().setStatusCode(200).end()).onFailure(ctx::fail);
+        });
+    }
+
+    private void create(RoutingContext ctx) {
+        ExecSessions.Config config = ExecSessions.Config.of(ContainerRoutes.jsonObject(ctx));
+        BlockingIo.run(ctx, () -> execs.create(ctx.pathParam("id"), config))
+                .onSuccess(s -> Json.send(ctx, 201, Map.of("Id", s.id()))).onFailure(ctx::fail);
+    }
+
+    private void start(RoutingContext ctx) throws IOException {
+        JsonNode body = ContainerRoutes.jsonObject(ctx);
+        String id = ctx.pathParam("id");
+        if (body.path("Detach").asBoolean(false)) {
+            BlockingIo.run(ctx, () -> execs.start(id, false))
+                    .onSuccess(v -> ctx.response().setStatusCode(200).end()).onFailure(ctx::fail);
+            return;
+        }
+        // What can be refused is refused as JSON before the upgrade; what the process does comes after it.
+        BlockingIo.run(ctx, () -> execs.get(id)).onSuccess(s -> {
+            if (s.started()) {
+                ctx.fail(EngineException.conflict("Exec " + id + " has already been started"));
+                return;
+            }
+            ExecSessions.Config cfg = s.config();
+            var context = ctx.vertx().getOrCreateContext();
+            HijackedStream.open(ctx, cfg.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED).onSuccess(stream -> {
+                stream.pause();
+                BlockingIo.run(ctx, () -> execs.start(id, true)).onComplete(ar -> {
+                    if (ar.failed()) {
+                        // as dockerd: the runtime's error on stdout, then the end; ExitCode says 126 or 127
+                        byte[] message = (ar.cause().getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8);
+                        Buffer out = cfg.tty() ? Buffer.buffer(message) : Buffer.buffer(8 + message.length)
+                                .appendByte((byte) 1).appendBytes(new byte[3]).appendInt(message.length).appendBytes(message);
+                        stream.writeStream().write(out).onComplete(x -> stream.close());
+                        return;
+                    }
+                    var socket = ar.result();
+                    stream.resume();
+                    AttachRelay.start(AttachRelay.Client.of(stream), context,
+                            new AttachRelay.Session(cfg.tty(), cfg.attachStdin() ? socket : null, cfg.detachKeys(), true),
+                            AttachRelay.fromSocket(socket, cfg.tty(), cfg.attachStdout(), cfg.attachStderr()),
+                            () -> execs.awaitExit(id), socket::close);
+                });
+            }).onFailure(ctx::fail);
+        }).onFailure(ctx::fail);
+    }
+
+    private static Map<String, Object> inspect(ExecSessions.Session s) {
+        ExecSessions.Config c = s.config();
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("CanRemove", false);
+        m.put("ContainerID", s.containerId());
+        m.put("DetachKeys", "");
+        m.put("ExitCode", s.exitCode());
+        m.put("ID", s.id());
+        m.put("OpenStderr", c.attachStderr());
+        m.put("OpenStdin", c.attachStdin());
+        m.put("OpenStdout", c.attachStdout());
+        Map<String, Object> process = new LinkedHashMap<>();
+        process.put("arguments", c.cmd().subList(1, c.cmd().size()));
+        process.put("entrypoint", c.cmd().getFirst());
+        process.put("privileged", c.privileged());
+        process.put("tty", c.tty());
+        process.put("user", c.user());
+        m.put("ProcessConfig", process);
+        m.put("Running", s.running());
+        m.put("Pid", s.pid());
+        return m;
+    }
+}

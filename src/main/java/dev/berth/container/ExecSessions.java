@@ -1,0 +1,256 @@
+package dev.berth.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.engine.EngineException;
+import dev.berth.monitor.AttachSocket;
+import dev.berth.monitor.OciRuntime;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalInt;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Exec sessions ({@code docker exec}): each runs under a conmon of its own, with the container's process
+ * settings (capabilities, rlimits) and the session's command, environment, user, working directory and
+ * terminal. Sessions live in memory, as dockerd's do, and go with their container. Blocking: call off
+ * the event loop.
+ */
+public final class ExecSessions {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What {@code POST /containers/{id}/exec} asked for. */
+    public record Config(List<String> cmd, List<String> env, String user, String workingDir, boolean tty,
+                         boolean attachStdin, boolean attachStdout, boolean attachStderr, boolean privileged,
+                         DetachKeys detachKeys, int[] consoleSize) {
+
+        /** From the request body; a malformed field is a 400 naming it. */
+        public static Config of(JsonNode body) {
+            for (String field : List.of("Cmd", "Env")) {
+                JsonNode f = body.path(field);
+                if (!f.isMissingNode() && !f.isNull() && !f.isArray()) {
+                    throw EngineException.invalid("invalid JSON: " + field + " must be a list of strings");
+                }
+            }
+            JsonNode size = body.path("ConsoleSize");
+            return new Config(ContainerSpec.strings(body.path("Cmd")), ContainerSpec.strings(body.path("Env")),
+                    body.path("User").asText(""), body.path("WorkingDir").asText(""), body.path("Tty").asBoolean(false),
+                    body.path("AttachStdin").asBoolean(false), body.path("AttachStdout").asBoolean(false),
+                    body.path("AttachStderr").asBoolean(false), body.path("Privileged").asBoolean(false),
+                    DetachKeys.parse(body.path("DetachKeys").asText("")),
+                    size.size() == 2 && size.get(0).asInt() > 0 ? new int[] {size.get(0).asInt(), size.get(1).asInt()} : null);
+        }
+    }
+
+    /** A session and what is known of its process. */
+    public record Session(String id, String containerId, Config config, boolean started, boolean running, long pid,
+                          Integer exitCode) {
+        Session with(boolean started, boolean running, long pid, Integer exitCode) {
+            return new Session(id, containerId, config, started, running, pid, exitCode);
+        }
+    }
+
+    private final ContainerEngine containers;
+    private final OciRuntime runtime;
+    private final Map<String, Session> sessions = new LinkedHashMap<>();
+
+    public ExecSessions(ContainerEngine containers, OciRuntime runtime) {
+        this.containers = containers;
+        this.runtime = runtime;
+        containers.onRemove(this::removeAll);
+    }
+
+    public Session create(String containerRef, Config config) {
+        Container c = containers.get(containerRef);
+        if (!c.state().running()) {
+            throw EngineException.conflict("container " + c.id() + " is not running");
+        }
+        if (config.cmd().isEmpty()) {
+            throw EngineException.invalid("No exec command specified");
+        }
+        byte[] b = new byte[32];
+        new SecureRandom().nextBytes(b);
+        Session s = new Session(HexFormat.of().formatHex(b), c.id(), config, false, false, 0, null);
+        synchronized (this) {
+            sessions.put(s.id(), s);
+        }
+        return s;
+    }
+
+    /** The session as it stands; a session whose process ended meanwhile gets its exit code. */
+    public Session get(String id) throws IOException {
+        Session s;
+        synchronized (this) {
+            s = sessions.get(id);
+        }
+        if (s == null) {
+            throw EngineException.notFound("No such exec instance: " + id);
+        }
+        if (s.running() && s.pid() > 0) {
+            OptionalInt code = runtime.exitCode(runtime.execPaths(s.containerId(), id));
+            if (code.isPresent()) {
+                s = update(s.with(true, false, s.pid(), code.getAsInt()));
+            } else if (!containerRunning(s.containerId())) {
+                // the container ended, and its runtime state with it: its exec processes were killed
+                s = update(s.with(true, false, s.pid(), 137));
+            }
+        }
+        return s;
+    }
+
+    private boolean containerRunning(String containerId) {
+        try {
+            return containers.get(containerId).state().running();
+        } catch (EngineException gone) {
+            return false;
+        }
+    }
+
+    /** The container's sessions that have not ended (as dockerd's ExecIDs; ended ones stay inspectable). */
+    public List<String> idsOf(String containerId) throws IOException {
+        List<String> ids = new ArrayList<>();
+        for (String id : allOf(containerId)) {
+            if (get(id).exitCode() == null) {
+                ids.add(id);
+            }
+        }
+        return ids;
+    }
+
+    private synchronized List<String> allOf(String containerId) {
+        return sessions.values().stream().filter(s -> s.containerId().equals(containerId)).map(Session::id).toList();
+    }
+
+    /**
+     * Runs the session's process. With {@code attach} the process waits until the attach socket is
+     * connected (so no output is lost), and the connected socket is returned; without, null.
+     */
+    public AttachSocket start(String id, boolean attach) throws IOException {
+        Session s;
+        synchronized (this) {
+            s = sessions.get(id);
+            if (s == null) {
+                throw EngineException.notFound("No such exec instance: " + id);
+            }
+            if (s.started()) {
+                throw EngineException.conflict("Exec " + id + " has already been started");
+            }
+            s = s.with(true, true, 0, null);
+            sessions.put(id, s);
+        }
+        Container c = containers.get(s.containerId());
+        if (!c.state().running()) {
+            update(s.with(true, false, 0, 126));
+            throw EngineException.conflict("container " + c.id() + " is not running");
+        }
+        AttachSocket[] socket = new AttachSocket[1];
+        Config cfg = s.config();
+        try {
+            long pid = runtime.exec(c.id(), id, process(c, cfg),
+                    new OciRuntime.Stdio(cfg.tty(), cfg.attachStdin(), false),
+                    attach ? path -> socket[0] = AttachSocket.connect(path) : null).pid();
+            update(s.with(true, true, pid, null));
+            return socket[0];
+        } catch (IOException | RuntimeException e) {
+            if (socket[0] != null) {
+                socket[0].close();
+            }
+            // dockerd's exit codes for a command that cannot run: the CLI passes them on
+            String m = String.valueOf(e.getMessage());
+            update(s.with(true, false, 0, m.contains("permission denied") ? 126 : m.contains("no such file")
+                    || m.contains("not found") ? 127 : 126));
+            throw e;
+        }
+    }
+
+    /** Waits (briefly: the process has ended, its monitor is writing the file) for the exit code. */
+    public void awaitExit(String id) throws IOException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (get(id).running() && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    public void resize(String id, int height, int width) throws IOException {
+        Session s = get(id);
+        if (!s.running()) {
+            throw EngineException.conflict("Exec session " + id + " is not running");
+        }
+        if (s.pid() == 0) {
+            return;     // still starting: it starts at its ConsoleSize
+        }
+        runtime.resize(runtime.execPaths(s.containerId(), id), height, width);
+    }
+
+    private synchronized Session update(Session s) {
+        if (sessions.containsKey(s.id())) {
+            sessions.put(s.id(), s);
+        }
+        return s;
+    }
+
+    /** The sessions' files went with the container's runtime state. */
+    private synchronized void removeAll(String containerId) {
+        allOf(containerId).forEach(sessions::remove);
+    }
+
+    /** The container's own process settings (capabilities, rlimits, ...) with the session's command, user and terminal. */
+    private byte[] process(Container c, Config cfg) throws IOException {
+        JsonNode spec = JSON.readTree(runtime.paths(c.id()).bundle().resolve("config.json").toFile());
+        ObjectNode p = ((ObjectNode) spec.get("process")).deepCopy();
+        Path rootfs = Path.of(spec.path("root").path("path").asText());
+        int[] ug = ContainerSpec.user(cfg.user().isEmpty() ? c.config().path("User").asText("") : cfg.user(), rootfs);
+        ObjectNode user = p.putObject("user");
+        user.put("uid", ug[0]).put("gid", ug[1]);
+        user.putArray("additionalGids");
+        ArrayNode args = p.putArray("args");
+        cfg.cmd().forEach(args::add);
+        List<String> containerEnv = ContainerSpec.strings(p.path("env"));
+        ArrayNode env = p.putArray("env");
+        mergeEnv(containerEnv, cfg.env()).forEach(env::add);
+        if (!cfg.workingDir().isEmpty()) {
+            p.put("cwd", cfg.workingDir());
+        }
+        p.put("terminal", cfg.tty());
+        p.remove("consoleSize");
+        if (cfg.tty() && cfg.consoleSize() != null) {
+            p.putObject("consoleSize").put("height", cfg.consoleSize()[0]).put("width", cfg.consoleSize()[1]);
+        }
+        if (cfg.privileged()) {
+            ObjectNode caps = p.putObject("capabilities");
+            for (String set : List.of("bounding", "effective", "permitted")) {
+                ArrayNode a = caps.putArray(set);
+                Capabilities.held().forEach(a::add);
+            }
+        }
+        return JSON.writeValueAsBytes(p);
+    }
+
+    /** The container's environment with the session's on top: a variable set again replaces the old value. */
+    static List<String> mergeEnv(List<String> base, List<String> extra) {
+        Map<String, String> byName = new LinkedHashMap<>();
+        for (String e : base) {
+            byName.put(e.split("=", 2)[0], e);
+        }
+        for (String e : extra) {
+            byName.put(e.split("=", 2)[0], e);
+        }
+        return new ArrayList<>(byName.values());
+    }
+}

@@ -1,0 +1,24 @@
+package dev.berth.container;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ExecSessionsTest {
+
+    @Test
+    void sessionEnvironmentOverridesTheContainersByName() {
+        assertEquals(List.of("PATH=/bin", "A=2=two", "B=3"),
+                ExecSessions.mergeEnv(List.of("PATH=/bin", "A=1"), List.of("A=2=two", "B=3")));
+    }
+
+    @Test
+    void capabilityMasksNameTheirBits() {
+        assertEquals(List.of("CAP_CHOWN", "CAP_KILL", "CAP_SYS_ADMIN"), Capabilities.fromMask(1L | 1L << 5 | 1L << 21));
+        assertEquals(Capabilities.ALL, Capabilities.fromMask(-1L));
+        assertTrue(Capabilities.held().contains("CAP_CHOWN"), "the tests run as root");
+    }
+}
