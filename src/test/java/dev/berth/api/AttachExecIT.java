@@ -205,6 +205,15 @@ class AttachExecIT extends ContainerTestBase {
             assertEquals(null, head.header("upgrade"));
             assertArrayEquals(new byte[] {1, 0, 0, 0, 0, 0, 0, 3, 'o', 'u', 't'}, c.readToEnd());
         }
+        // logs=1&stream=1 on a running container: what it printed, then what it prints, once each
+        ok("run", "-d", "--name", "later", "busybox", "sh", "-c", "echo one; sleep 1; echo two");
+        Thread.sleep(400);
+        try (RawHttp c = new RawHttp(daemon.socket())) {
+            c.sendRequest("POST", "/containers/later/attach?logs=1&stream=1&stdout=1", Map.of("Connection", "Upgrade", "Upgrade", "tcp"), null);
+            assertEquals(101, c.readHead().status());
+            assertArrayEquals(new byte[] {1, 0, 0, 0, 0, 0, 0, 4, 'o', 'n', 'e', '\n', 1, 0, 0, 0, 0, 0, 0, 4, 't', 'w', 'o', '\n'},
+                    c.readToEnd());
+        }
         // refused as JSON before any upgrade
         assertError(404, "No such container: nope", "/containers/nope/attach?stream=1&stdout=1");
         assertError(400, "at least one of stdin, stdout and stderr", "/containers/" + id + "/attach?stream=1");
