@@ -2,6 +2,7 @@ package dev.berth.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.engine.EngineException;
 import dev.berth.image.Image;
@@ -52,6 +53,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final RootfsDriver rootfs;
     private final OciRuntime runtime;
     private final long nofileHardLimit;
+    private final ResourceOptions.Host host = ResourceOptions.Host.current();
     private final Map<String, Container> containers = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> exitWaiters = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> removeWaiters = new LinkedHashMap<>();
@@ -113,7 +115,10 @@ public final class ContainerEngine implements AutoCloseable {
 
     // ---- lifecycle ----
 
-    public Container create(ObjectNode request, String requestedName) throws IOException {
+    /** A new container and what of its request the host cannot honour fully. */
+    public record Created(Container container, List<String> warnings) {}
+
+    public Created create(ObjectNode request, String requestedName) throws IOException {
         String imageName = request.path("Image").asText("");
         if (imageName.isEmpty()) {
             throw EngineException.invalid("no image specified (Image)");
@@ -133,6 +138,14 @@ public final class ContainerEngine implements AutoCloseable {
             // tail, since, until): clients such as docker-py read output through logs only for that driver
             hostConfig.putObject("LogConfig").put("Type", "json-file").putObject("Config");
         }
+        List<String> warnings = new ArrayList<>();
+        MountOptions.parse(hostConfig);
+        warnings.addAll(SecurityOptions.validate(hostConfig));
+        warnings.addAll(ResourceOptions.validate(hostConfig, host));
+        HostFiles.validate(hostConfig);
+        if (hostConfig.path("Init").asBoolean(false) && initBinary().isEmpty()) {
+            throw EngineException.invalid("Init: no init binary found (install catatonit or tini)");
+        }
         ObjectNode config = ContainerSpec.mergedConfig(request, image.config(), imageName, hostname, env,
                 ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
         Container c;
@@ -143,7 +156,13 @@ public final class ContainerEngine implements AutoCloseable {
             store.save(c);
             containers.put(id, c);
         }
-        return c;
+        return new Created(c, warnings);
+    }
+
+    /** The init process for {@code Init: true}: catatonit (podman's) or tini, from the host. */
+    private static java.util.Optional<Path> initBinary() {
+        return java.util.stream.Stream.of("/usr/bin/catatonit", "/usr/libexec/podman/catatonit", "/usr/bin/tini-static", "/usr/bin/tini")
+                .map(Path::of).filter(Files::isExecutable).findFirst();
     }
 
     private String name(String requested, String id) {
@@ -199,6 +218,9 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (IOException | RuntimeException e) {
             cleanupRuntime(id);
             update(id, s -> s.withState(s.state().failed(e.getMessage())));
+            if (c.autoRemove()) {
+                delete(id);     // as dockerd: docker run --rm waits for the removal, also after a failed start
+            }
             throw e instanceof EngineException ee ? ee : new EngineException(EngineException.Kind.INVALID_ARGUMENT, e.getMessage(), e);
         }
     }
@@ -224,18 +246,27 @@ public final class ContainerEngine implements AutoCloseable {
             ((ObjectNode) spec.get("process")).putObject("consoleSize")
                     .put("height", consoleSize.get(0).asInt()).put("width", consoleSize.get(1).asInt());
         }
-        SeccompProfile.forContainer(SeccompProfile.DEFAULT, SeccompProfile.hostArch(), OciSpecBuilder.DEFAULT_CAPABILITIES)
-                .ifPresent(profile -> ((ObjectNode) spec.get("linux")).set("seccomp", profile));
         Path dir = store.dir(c.id());
-        String hostname = c.config().path("Hostname").asText();
-        Files.writeString(dir.resolve("hostname"), hostname + "\n");
-        Files.writeString(dir.resolve("hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
-                + "127.0.1.1\t" + hostname + "\n");
-        Path hostResolv = Path.of("/etc/resolv.conf");
-        Files.writeString(dir.resolve("resolv.conf"), Files.exists(hostResolv) ? Files.readString(hostResolv) : "");
+        HostFiles.write(dir, c.config(), c.hostConfig());
         OciSpecBuilder.bind(spec, dir.resolve("hostname"), "/etc/hostname", false);
         OciSpecBuilder.bind(spec, dir.resolve("hosts"), "/etc/hosts", false);
         OciSpecBuilder.bind(spec, dir.resolve("resolv.conf"), "/etc/resolv.conf", false);
+        String domain = c.config().path("Domainname").asText("");
+        if (!domain.isEmpty()) {
+            // runc before 1.2 ignores the spec's domainname; the UTS namespace's sysctl works with every version
+            spec.put("domainname", domain);
+            ((ObjectNode) spec.get("linux")).withObjectProperty("sysctl").put("kernel.domainname", domain);
+        }
+        MountOptions.apply(spec, c.hostConfig());
+        SecurityOptions.apply(spec, c.hostConfig(), root);
+        ResourceOptions.apply(spec, c.hostConfig(), host, c.id());
+        if (c.hostConfig().path("Init").asBoolean(false)) {
+            Path init = initBinary().orElseThrow(() -> EngineException.invalid("Init: no init binary found (install catatonit or tini)"));
+            OciSpecBuilder.bind(spec, init, "/sbin/docker-init", true);
+            ArrayNode argv = ((ObjectNode) spec.get("process")).putArray("args");
+            argv.add("/sbin/docker-init").add("--");
+            args.forEach(argv::add);
+        }
         return spec;
     }
 

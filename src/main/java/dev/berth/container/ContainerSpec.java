@@ -116,6 +116,15 @@ final class ContainerSpec {
         return new int[] {uid, gid};
     }
 
+    /** A group by name (from the container's /etc/group) or number; an unknown name is a 400. */
+    static int group(String nameOrId, Path rootfs) throws IOException {
+        if (nameOrId.matches("\\d+")) {
+            return Integer.parseInt(nameOrId);
+        }
+        return Integer.parseInt(lookup(rootfs.resolve("etc/group"), nameOrId).orElseThrow(() -> EngineException.invalid(
+                "unable to find group " + nameOrId + ": no matching entries in group file"))[2]);
+    }
+
     /** The passwd/group line whose name (or, for a number, whose id) matches. */
     private static Optional<String[]> lookup(Path file, String nameOrId) throws IOException {
         if (!Files.isRegularFile(file)) {

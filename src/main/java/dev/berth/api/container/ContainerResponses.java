@@ -37,7 +37,16 @@ final class ContainerResponses {
         m.put("AppArmorProfile", "");
         m.put("ExecIDs", execIds.isEmpty() ? null : execIds);
         m.put("HostConfig", c.hostConfig());
-        m.put("Mounts", List.of());
+        m.put("Mounts", dev.berth.container.MountOptions.parse(c.hostConfig()).stream().map(mount -> {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("Type", mount.type());
+            o.put("Source", mount.source() == null ? "" : mount.source());
+            o.put("Destination", mount.target());
+            o.put("Mode", mount.type().equals("bind") ? (mount.readOnly() ? "ro" : "") : "");
+            o.put("RW", !mount.readOnly());
+            o.put("Propagation", mount.propagation());
+            return o;
+        }).toList());
         m.put("Config", c.config());
         m.put("NetworkSettings", Map.of("Networks", Map.of(), "Ports", Map.of(), "SandboxKey", ""));
         return m;
@@ -74,7 +83,16 @@ final class ContainerResponses {
         m.put("Status", status(c.state()));
         m.put("HostConfig", Map.of("NetworkMode", c.hostConfig().path("NetworkMode").asText("default")));
         m.put("NetworkSettings", Map.of("Networks", Map.of()));
-        m.put("Mounts", List.of());
+        m.put("Mounts", dev.berth.container.MountOptions.parse(c.hostConfig()).stream().map(mount -> {
+            Map<String, Object> o = new LinkedHashMap<>();
+            o.put("Type", mount.type());
+            o.put("Source", mount.source() == null ? "" : mount.source());
+            o.put("Destination", mount.target());
+            o.put("Mode", mount.type().equals("bind") ? (mount.readOnly() ? "ro" : "") : "");
+            o.put("RW", !mount.readOnly());
+            o.put("Propagation", mount.propagation());
+            return o;
+        }).toList());
         return m;
     }
 

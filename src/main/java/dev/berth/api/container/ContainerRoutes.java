@@ -138,9 +138,9 @@ public final class ContainerRoutes implements ApiRouter.Group {
         blockingCreated(ctx, () -> engine.create(request, name));
     }
 
-    private static void blockingCreated(RoutingContext ctx, Work<Container> work) {
+    private static void blockingCreated(RoutingContext ctx, Work<ContainerEngine.Created> work) {
         BlockingIo.run(ctx, work::run)
-                .onSuccess(c -> Json.send(ctx, 201, Map.of("Id", c.id(), "Warnings", java.util.List.of())))
+                .onSuccess(c -> Json.send(ctx, 201, Map.of("Id", c.container().id(), "Warnings", c.warnings())))
                 .onFailure(ctx::fail);
     }
 

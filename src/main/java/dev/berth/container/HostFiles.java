@@ -1,0 +1,94 @@
+package dev.berth.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.engine.EngineException;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * The files Berth writes for a container and binds over its /etc: hostname, hosts (with
+ * {@code ExtraHosts}) and resolv.conf (the host's, or {@code Dns}, {@code DnsSearch}, {@code DnsOptions}).
+ */
+final class HostFiles {
+
+    private HostFiles() {}
+
+    static void validate(JsonNode hc) {
+        for (JsonNode h : hc.path("ExtraHosts")) {
+            extraHost(h.asText());
+        }
+        for (JsonNode d : hc.path("Dns")) {
+            if (!isIp(d.asText())) {
+                throw EngineException.invalid("invalid Dns: " + d.asText() + " is not an IP address");
+            }
+        }
+    }
+
+    /** {@code name:ip} (or {@code name=ip}) as {@code [name, ip]}. */
+    private static String[] extraHost(String entry) {
+        int sep = entry.indexOf('=') > 0 ? entry.indexOf('=') : entry.indexOf(':');
+        if (sep <= 0) {
+            throw EngineException.invalid("invalid ExtraHosts: bad format for add-host: \"" + entry + "\"");
+        }
+        String name = entry.substring(0, sep);
+        String ip = entry.substring(sep + 1).replaceAll("^\\[|]$", "");
+        if (ip.equals("host-gateway")) {
+            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED,
+                    "Berth does not implement host-gateway in ExtraHosts yet (it comes with networking)");
+        }
+        if (!isIp(ip)) {
+            throw EngineException.invalid("invalid ExtraHosts: invalid IP address in add-host: \"" + ip + "\"");
+        }
+        return new String[] {name, ip};
+    }
+
+    private static boolean isIp(String s) {
+        if (!s.matches("[0-9.]+|[0-9a-fA-F:]*:[0-9a-fA-F:.]*")) {
+            return false;       // a literal only: InetAddress would resolve a name
+        }
+        try {
+            InetAddress.getByName(s);
+            return true;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    static void write(Path dir, JsonNode config, JsonNode hc) throws IOException {
+        String hostname = config.path("Hostname").asText();
+        String domain = config.path("Domainname").asText("");
+        Files.writeString(dir.resolve("hostname"), hostname + "\n");
+        StringBuilder hosts = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
+        hosts.append("127.0.1.1\t").append(domain.isEmpty() ? hostname : hostname + "." + domain + "\t" + hostname).append('\n');
+        for (JsonNode h : hc.path("ExtraHosts")) {
+            String[] e = extraHost(h.asText());
+            hosts.append(e[1]).append('\t').append(e[0]).append('\n');
+        }
+        Files.writeString(dir.resolve("hosts"), hosts.toString());
+        List<String> dns = ContainerSpec.strings(hc.path("Dns"));
+        List<String> search = ContainerSpec.strings(hc.path("DnsSearch"));
+        List<String> options = ContainerSpec.strings(hc.path("DnsOptions"));
+        Path hostResolv = Path.of("/etc/resolv.conf");
+        String resolv;
+        if (dns.isEmpty() && search.isEmpty() && options.isEmpty()) {
+            resolv = Files.exists(hostResolv) ? Files.readString(hostResolv) : "";
+        } else {
+            StringBuilder r = new StringBuilder();
+            List<String> servers = dns.isEmpty() && Files.exists(hostResolv) ? Files.readAllLines(hostResolv).stream()
+                    .filter(l -> l.startsWith("nameserver")).map(l -> l.substring(10).strip()).toList() : dns;
+            servers.forEach(s -> r.append("nameserver ").append(s).append('\n'));
+            if (!search.isEmpty()) {
+                r.append("search ").append(String.join(" ", search)).append('\n');
+            }
+            if (!options.isEmpty()) {
+                r.append("options ").append(String.join(" ", options)).append('\n');
+            }
+            resolv = r.toString();
+        }
+        Files.writeString(dir.resolve("resolv.conf"), resolv);
+    }
+}

@@ -1,0 +1,122 @@
+package dev.berth.api;
+
+import dev.berth.testing.DockerCli;
+import dev.berth.testing.RawHttp;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** docker run flags (issue 6), each checked from inside the container and in docker inspect. */
+class ContainerOptionsIT extends ContainerTestBase {
+
+    private String inside(String... args) throws Exception {
+        String[] all = new String[args.length + 2];
+        all[0] = "run";
+        all[1] = "--rm";
+        System.arraycopy(args, 0, all, 2, args.length);
+        return ok(all).stdout();
+    }
+
+    @Test
+    void mountsBindTmpfsReadOnlyRootAndShm() throws Exception {
+        Path share = Files.createDirectories(daemon.dir().resolve("share"));
+        Files.writeString(share.resolve("f"), "shared\n");
+        Path created = daemon.dir().resolve("made-by-run");
+        String out = inside("-v", share + ":/data:ro", "-v", created + ":/new", "--tmpfs", "/scratch:size=1m",
+                "--mount", "type=tmpfs,target=/t2,tmpfs-size=2097152", "--read-only", "--shm-size", "8m",
+                "busybox", "sh", "-c", "cat /data/f; touch /data/x /x /new/y 2>&1; grep -E ' /(data|new|scratch|t2|dev/shm) ' /proc/mounts");
+        assertTrue(out.startsWith("shared\ntouch: /data/x: Read-only file system\ntouch: /x: Read-only file system\n"), out);
+        assertTrue(out.matches("(?s).* /data \\S+ ro,.*"), out);
+        assertTrue(out.contains("tmpfs /scratch tmpfs rw,nosuid,nodev,noexec,relatime,size=1024k"), out);
+        assertTrue(out.contains("tmpfs /t2 tmpfs rw,nosuid,nodev,noexec,relatime,size=2048k"), out);
+        assertTrue(out.contains("/dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=8192k"), out);
+        assertTrue(Files.exists(created.resolve("y")), "the missing bind source was created and is writable");
+
+        String id = ok("create", "-v", share + ":/data:ro", "--tmpfs", "/s", "busybox", "true").stdout().strip();
+        assertEquals("[{\"Type\":\"bind\",\"Source\":\"" + share + "\",\"Destination\":\"/data\",\"Mode\":\"ro\",\"RW\":false,"
+                + "\"Propagation\":\"rprivate\"},{\"Type\":\"tmpfs\",\"Source\":\"\",\"Destination\":\"/s\",\"Mode\":\"\",\"RW\":true,"
+                + "\"Propagation\":\"\"}]", ok("inspect", "-f", "{{json .Mounts}}", id).stdout().strip());
+    }
+
+    @Test
+    void capabilitiesPrivilegeAndSecurityOptions() throws Exception {
+        assertEquals("CapEff:\t0000000000001000\n", inside("--cap-drop", "ALL", "--cap-add", "NET_ADMIN", "busybox", "grep", "CapEff", "/proc/self/status"));
+        // dockerd's default set (a80425fb) without CAP_MKNOD (bit 27) and CAP_NET_RAW (bit 13)
+        assertEquals("CapEff:\t00000000a00405fb\n", inside("--cap-drop", "mknod", "--cap-drop", "CAP_NET_RAW", "busybox", "grep", "CapEff", "/proc/self/status"));
+        String held = new String(Files.readAllBytes(Path.of("/proc/self/status")), StandardCharsets.UTF_8)
+                .lines().filter(l -> l.startsWith("CapBnd:")).findFirst().orElseThrow().substring(7).strip();
+        String priv = inside("--privileged", "busybox", "sh", "-c", "grep CapEff /proc/self/status; "
+                + "test -c /dev/kmsg && echo devices; grep Seccomp: /proc/self/status");
+        assertEquals("CapEff:\t" + held + "\ndevices\nSeccomp:\t0\n", priv, "privileged: the daemon's own capabilities, host devices, no seccomp");
+        assertEquals("NoNewPrivs:\t1\nSeccomp:\t0\n", inside("--security-opt", "no-new-privileges", "--security-opt", "seccomp=unconfined",
+                "busybox", "grep", "-E", "NoNewPrivs|Seccomp:", "/proc/self/status"));
+        assertEquals("uid=0(root) gid=0(root) groups=1000(user),65534(nogroup)\n1\n500\n", inside("--group-add", "nogroup", "--group-add", "1000",
+                "--sysctl", "net.ipv4.ip_forward=1", "--oom-score-adj", "500", "busybox", "sh", "-c",
+                "id; cat /proc/sys/net/ipv4/ip_forward /proc/self/oom_score_adj"));
+    }
+
+    @Test
+    void hostsDnsDomainInitAndUlimits() throws Exception {
+        String out = inside("--add-host", "foo:1.2.3.4", "--dns", "9.9.9.9", "--dns-search", "example.com", "--dns-option", "ndots:2",
+                "--domainname", "dom.test", "--hostname", "h", "busybox", "sh", "-c", "cat /etc/hosts /etc/resolv.conf /proc/sys/kernel/domainname");
+        assertTrue(out.contains("127.0.1.1\th.dom.test\th\n1.2.3.4\tfoo\n"), out);
+        assertTrue(out.endsWith("nameserver 9.9.9.9\nsearch example.com\noptions ndots:2\ndom.test\n"), out);
+        assertTrue(inside("--init", "busybox", "ps", "-o", "pid,args").contains("    1 /sbin/docker-init -- ps -o pid,args"));
+        assertEquals("1024\n2048\n100\n", inside("--ulimit", "nofile=1024:2048", "--ulimit", "nproc=100:200", "busybox", "sh", "-c",
+                "ulimit -n; ulimit -Hn; ulimit -u"));
+        // above the daemon's own hard limit: lowered with a warning, not a failed start
+        long daemonHard = Long.parseLong(Files.readAllLines(Path.of("/proc/" + daemon.process().pid() + "/limits")).stream()
+                .filter(l -> l.startsWith("Max open files")).findFirst().orElseThrow().split("\\s+")[4]);
+        DockerCli.Result r = docker.run("run", "--rm", "--ulimit", "nofile=" + (daemonHard + 1) + ":" + (daemonHard + 1), "busybox", "sh", "-c", "ulimit -Hn");
+        assertEquals(0, r.exitCode(), r.stderr());
+        assertEquals(daemonHard + "\n", r.stdout());
+        assertTrue(r.stderr().contains("above the daemon's hard limit"), r.stderr());
+    }
+
+    @Test
+    void cgroupResourcesAreSet() throws Exception {
+        boolean v1 = Files.exists(Path.of("/sys/fs/cgroup/memory/memory.limit_in_bytes")) || Files.isDirectory(Path.of("/sys/fs/cgroup/memory"));
+        String script = v1
+                ? "cat /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/memory/memory.soft_limit_in_bytes "
+                  + "/sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/cpu/cpu.shares /sys/fs/cgroup/cpuset/cpuset.cpus /sys/fs/cgroup/pids/pids.max"
+                : "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory.low /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu.weight "
+                  + "/sys/fs/cgroup/cpuset.cpus /sys/fs/cgroup/pids.max";
+        String out = inside("-m", "64m", "--memory-reservation", "32m", "--cpus", "0.5", "--cpu-shares", "512", "--cpuset-cpus", "0",
+                "--pids-limit", "50", "busybox", "sh", "-c", script);
+        assertEquals(v1 ? "67108864\n33554432\n50000\n512\n0\n50\n" : "67108864\n33554432\n50000 100000\n20\n0\n50\n", out);
+        assertEquals("67108864 50", ok("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}",
+                ok("create", "-m", "64m", "--pids-limit", "50", "busybox").stdout().strip()).stdout().strip());
+    }
+
+    @Test
+    void badValuesAre400sNamingTheField() throws Exception {
+        Map<String, String> cases = Map.of(
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"Memory\":-1}}", "invalid Memory",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"CapAdd\":[\"NOPE\"]}}", "invalid CapAdd: unknown capability: \\\"NOPE\\\"",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"Binds\":[\"/tmp\"]}}", "invalid volume specification: '/tmp'",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"Binds\":[\"/tmp:relative\"]}}", "mount path must be absolute",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"CpusetCpus\":\"0-4096\"}}", "invalid CpusetCpus: Requested CPUs are not available",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"Sysctls\":{\"kernel.hostname\":\"x\"}}}", "invalid Sysctls",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/no/such/dir\",\"Target\":\"/x\"}]}}",
+                "bind source path does not exist: /no/such/dir",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"ExtraHosts\":[\"nohost\"]}}", "invalid ExtraHosts",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"SecurityOpt\":[\"bogus=1\"]}}", "Invalid --security-opt");
+        for (var c : cases.entrySet()) {
+            RawHttp.Response r = RawHttp.request(daemon.socket(), "POST", "/containers/create", Map.of("Content-Type", "application/json"),
+                    c.getKey().getBytes(StandardCharsets.UTF_8));
+            assertEquals(400, r.status(), c.getKey() + " -> " + r.bodyText());
+            assertTrue(r.bodyText().contains(c.getValue()), c.getKey() + " -> " + r.bodyText());
+        }
+        RawHttp.Response r = RawHttp.request(daemon.socket(), "POST", "/containers/create", Map.of("Content-Type", "application/json"),
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"Binds\":[\"named:/data\"]}}".getBytes(StandardCharsets.UTF_8));
+        assertEquals(501, r.status(), r.bodyText());
+        assertFalse(ok("ps", "-aq").stdout().contains("\n"), "a refused create left a container behind");
+    }
+}
