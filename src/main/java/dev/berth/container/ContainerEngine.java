@@ -138,6 +138,15 @@ public final class ContainerEngine implements AutoCloseable {
             // tail, since, until): clients such as docker-py read output through logs only for that driver
             hostConfig.putObject("LogConfig").put("Type", "json-file").putObject("Config");
         }
+        String restart = hostConfig.path("RestartPolicy").path("Name").asText("");
+        if (!restart.isEmpty() && !restart.equals("no")) {
+            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED,
+                    "Berth does not implement restart policies yet (RestartPolicy: " + restart + ")");
+        }
+        JsonNode health = request.path("Healthcheck").path("Test");
+        if (health.isArray() && !health.isEmpty() && !health.get(0).asText().equals("NONE")) {
+            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED, "Berth does not implement health checks yet (Healthcheck)");
+        }
         List<String> warnings = new ArrayList<>();
         MountOptions.parse(hostConfig);
         warnings.addAll(SecurityOptions.validate(hostConfig));
@@ -318,6 +327,57 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
+    /** Freezes a running container's processes ({@code docker pause}) or thaws them. */
+    public void pause(String ref, boolean frozen) throws IOException {
+        Container c = get(ref);
+        synchronized (this) {
+            ContainerState s = containers.get(c.id()).state();
+            if (!s.running()) {
+                throw EngineException.conflict("Container " + c.id() + " is not running");
+            }
+            if (s.paused() == frozen) {
+                throw EngineException.conflict("Container " + c.id() + (frozen ? " is already paused" : " is not paused"));
+            }
+        }
+        runtime.freeze(c.id(), frozen);
+        update(c.id(), x -> x.withState(x.state().paused(frozen)));
+    }
+
+    /** Thaws a paused container so that a signal can reach its processes. */
+    private void thaw(Container c) {
+        if (c.state().paused()) {
+            try {
+                runtime.freeze(c.id(), false);
+                update(c.id(), x -> x.withState(x.state().paused(false)));
+            } catch (IOException e) {
+                LOG.fine("resume " + c.id() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    public void rename(String ref, String newName) {
+        Container c = get(ref);
+        if (newName == null || newName.isEmpty()) {
+            throw EngineException.invalid("Neither old nor new names may be empty");
+        }
+        synchronized (this) {
+            String name = name(newName, c.id());
+            Container now = containers.get(c.id());
+            Container renamed = new Container(now.id(), name, now.created(), now.image(), now.imageId(), now.config(),
+                    now.hostConfig(), now.path(), now.args(), now.state(), now.restartCount());
+            update(c.id(), x -> renamed);
+        }
+    }
+
+    /** {@code docker top}: the container's processes as the host's ps shows them, with {@code psArgs} (default -ef). */
+    public List<List<String>> top(String ref, String psArgs) throws IOException {
+        Container c = get(ref);
+        if (!c.state().running()) {
+            throw EngineException.conflict("Container " + c.id() + " is not running");
+        }
+        return ProcessTable.of(runtime.pids(c.id()), psArgs == null || psArgs.isEmpty() ? "-ef" : psArgs);
+    }
+
     /** Called with a container's id once it is removed. */
     public void onRemove(java.util.function.Consumer<String> listener) {
         removeListeners.add(listener);
@@ -327,6 +387,10 @@ public final class ContainerEngine implements AutoCloseable {
         Container c = get(ref);
         if (!c.state().running()) {
             throw EngineException.conflict("Cannot kill container: " + ref + ": container " + c.id() + " is not running");
+        }
+        if (c.state().paused()) {
+            throw EngineException.conflict("Cannot kill container " + c.id() + ": Container " + c.id()
+                    + " is paused. Unpause the container before stopping or killing");
         }
         runtime.kill(c.id(), Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal));
     }
@@ -338,6 +402,7 @@ public final class ContainerEngine implements AutoCloseable {
             return false;
         }
         CompletableFuture<Integer> exited = waitFor(c.id(), WaitCondition.NEXT_EXIT);
+        thaw(c);
         String stopSignal = c.config().path("StopSignal").asText("");
         int timeout = timeoutSeconds != null ? timeoutSeconds : c.config().path("StopTimeout").asInt(10);
         try {
@@ -389,6 +454,7 @@ public final class ContainerEngine implements AutoCloseable {
                         + ". Stop the container before attempting removal or force remove");
             }
             runtime.kill(c.id(), 9);
+            thaw(c);
             try {
                 waitFor(c.id(), WaitCondition.NOT_RUNNING).get(30, TimeUnit.SECONDS);
             } catch (Exception e) {

@@ -3,7 +3,7 @@ package dev.berth.container;
 /**
  * A container's runtime state, as inspect's State shows it (times as RFC 3339, or Go's zero time).
  *
- * @param status created, running, exited, removing or dead
+ * @param status created, running, paused, exited, removing or dead
  */
 public record ContainerState(String status, long pid, int exitCode, String startedAt, String finishedAt,
                              boolean oomKilled, String error) {
@@ -14,8 +14,17 @@ public record ContainerState(String status, long pid, int exitCode, String start
         return new ContainerState("created", 0, 0, ZERO_TIME, ZERO_TIME, false, "");
     }
 
+    /** Whether its process is alive: a paused (frozen) container is running too, as Docker counts it. */
     public boolean running() {
-        return status.equals("running");
+        return status.equals("running") || paused();
+    }
+
+    public boolean paused() {
+        return status.equals("paused");
+    }
+
+    public ContainerState paused(boolean frozen) {
+        return new ContainerState(frozen ? "paused" : "running", pid, exitCode, startedAt, finishedAt, oomKilled, error);
     }
 
     public ContainerState started(long pid, String at) {

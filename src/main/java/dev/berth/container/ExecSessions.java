@@ -76,6 +76,9 @@ public final class ExecSessions {
         if (!c.state().running()) {
             throw EngineException.conflict("container " + c.id() + " is not running");
         }
+        if (c.state().paused()) {
+            throw EngineException.conflict("Container " + c.id() + " is paused, unpause the container before exec");
+        }
         if (config.cmd().isEmpty()) {
             throw EngineException.invalid("No exec command specified");
         }

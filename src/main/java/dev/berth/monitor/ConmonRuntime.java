@@ -206,6 +206,18 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     @Override
+    public void freeze(String id, boolean frozen) throws IOException {
+        runtime(frozen ? "pause" : "resume", id);
+    }
+
+    @Override
+    public List<Long> pids(String id) throws IOException {
+        List<Long> pids = new ArrayList<>();
+        JSON.readTree(runtime("ps", "--format", "json", id)).forEach(p -> pids.add(p.asLong()));
+        return pids;
+    }
+
+    @Override
     public void kill(String id, int signal) throws IOException {
         runtime("kill", id, Integer.toString(signal));
     }
@@ -230,7 +242,8 @@ public final class ConmonRuntime implements OciRuntime {
         return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
     }
 
-    private void runtime(String... args) throws IOException {
+    /** Runs the OCI runtime; its output (stdout and stderr) when it succeeds. */
+    private String runtime(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(runtime.toString(), "--root", runtimeRoot.toString()));
         cmd.addAll(List.of(args));
         Process p = ChildProcesses.builder(cmd.toArray(String[]::new)).redirectErrorStream(true).start();
@@ -248,6 +261,7 @@ public final class ConmonRuntime implements OciRuntime {
         if (p.exitValue() != 0) {
             throw new IOException(runtime.getFileName() + " " + String.join(" ", args) + " failed: " + out);
         }
+        return out;
     }
 
     /** runc logs as {@code time="..." level=error msg="..."}: the user needs the msg, which keeps the phrases the CLI maps to 126/127. */

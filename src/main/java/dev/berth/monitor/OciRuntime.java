@@ -2,6 +2,7 @@ package dev.berth.monitor;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.OptionalInt;
 
 /**
@@ -55,6 +56,12 @@ public interface OciRuntime {
 
     /** Starts the created process. */
     void start(String id) throws IOException;
+
+    /** Freezes (pause) or thaws (resume) all the container's processes. */
+    void freeze(String id, boolean frozen) throws IOException;
+
+    /** The ids of all the container's processes. */
+    List<Long> pids(String id) throws IOException;
 
     /** Sends a signal to the container's init process. */
     void kill(String id, int signal) throws IOException;

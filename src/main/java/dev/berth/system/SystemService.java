@@ -90,8 +90,9 @@ public final class SystemService {
 
     private InfoReport.Counts counts() {
         List<dev.berth.container.Container> all = containers.list();
-        int running = (int) all.stream().filter(c -> c.state().running()).count();
-        return new InfoReport.Counts(all.size(), running, 0, all.size() - running, images.count());
+        int running = (int) all.stream().filter(c -> c.state().running() && !c.state().paused()).count();
+        int paused = (int) all.stream().filter(c -> c.state().paused()).count();
+        return new InfoReport.Counts(all.size(), running, paused, all.size() - running - paused, images.count());
     }
 
     private static long openFiles() {

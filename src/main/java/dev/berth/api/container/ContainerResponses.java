@@ -56,7 +56,7 @@ final class ContainerResponses {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Status", s.status());
         m.put("Running", s.running());
-        m.put("Paused", false);
+        m.put("Paused", s.paused());
         m.put("Restarting", false);
         m.put("OOMKilled", s.oomKilled());
         m.put("Dead", s.status().equals("dead"));
@@ -107,6 +107,7 @@ final class ContainerResponses {
     static String status(ContainerState s) {
         return switch (s.status()) {
             case "running" -> "Up " + ago(s.startedAt()).replace(" ago", "");
+            case "paused" -> "Up " + ago(s.startedAt()).replace(" ago", "") + " (Paused)";
             case "exited" -> "Exited (" + s.exitCode() + ") " + ago(s.finishedAt());
             case "created" -> "Created";
             default -> s.status();

@@ -58,6 +58,22 @@ public final class ContainerRoutes implements ApiRouter.Group {
             engine.restart(ctx.pathParam("id"), timeout(ctx));
             return 204;
         }));
+        routes.post("/containers/{id}/pause", ctx -> status(ctx, () -> {
+            engine.pause(ctx.pathParam("id"), true);
+            return 204;
+        }));
+        routes.post("/containers/{id}/unpause", ctx -> status(ctx, () -> {
+            engine.pause(ctx.pathParam("id"), false);
+            return 204;
+        }));
+        routes.post("/containers/{id}/rename", ctx -> status(ctx, () -> {
+            engine.rename(ctx.pathParam("id"), ctx.request().getParam("name"));
+            return 204;
+        }));
+        routes.get("/containers/{id}/top", ctx -> blocking(ctx, () -> {
+            var table = engine.top(ctx.pathParam("id"), ctx.request().getParam("ps_args"));
+            return Map.of("Titles", table.getFirst(), "Processes", table.subList(1, table.size()));
+        }));
         routes.post("/containers/{id}/kill", ctx -> status(ctx, () -> {
             engine.kill(ctx.pathParam("id"), ctx.request().getParam("signal"));
             return 204;
