@@ -37,16 +37,7 @@ final class ContainerResponses {
         m.put("AppArmorProfile", "");
         m.put("ExecIDs", execIds.isEmpty() ? null : execIds);
         m.put("HostConfig", c.hostConfig());
-        m.put("Mounts", dev.berth.container.MountOptions.parse(c.hostConfig()).stream().map(mount -> {
-            Map<String, Object> o = new LinkedHashMap<>();
-            o.put("Type", mount.type());
-            o.put("Source", mount.source() == null ? "" : mount.source());
-            o.put("Destination", mount.target());
-            o.put("Mode", mount.type().equals("bind") ? (mount.readOnly() ? "ro" : "") : "");
-            o.put("RW", !mount.readOnly());
-            o.put("Propagation", mount.propagation());
-            return o;
-        }).toList());
+        m.put("Mounts", mounts(c));
         m.put("Config", c.config());
         m.put("NetworkSettings", Map.of("Networks", Map.of(), "Ports", Map.of(), "SandboxKey", ""));
         return m;
@@ -83,7 +74,13 @@ final class ContainerResponses {
         m.put("Status", status(c.state()));
         m.put("HostConfig", Map.of("NetworkMode", c.hostConfig().path("NetworkMode").asText("default")));
         m.put("NetworkSettings", Map.of("Networks", Map.of()));
-        m.put("Mounts", dev.berth.container.MountOptions.parse(c.hostConfig()).stream().map(mount -> {
+        m.put("Mounts", mounts(c));
+        return m;
+    }
+
+    /** The mounts as inspect and list show them. */
+    private static List<Map<String, Object>> mounts(Container c) {
+        return dev.berth.container.MountOptions.parse(c.hostConfig()).stream().map(mount -> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("Type", mount.type());
             o.put("Source", mount.source() == null ? "" : mount.source());
@@ -92,8 +89,7 @@ final class ContainerResponses {
             o.put("RW", !mount.readOnly());
             o.put("Propagation", mount.propagation());
             return o;
-        }).toList());
-        return m;
+        }).toList();
     }
 
     private static List<String> commandLine(Container c) {
