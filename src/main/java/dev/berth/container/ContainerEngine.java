@@ -143,6 +143,9 @@ public final class ContainerEngine implements AutoCloseable {
             throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED,
                     "Berth does not implement restart policies yet (RestartPolicy: " + restart + ")");
         }
+        if (!hostConfig.path("VolumesFrom").isEmpty()) {
+            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED, "Berth does not implement VolumesFrom yet (it comes with volumes)");
+        }
         JsonNode health = request.path("Healthcheck").path("Test");
         if (health.isArray() && !health.isEmpty() && !health.get(0).asText().equals("NONE")) {
             throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED, "Berth does not implement health checks yet (Healthcheck)");

@@ -151,6 +151,8 @@ class ContainerOptionsIT extends ContainerTestBase {
         assertTrue(restart.exitCode() != 0 && restart.stderr().contains("does not implement restart policies yet"), restart.stderr());
         DockerCli.Result health = docker.run("create", "--health-cmd", "true", "busybox");
         assertTrue(health.exitCode() != 0 && health.stderr().contains("does not implement health checks yet"), health.stderr());
+        DockerCli.Result from = docker.run("create", "--volumes-from", "somebox", "busybox");
+        assertTrue(from.exitCode() != 0 && from.stderr().contains("does not implement VolumesFrom yet"), from.stderr());
         assertEquals("", ok("ps", "-aq").stdout().strip(), "a refused create left a container behind");
     }
 }
