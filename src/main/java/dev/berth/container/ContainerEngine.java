@@ -226,6 +226,9 @@ public final class ContainerEngine implements AutoCloseable {
             connectPendingAttaches(id);     // before start: a process that prints and exits at once loses nothing
             runtime.start(id);
             update(id, s -> s.withState(s.state().started(pid, Instant.now().toString())));
+            // a process that ends at once may have written its exit file before it counted as running,
+            // when the watcher had to ignore it: look once more, now that it does
+            exited(id);
             return true;
         } catch (IOException | RuntimeException e) {
             cleanupRuntime(id);
