@@ -55,6 +55,17 @@ public final class Json {
         }
     }
 
+    /** A request body that must be a JSON object ({} when empty); anything else is the client's 400. */
+    public static com.fasterxml.jackson.databind.node.ObjectNode object(Buffer body) {
+        if (body == null || body.length() == 0) {
+            return MAPPER.createObjectNode();
+        }
+        if (!(decode(body, com.fasterxml.jackson.databind.JsonNode.class) instanceof com.fasterxml.jackson.databind.node.ObjectNode o)) {
+            throw EngineException.invalid("invalid JSON: the body must be an object");
+        }
+        return o;
+    }
+
     /** Answers 200 with the engine's result once it is there, in its API shape; an engine failure goes to the error handler. */
     public static <T> void sendWhenDone(RoutingContext ctx, CompletionStage<T> result, Function<T, ?> toBody) {
         Future.fromCompletionStage(result, ctx.vertx().getOrCreateContext())

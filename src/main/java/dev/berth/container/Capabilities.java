@@ -20,14 +20,21 @@ public final class Capabilities {
             "CAP_SYSLOG", "CAP_WAKE_ALARM", "CAP_BLOCK_SUSPEND", "CAP_AUDIT_READ", "CAP_PERFMON", "CAP_BPF",
             "CAP_CHECKPOINT_RESTORE");
 
+    /** Read once: a process's bounding set can only shrink, and the daemon never shrinks its own. */
+    private static final List<String> HELD = readHeld();
+
     private Capabilities() {}
 
     /** The daemon's bounding set: a privileged process gets these, never more (runc would refuse the rest). */
     public static List<String> held() {
+        return HELD;
+    }
+
+    private static List<String> readHeld() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
                 if (line.startsWith("CapBnd:")) {
-                    return fromMask(Long.parseUnsignedLong(line.substring(7).strip(), 16));
+                    return List.copyOf(fromMask(Long.parseUnsignedLong(line.substring(7).strip(), 16)));
                 }
             }
             return List.of();

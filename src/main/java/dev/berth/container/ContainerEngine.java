@@ -124,7 +124,7 @@ public final class ContainerEngine implements AutoCloseable {
             throw EngineException.invalid("no image specified (Image)");
         }
         Image image = images.get(imageName);
-        String id = HexFormat.of().formatHex(random32());
+        String id = newId();
         List<String> args = ContainerSpec.args(request, image.config());
         List<String> env = ContainerSpec.env(request, image.config());
         String hostname = request.path("Hostname").asText("").isEmpty() ? id.substring(0, 12) : request.get("Hostname").asText();
@@ -599,10 +599,11 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    private static byte[] random32() {
+    /** A new 64-hex-digit id, for containers and exec sessions. */
+    static String newId() {
         byte[] b = new byte[32];
         new SecureRandom().nextBytes(b);
-        return b;
+        return HexFormat.of().formatHex(b);
     }
 
     @Override

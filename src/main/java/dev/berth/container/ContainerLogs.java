@@ -22,7 +22,22 @@ public final class ContainerLogs {
 
     private record Record(Instant time, String timeText, int stream, boolean partial, String text) {}
 
+    /** Docker's multiplexed stream frame: {@code [stream, 0, 0, 0, length as big-endian uint32]}, then the bytes. */
+    public static final int FRAME_HEADER = 8;
+
     private ContainerLogs() {}
+
+    /** Writes a frame header for {@code length} bytes of {@code stream} (1 stdout, 2 stderr) at the start of {@code into}. */
+    public static void frameHeader(byte[] into, int stream, int length) {
+        into[0] = (byte) stream;
+        into[1] = 0;
+        into[2] = 0;
+        into[3] = 0;
+        into[4] = (byte) (length >>> 24);
+        into[5] = (byte) (length >>> 16);
+        into[6] = (byte) (length >>> 8);
+        into[7] = (byte) length;
+    }
 
     /**
      * Writes the log; with {@code follow}, keeps writing what is appended until {@code running} turns false.
@@ -118,8 +133,9 @@ public final class ContainerLogs {
             lineStart = !r.partial();
             byte[] payload = sb.toString().getBytes(StandardCharsets.UTF_8);
             if (!tty) {
-                out.write(new byte[] {(byte) r.stream(), 0, 0, 0, (byte) (payload.length >>> 24), (byte) (payload.length >>> 16),
-                        (byte) (payload.length >>> 8), (byte) payload.length});
+                byte[] header = new byte[FRAME_HEADER];
+                frameHeader(header, r.stream(), payload.length);
+                out.write(header);
             }
             out.write(payload);
         }

@@ -36,17 +36,23 @@ final class ContainerSpec {
 
     /** The image's Env, each variable replaced by the request's of the same name, in order. */
     static List<String> env(JsonNode request, ImageConfig image) {
-        Map<String, String> vars = new LinkedHashMap<>();
-        for (String e : strings(image.containerConfig().path("Env"))) {
-            vars.put(e.split("=", 2)[0], e);
+        List<String> vars = mergeEnv(strings(image.containerConfig().path("Env")), strings(request.path("Env")));
+        if (vars.stream().noneMatch(v -> v.split("=", 2)[0].equals("PATH"))) {
+            vars.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         }
-        for (String e : strings(request.path("Env"))) {
-            vars.put(e.split("=", 2)[0], e);
+        return List.copyOf(vars);
+    }
+
+    /** {@code base} with {@code extra} on top: a variable set again replaces the old value, in its place. */
+    static List<String> mergeEnv(List<String> base, List<String> extra) {
+        Map<String, String> byName = new LinkedHashMap<>();
+        for (String e : base) {
+            byName.put(e.split("=", 2)[0], e);
         }
-        if (vars.keySet().stream().noneMatch("PATH"::equals)) {
-            vars.put("PATH", "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
+        for (String e : extra) {
+            byName.put(e.split("=", 2)[0], e);
         }
-        return List.copyOf(vars.values());
+        return new ArrayList<>(byName.values());
     }
 
     static List<String> strings(JsonNode node) {

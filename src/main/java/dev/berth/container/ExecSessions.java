@@ -11,9 +11,7 @@ import dev.berth.monitor.OciRuntime;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -82,9 +80,7 @@ public final class ExecSessions {
         if (config.cmd().isEmpty()) {
             throw EngineException.invalid("No exec command specified");
         }
-        byte[] b = new byte[32];
-        new SecureRandom().nextBytes(b);
-        Session s = new Session(HexFormat.of().formatHex(b), c.id(), config, false, false, 0, null);
+        Session s = new Session(ContainerEngine.newId(), c.id(), config, false, false, 0, null);
         synchronized (this) {
             sessions.put(s.id(), s);
         }
@@ -226,7 +222,7 @@ public final class ExecSessions {
         cfg.cmd().forEach(args::add);
         List<String> containerEnv = ContainerSpec.strings(p.path("env"));
         ArrayNode env = p.putArray("env");
-        mergeEnv(containerEnv, cfg.env()).forEach(env::add);
+        ContainerSpec.mergeEnv(containerEnv, cfg.env()).forEach(env::add);
         if (!cfg.workingDir().isEmpty()) {
             p.put("cwd", cfg.workingDir());
         }
@@ -236,24 +232,8 @@ public final class ExecSessions {
             p.putObject("consoleSize").put("height", cfg.consoleSize()[0]).put("width", cfg.consoleSize()[1]);
         }
         if (cfg.privileged()) {
-            ObjectNode caps = p.putObject("capabilities");
-            for (String set : List.of("bounding", "effective", "permitted")) {
-                ArrayNode a = caps.putArray(set);
-                Capabilities.held().forEach(a::add);
-            }
+            OciSpecBuilder.capabilities(p, Capabilities.held());
         }
         return JSON.writeValueAsBytes(p);
-    }
-
-    /** The container's environment with the session's on top: a variable set again replaces the old value. */
-    static List<String> mergeEnv(List<String> base, List<String> extra) {
-        Map<String, String> byName = new LinkedHashMap<>();
-        for (String e : base) {
-            byName.put(e.split("=", 2)[0], e);
-        }
-        for (String e : extra) {
-            byName.put(e.split("=", 2)[0], e);
-        }
-        return new ArrayList<>(byName.values());
     }
 }

@@ -53,10 +53,7 @@ public final class OciSpecBuilder {
         strings(p.putArray("args"), process.args());
         strings(p.putArray("env"), process.env());
         p.put("cwd", process.cwd());
-        ObjectNode caps = p.putObject("capabilities");
-        for (String set : List.of("bounding", "effective", "permitted")) {
-            strings(caps.putArray(set), DEFAULT_CAPABILITIES);
-        }
+        capabilities(p, DEFAULT_CAPABILITIES);
         ObjectNode nofile = p.putArray("rlimits").addObject();
         long limit = Math.min(1048576, nofileHardLimit);
         nofile.put("type", "RLIMIT_NOFILE").put("hard", limit).put("soft", limit);
@@ -82,6 +79,14 @@ public final class OciSpecBuilder {
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);
         strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
         return spec;
+    }
+
+    /** Gives the process exactly these capabilities (bounding, effective and permitted alike). */
+    static void capabilities(ObjectNode process, java.util.Collection<String> names) {
+        ObjectNode caps = process.putObject("capabilities");
+        for (String set : List.of("bounding", "effective", "permitted")) {
+            names.forEach(caps.putArray(set)::add);
+        }
     }
 
     /** Adds a bind mount of a host file or directory. */

@@ -46,8 +46,7 @@ final class ResourceOptions {
             boolean v2 = Files.exists(cg.resolve("cgroup.controllers"));
             return new Host(Runtime.getRuntime().availableProcessors(),
                     v2 || Files.exists(cg.resolve("memory/memory.memsw.limit_in_bytes")),
-                    v2 ? Files.exists(cg.resolve("io.weight")) || Files.exists(cg.resolve("cgroup.controllers"))
-                            && read(cg.resolve("cgroup.controllers")).contains("io")
+                    v2 ? List.of(read(cg.resolve("cgroup.controllers")).strip().split("\\s+")).contains("io")
                             : Files.exists(cg.resolve("blkio/blkio.weight")) || Files.exists(cg.resolve("blkio/blkio.bfq.weight")),
                     daemonHardLimits());
         }

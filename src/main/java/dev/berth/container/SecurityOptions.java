@@ -162,11 +162,7 @@ final class SecurityOptions {
         Set<String> held = new LinkedHashSet<>(Capabilities.held());
         Set<String> caps = privileged ? held : capabilities(hc);
         caps.retainAll(held);
-        ObjectNode capabilities = process.putObject("capabilities");
-        for (String set : List.of("bounding", "effective", "permitted")) {
-            ArrayNode a = capabilities.putArray(set);
-            caps.forEach(a::add);
-        }
+        OciSpecBuilder.capabilities(process, caps);
         boolean seccomp = !privileged;
         for (JsonNode o : hc.path("SecurityOpt")) {
             SecurityOpt opt = securityOpt(o.asText());

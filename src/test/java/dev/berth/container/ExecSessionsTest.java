@@ -12,7 +12,7 @@ class ExecSessionsTest {
     @Test
     void sessionEnvironmentOverridesTheContainersByName() {
         assertEquals(List.of("PATH=/bin", "A=2=two", "B=3"),
-                ExecSessions.mergeEnv(List.of("PATH=/bin", "A=1"), List.of("A=2=two", "B=3")));
+                ContainerSpec.mergeEnv(List.of("PATH=/bin", "A=1"), List.of("A=2=two", "B=3")));
     }
 
     @Test

@@ -2,6 +2,7 @@ package dev.berth.api.container;
 
 import dev.berth.api.StreamOutput;
 import dev.berth.api.hijack.HijackedStream;
+import dev.berth.container.ContainerLogs;
 import dev.berth.container.DetachKeys;
 import dev.berth.monitor.AttachSocket;
 import io.vertx.core.Context;
@@ -129,7 +130,7 @@ public final class AttachRelay {
     /** Output packets as the session wants them: framed without a TTY, selected streams only. */
     public static Output fromSocket(AttachSocket socket, boolean tty, boolean stdout, boolean stderr) {
         return out -> {
-            for (AttachSocket.Packet p; (p = socket.read(8)) != null; ) {
+            for (AttachSocket.Packet p; (p = socket.read(ContainerLogs.FRAME_HEADER)) != null; ) {
                 int stream = p.stream() == AttachSocket.STDERR ? 2 : 1;
                 if ((stream == 1 && !stdout) || (stream == 2 && !stderr) || p.length() == 0) {
                     continue;
@@ -138,11 +139,7 @@ public final class AttachRelay {
                 if (tty) {
                     out.send(BufferInternal.buffer(Unpooled.wrappedBuffer(b, p.offset(), p.length())));
                 } else {
-                    b[0] = (byte) stream;
-                    b[4] = (byte) (p.length() >>> 24);
-                    b[5] = (byte) (p.length() >>> 16);
-                    b[6] = (byte) (p.length() >>> 8);
-                    b[7] = (byte) p.length();
+                    ContainerLogs.frameHeader(b, stream, p.length());
                     out.send(Buffer.buffer(b));
                 }
             }

@@ -120,27 +120,8 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }
     }
 
-    /** The request's JSON body as an object ({} when empty); anything else is a 400. */
-    static ObjectNode jsonObject(RoutingContext ctx) {
-        if (ctx.body().buffer() == null || ctx.body().length() == 0) {
-            return Json.MAPPER.createObjectNode();
-        }
-        JsonNode body;
-        try {
-            body = Json.MAPPER.readTree(ctx.body().buffer().getBytes());
-        } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-            throw EngineException.invalid("invalid JSON: " + e.getOriginalMessage());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        if (!(body instanceof ObjectNode request)) {
-            throw EngineException.invalid("invalid JSON: the body must be an object");
-        }
-        return request;
-    }
-
     private void create(RoutingContext ctx) {
-        ObjectNode request = jsonObject(ctx);
+        ObjectNode request = Json.object(ctx.body().buffer());
         for (String field : new String[] {"Cmd", "Entrypoint", "Env"}) {
             JsonNode f = request.path(field);
             if (!f.isMissingNode() && !f.isNull() && !f.isArray() && !(f.isTextual() && !field.equals("Env"))) {

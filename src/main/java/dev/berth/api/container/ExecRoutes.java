@@ -7,6 +7,7 @@ import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.api.hijack.HijackedStream;
+import dev.berth.container.ContainerLogs;
 import dev.berth.container.ExecSessions;
 import dev.berth.engine.EngineException;
 import io.vertx.core.buffer.Buffer;
@@ -44,13 +45,13 @@ public final class ExecRoutes implements ApiRouter.Group {
     }
 
     private void create(RoutingContext ctx) {
-        ExecSessions.Config config = ExecSessions.Config.of(ContainerRoutes.jsonObject(ctx));
+        ExecSessions.Config config = ExecSessions.Config.of(Json.object(ctx.body().buffer()));
         BlockingIo.run(ctx, () -> execs.create(ctx.pathParam("id"), config))
                 .onSuccess(s -> Json.send(ctx, 201, Map.of("Id", s.id()))).onFailure(ctx::fail);
     }
 
     private void start(RoutingContext ctx) throws IOException {
-        JsonNode body = ContainerRoutes.jsonObject(ctx);
+        JsonNode body = Json.object(ctx.body().buffer());
         String id = ctx.pathParam("id");
         if (body.path("Detach").asBoolean(false)) {
             BlockingIo.run(ctx, () -> execs.start(id, false))
@@ -71,8 +72,13 @@ public final class ExecRoutes implements ApiRouter.Group {
                     if (ar.failed()) {
                         // as dockerd: the runtime's error on stdout, then the end; ExitCode says 126 or 127
                         byte[] message = (ar.cause().getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8);
-                        Buffer out = cfg.tty() ? Buffer.buffer(message) : Buffer.buffer(8 + message.length)
-                                .appendByte((byte) 1).appendBytes(new byte[3]).appendInt(message.length).appendBytes(message);
+                        byte[] frame = message;
+                        if (!cfg.tty()) {
+                            frame = new byte[ContainerLogs.FRAME_HEADER + message.length];
+                            ContainerLogs.frameHeader(frame, 1, message.length);
+                            System.arraycopy(message, 0, frame, ContainerLogs.FRAME_HEADER, message.length);
+                        }
+                        Buffer out = Buffer.buffer(frame);
                         stream.writeStream().write(out).onComplete(x -> stream.close());
                         return;
                     }
