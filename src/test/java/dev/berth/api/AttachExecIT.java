@@ -120,6 +120,9 @@ class AttachExecIT extends ContainerTestBase {
         r = docker.run("exec", "-u", "nosuchuser", "box", "true");
         assertEquals(126, r.exitCode(), r.stdout() + r.stderr());
         assertTrue((r.stdout() + r.stderr()).contains("unable to find user nosuchuser"), r.stdout() + r.stderr());
+        String held = Files.readAllLines(Path.of("/proc/self/status")).stream().filter(l -> l.startsWith("CapBnd:"))
+                .findFirst().orElseThrow().substring(7).strip();
+        assertEquals("CapEff:\t" + held + "\n", ok("exec", "--privileged", "box", "grep", "CapEff", "/proc/self/status").stdout());
         ok("exec", "-d", "box", "sh", "-c", "sleep 1; touch /tmp/detached");
         Thread.sleep(1500);
         ok("exec", "box", "test", "-f", "/tmp/detached");
@@ -242,6 +245,17 @@ class AttachExecIT extends ContainerTestBase {
         assertEquals(1, header[0], "a stdout frame");
         int size = java.nio.ByteBuffer.wrap(header, 4, 4).getInt();
         return new String(c.readExactly(size), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void startAttachedRunsAStoppedContainerAgainWithItsOutput() throws Exception {
+        ok("create", "--name", "again", "busybox", "sh", "-c", "echo run; exit 4");
+        DockerCli.Result first = docker.run("start", "-a", "again");
+        assertEquals(4, first.exitCode(), first.stderr());
+        assertEquals("run\n", first.stdout());
+        DockerCli.Result second = docker.run("start", "-a", "again");
+        assertEquals(4, second.exitCode(), second.stderr());
+        assertEquals("run\n", second.stdout(), "attached to the exited container, it got the next run's output");
     }
 
     @Test

@@ -12,6 +12,7 @@ import java.util.Map;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /** docker run flags (issue 6), each checked from inside the container and in docker inspect. */
 class ContainerOptionsIT extends ContainerTestBase {
@@ -93,6 +94,29 @@ class ContainerOptionsIT extends ContainerTestBase {
         assertEquals(v1 ? "67108864\n33554432\n50000\n512\n0\n50\n" : "67108864\n33554432\n50000 100000\n20\n0\n50\n", out);
         assertEquals("67108864 50", ok("inspect", "-f", "{{.HostConfig.Memory}} {{.HostConfig.PidsLimit}}",
                 ok("create", "-m", "64m", "--pids-limit", "50", "busybox").stdout().strip()).stdout().strip());
+    }
+
+    @Test
+    void devicesSeccompProfilesCgroupParentAndCpuQuota() throws Exception {
+        assertEquals("char\n", inside("--device", "/dev/null:/dev/mynull", "busybox", "sh", "-c", "test -c /dev/mynull && echo char"));
+        Path profile = Files.writeString(daemon.dir().resolve("no-mkdir.json"), "{\"defaultAction\":\"SCMP_ACT_ALLOW\","
+                + "\"syscalls\":[{\"names\":[\"mkdir\",\"mkdirat\"],\"action\":\"SCMP_ACT_ERRNO\"}]}");
+        DockerCli.Result r = docker.run("run", "--rm", "--security-opt", "seccomp=" + profile, "busybox", "mkdir", "/tmp/x");
+        assertTrue(r.exitCode() != 0 && r.stderr().contains("Operation not permitted"), r.stderr());
+        assertTrue(inside("--cgroup-parent", "myparent", "busybox", "cat", "/proc/self/cgroup").contains(":/myparent/"));
+        boolean v1 = Files.isDirectory(Path.of("/sys/fs/cgroup/cpu"));
+        assumeTrue(v1, "the quota check reads cgroup v1 files: skipping on a cgroup v2 host");
+        assertEquals("20000\n50000\n", inside("--cpu-quota", "20000", "--cpu-period", "50000", "busybox", "cat",
+                "/sys/fs/cgroup/cpu/cpu.cfs_quota_us", "/sys/fs/cgroup/cpu/cpu.cfs_period_us"));
+        assertTrue(inside("--device-cgroup-rule", "c 42:* rwm", "--cpuset-mems", "0", "busybox", "cat",
+                "/sys/fs/cgroup/devices/devices.list", "/sys/fs/cgroup/cpuset/cpuset.mems").contains("c 42:* rwm\n"));
+        DockerCli.Result weight = docker.run("run", "--rm", "--blkio-weight", "300", "busybox", "cat", "/sys/fs/cgroup/blkio/blkio.weight");
+        assertTrue(weight.stdout().equals("300\n") || weight.stderr().contains("does not support Block I/O weight"),
+                "applied where the kernel can, else a warning: " + weight.stdout() + weight.stderr());
+        if (Files.exists(Path.of("/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"))) {
+            assertEquals("100663296\n", inside("-m", "64m", "--memory-swap", "96m", "busybox", "cat",
+                    "/sys/fs/cgroup/memory/memory.memsw.limit_in_bytes"));
+        }
     }
 
     @Test
