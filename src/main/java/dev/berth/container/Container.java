@@ -23,6 +23,18 @@ public record Container(
         return new Container(id, name, created, image, imageId, config, hostConfig, path, args, s, restartCount);
     }
 
+    public Container withRestartCount(int n) {
+        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, state, n);
+    }
+
+    public Container withName(String n) {
+        return new Container(id, n, created, image, imageId, config, hostConfig, path, args, state, restartCount);
+    }
+
+    public Container withHostConfig(ObjectNode hc) {
+        return new Container(id, name, created, image, imageId, config, hc, path, args, state, restartCount);
+    }
+
     public boolean tty() {
         return config.path("Tty").asBoolean(false);
     }

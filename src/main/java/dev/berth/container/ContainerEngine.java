@@ -58,7 +58,9 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<Integer>>> exitWaiters = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<Integer>>> removeWaiters = new LinkedHashMap<>();
     private final Map<String, List<CompletableFuture<dev.berth.monitor.AttachSocket>>> pendingAttaches = new LinkedHashMap<>();
-    private final List<java.util.function.Consumer<String>> removeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, Thread> pendingRestarts = new LinkedHashMap<>();
+    private final Map<String, java.time.Duration> restartDelays = new java.util.concurrent.ConcurrentHashMap<>();
     private final WatchService watcher;
     private final Thread watchThread;
 
@@ -75,6 +77,7 @@ public final class ContainerEngine implements AutoCloseable {
             containers.put(c.id(), c);
         }
         reconcile();
+        restartAtDaemonStart();
         watchThread = Thread.ofVirtual().name("exit-watcher").start(this::watchExits);
     }
 
@@ -138,17 +141,11 @@ public final class ContainerEngine implements AutoCloseable {
             // tail, since, until): clients such as docker-py read output through logs only for that driver
             hostConfig.putObject("LogConfig").put("Type", "json-file").putObject("Config");
         }
-        String restart = hostConfig.path("RestartPolicy").path("Name").asText("");
-        if (!restart.isEmpty() && !restart.equals("no")) {
-            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED,
-                    "Berth does not implement restart policies yet (RestartPolicy: " + restart + ")");
+        if (!RestartPolicy.of(hostConfig).none() && hostConfig.path("AutoRemove").asBoolean(false)) {
+            throw EngineException.invalid("conflicting options: cannot specify both --restart and --rm");
         }
         if (!hostConfig.path("VolumesFrom").isEmpty()) {
             throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED, "Berth does not implement VolumesFrom yet (it comes with volumes)");
-        }
-        JsonNode health = request.path("Healthcheck").path("Test");
-        if (health.isArray() && !health.isEmpty() && !health.get(0).asText().equals("NONE")) {
-            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED, "Berth does not implement health checks yet (Healthcheck)");
         }
         List<String> warnings = new ArrayList<>();
         MountOptions.parse(hostConfig);
@@ -160,6 +157,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         ObjectNode config = ContainerSpec.mergedConfig(request, image.config(), imageName, hostname, env,
                 ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
+        HealthCheck.of(config);
         Container c;
         synchronized (this) {
             String name = name(requestedName, id);
@@ -201,16 +199,27 @@ public final class ContainerEngine implements AutoCloseable {
         return containers.values().stream().filter(c -> c.name().equals(name)).map(Container::id).findFirst().orElse(null);
     }
 
-    /** Starts a created or exited container; false when it was running already (304). */
+    /**
+     * Starts a created or exited container; false when it was running already (304). A start through the
+     * API begins its restart policy afresh: RestartCount back to 0, a pending restart happens now.
+     */
     public boolean start(String ref) throws IOException {
         Container c = get(ref);
         synchronized (this) {
-            c = containers.get(c.id());
-            if (c.state().running()) {
+            if (containers.get(c.id()).state().running()) {
                 return false;
             }
+            cancelRestart(c.id());
+            restartDelays.remove(c.id());
+            update(c.id(), x -> x.withRestartCount(0));
         }
-        String id = c.id();
+        launch(c.id());
+        return true;
+    }
+
+    /** Mounts, creates and starts a container that has no process. */
+    private void launch(String id) throws IOException {
+        Container c = containers.get(id);
         try {
             Image image = images.get(c.imageId());
             Path root = rootfs.mount(id, image.config().diffIds().stream().map(images::layerPath).toList());
@@ -225,11 +234,11 @@ public final class ContainerEngine implements AutoCloseable {
                     leaveStdinOpen)).pid();
             connectPendingAttaches(id);     // before start: a process that prints and exits at once loses nothing
             runtime.start(id);
-            update(id, s -> s.withState(s.state().started(pid, Instant.now().toString())));
+            update(id, s -> s.withState(s.state().started(pid, Instant.now().toString(), HealthCheck.of(s.config()).isPresent())));
+            fire(id, "start");
             // a process that ends at once may have written its exit file before it counted as running,
             // when the watcher had to ignore it: look once more, now that it does
             exited(id);
-            return true;
         } catch (IOException | RuntimeException e) {
             cleanupRuntime(id);
             update(id, s -> s.withState(s.state().failed(e.getMessage())));
@@ -368,11 +377,45 @@ public final class ContainerEngine implements AutoCloseable {
         }
         synchronized (this) {
             String name = name(newName, c.id());
-            Container now = containers.get(c.id());
-            Container renamed = new Container(now.id(), name, now.created(), now.image(), now.imageId(), now.config(),
-                    now.hostConfig(), now.path(), now.args(), now.state(), now.restartCount());
-            update(c.id(), x -> renamed);
+            update(c.id(), x -> x.withName(name));
         }
+    }
+
+    /** What {@code docker update} may change: the cgroup limits and the restart policy. */
+    private static final List<String> UPDATABLE = List.of("Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares",
+            "CpuQuota", "CpuPeriod", "CpusetCpus", "CpusetMems", "PidsLimit", "BlkioWeight", "RestartPolicy");
+
+    /**
+     * {@code docker update}: the fields set (zero or empty ones mean unchanged, as with dockerd) replace the
+     * container's, checked as at create, and a running container's cgroup follows at once. Answers the warnings.
+     */
+    public List<String> update(String ref, ObjectNode changes) throws IOException {
+        Container c = get(ref);
+        ObjectNode hc = c.hostConfig().deepCopy();
+        for (var field : changes.properties()) {
+            JsonNode v = field.getValue();
+            boolean set = v.isNumber() ? v.asLong() != 0 : v.isObject() ? !v.path("Name").asText("").isEmpty()
+                    : v.isTextual() ? !v.asText().isEmpty() : v.isBoolean() ? v.asBoolean() : v.isArray() && !v.isEmpty();
+            if (!set) {
+                continue;
+            }
+            if (!UPDATABLE.contains(field.getKey())) {
+                throw EngineException.invalid(field.getKey() + " cannot be changed by an update (only "
+                        + String.join(", ", UPDATABLE) + ")");
+            }
+            hc.set(field.getKey(), v);
+        }
+        if (!RestartPolicy.of(hc).none() && hc.path("AutoRemove").asBoolean(false)) {
+            throw EngineException.invalid("Restart policy cannot be updated because AutoRemove is enabled for the container");
+        }
+        List<String> warnings = ResourceOptions.validate(hc, host);
+        synchronized (this) {
+            if (containers.get(c.id()).state().running()) {
+                runtime.update(c.id(), JSON.writeValueAsBytes(ResourceOptions.resources(hc, host, c.id())));
+            }
+            update(c.id(), x -> x.withHostConfig(hc));
+        }
+        return warnings;
     }
 
     /** {@code docker top}: the container's processes as the host's ps shows them, with {@code psArgs} (default -ef). */
@@ -384,13 +427,48 @@ public final class ContainerEngine implements AutoCloseable {
         return ProcessTable.of(runtime.pids(c.id()), psArgs == null || psArgs.isEmpty() ? "-ef" : psArgs);
     }
 
-    /** Called with a container's id once it is removed. */
-    public void onRemove(java.util.function.Consumer<String> listener) {
-        removeListeners.add(listener);
+    /** A stats sample in Docker's shape ({@code GET /containers/{id}/stats}); zeroes while it is not running. */
+    public ObjectNode stats(String ref) {
+        Container c = get(ref);
+        ObjectNode s = ContainerStats.sample(c.state().running() ? c.state().pid() : 0);
+        s.put("name", "/" + c.name());
+        s.put("id", c.id());
+        return s;
+    }
+
+    /** Hears of containers' lifecycle events, as Docker names them: start, die, destroy. */
+    public interface Listener {
+        void on(String id, String action);
+    }
+
+    public void listen(Listener listener) {
+        listeners.add(listener);
+    }
+
+    private void fire(String id, String action) {
+        for (Listener l : listeners) {
+            try {
+                l.on(id, action);
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, action + " listener for " + id + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** A health probe's outcome, for a container that still runs with its check. */
+    synchronized void recordHealth(String id, java.util.function.UnaryOperator<Health> change) {
+        Container c = containers.get(id);
+        if (c != null && c.state().running() && c.state().health() != null) {
+            update(id, x -> x.withState(x.state().withHealth(change.apply(x.state().health()))));
+        }
     }
 
     public void kill(String ref, String signal) throws IOException {
         Container c = get(ref);
+        int sig = Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal);
+        if (stopRestarting(c.id())) {
+            return;
+        }
         if (!c.state().running()) {
             throw EngineException.conflict("Cannot kill container: " + ref + ": container " + c.id() + " is not running");
         }
@@ -398,15 +476,30 @@ public final class ContainerEngine implements AutoCloseable {
             throw EngineException.conflict("Cannot kill container " + c.id() + ": Container " + c.id()
                     + " is paused. Unpause the container before stopping or killing");
         }
-        runtime.kill(c.id(), Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal));
+        update(c.id(), x -> x.withState(x.state().stoppedByUser()));
+        runtime.kill(c.id(), sig);
+    }
+
+    /** A stop or kill of a container waiting to restart: it stays down, as after a stop. */
+    private synchronized boolean stopRestarting(String id) {
+        if (!containers.get(id).state().restarting()) {
+            return false;
+        }
+        cancelRestart(id);
+        update(id, x -> x.withState(x.state().stoppedByUser()));
+        return true;
     }
 
     /** StopSignal, then SIGKILL after the timeout; false when it was not running (304). */
     public boolean stop(String ref, Integer timeoutSeconds) throws IOException {
         Container c = get(ref);
+        if (stopRestarting(c.id())) {
+            return true;
+        }
         if (!c.state().running()) {
             return false;
         }
+        update(c.id(), x -> x.withState(x.state().stoppedByUser()));
         CompletableFuture<Integer> exited = waitFor(c.id(), WaitCondition.NEXT_EXIT);
         thaw(c);
         String stopSignal = c.config().path("StopSignal").asText("");
@@ -454,11 +547,16 @@ public final class ContainerEngine implements AutoCloseable {
 
     public void remove(String ref, boolean force) throws IOException {
         Container c = get(ref);
+        if (c.state().restarting() && !force) {
+            throw EngineException.conflict("You cannot remove a restarting container " + c.id()
+                    + ". Stop the container before attempting removal or force remove");
+        }
         if (c.state().running()) {
             if (!force) {
                 throw EngineException.conflict("You cannot remove a running container " + c.id()
                         + ". Stop the container before attempting removal or force remove");
             }
+            update(c.id(), x -> x.withState(x.state().stoppedByUser()));
             runtime.kill(c.id(), 9);
             thaw(c);
             try {
@@ -470,7 +568,36 @@ public final class ContainerEngine implements AutoCloseable {
         delete(c.id());
     }
 
+    /** What a prune removed: the containers and the bytes their changes took. */
+    public record Pruned(List<String> ids, long spaceReclaimed) {}
+
+    /** {@code docker container prune}: removes the stopped (created, exited, dead) containers that {@code which} accepts. */
+    public Pruned prune(java.util.function.Predicate<Container> which) throws IOException {
+        List<String> ids = new ArrayList<>();
+        long space = 0;
+        for (Container c : list()) {
+            ContainerState s = c.state();
+            if (s.running() || s.restarting() || !which.test(c)) {
+                continue;
+            }
+            long size = rootfs.changesSize(c.id());
+            synchronized (this) {
+                if (!containers.containsKey(c.id()) || containers.get(c.id()).state().running()) {
+                    continue;   // removed or started meanwhile
+                }
+            }
+            delete(c.id());
+            ids.add(c.id());
+            space += size;
+        }
+        return new Pruned(ids, space);
+    }
+
     private void delete(String id) throws IOException {
+        synchronized (this) {
+            cancelRestart(id);
+        }
+        restartDelays.remove(id);
         cleanupRuntime(id);
         rootfs.remove(id);
         int code;
@@ -495,7 +622,7 @@ public final class ContainerEngine implements AutoCloseable {
                 exits.forEach(w -> w.complete(code));
             }
         }
-        removeListeners.forEach(l -> l.accept(id));
+        fire(id, "destroy");
     }
 
     private void cleanupRuntime(String id) {
@@ -538,6 +665,7 @@ public final class ContainerEngine implements AutoCloseable {
             return;     // still being written: the MODIFY event brings us back
         }
         boolean autoRemove;
+        boolean restart;
         synchronized (this) {
             Container c = containers.get(id);
             if (c == null || code.isEmpty() || !c.state().running()) {
@@ -550,9 +678,13 @@ public final class ContainerEngine implements AutoCloseable {
                 waiters.forEach(w -> w.complete(code.getAsInt()));
             }
             autoRemove = c.autoRemove();
+            restart = RestartPolicy.of(c.hostConfig()).restarts(code.getAsInt(), c.restartCount(), c.state().manuallyStopped(), false);
         }
+        fire(id, "die");
         cleanupRuntime(id);
-        if (autoRemove) {
+        if (restart) {
+            scheduleRestart(id);
+        } else if (autoRemove) {
             try {
                 delete(id);
             } catch (IOException e) {
@@ -577,6 +709,78 @@ public final class ContainerEngine implements AutoCloseable {
                 }
             } catch (IOException e) {
                 LOG.warning("reconciling " + c.id() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    // ---- restart policies ----
+
+    /** Brings the container back after its back-off; it shows as restarting meanwhile. */
+    private synchronized void scheduleRestart(String id) {
+        Container c = containers.get(id);
+        if (c == null || pendingRestarts.containsKey(id)) {
+            return;
+        }
+        java.time.Duration ranFor;
+        try {
+            ranFor = java.time.Duration.between(Instant.parse(c.state().startedAt()), Instant.parse(c.state().finishedAt()));
+        } catch (RuntimeException e) {
+            ranFor = java.time.Duration.ZERO;
+        }
+        java.time.Duration delay = RestartPolicy.nextDelay(restartDelays.get(id), ranFor);
+        restartDelays.put(id, delay);
+        update(id, x -> x.withState(x.state().restarting(true)));
+        Thread t = Thread.ofVirtual().name("restart-" + id.substring(0, 12)).unstarted(() -> restartNow(id, delay));
+        pendingRestarts.put(id, t);
+        t.start();
+    }
+
+    private void restartNow(String id, java.time.Duration delay) {
+        try {
+            Thread.sleep(delay);
+        } catch (InterruptedException cancelled) {
+            return;
+        }
+        synchronized (this) {
+            if (pendingRestarts.get(id) != Thread.currentThread()) {
+                return;
+            }
+            pendingRestarts.remove(id);
+            if (!containers.get(id).state().restarting()) {
+                return;
+            }
+            update(id, x -> x.withRestartCount(x.restartCount() + 1));
+        }
+        try {
+            launch(id);
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("restarting " + id + " failed: " + e.getMessage());
+        }
+    }
+
+    /** A pending restart is called off; the container counts as exited. Call holding the lock. */
+    private void cancelRestart(String id) {
+        Thread t = pendingRestarts.remove(id);
+        if (t != null) {
+            t.interrupt();
+        }
+        Container c = containers.get(id);
+        if (c != null && c.state().restarting()) {
+            update(id, x -> x.withState(x.state().restarting(false)));
+        }
+    }
+
+    /**
+     * At start-up, after the reconciling: containers whose policy wants them running (after a host reboot,
+     * or one that was restarting when the daemon went) start again, {@code always} even when stopped by hand.
+     */
+    private synchronized void restartAtDaemonStart() {
+        for (Container c : containers.values()) {
+            ContainerState s = c.state();
+            boolean down = s.status().equals("exited") || s.restarting();
+            if (down && !s.startedAt().equals(ContainerState.ZERO_TIME) && !pendingRestarts.containsKey(c.id())
+                    && RestartPolicy.of(c.hostConfig()).restarts(s.exitCode(), c.restartCount(), s.manuallyStopped(), true)) {
+                scheduleRestart(c.id());
             }
         }
     }

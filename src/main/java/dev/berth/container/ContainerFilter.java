@@ -1,13 +1,18 @@
 package dev.berth.container;
 
+import dev.berth.engine.FilterValues;
+
 import java.util.List;
 import java.util.Map;
 import java.util.function.Predicate;
 
-/** Docker's container list filters: id, name, label, status, exited, ancestor, before, since. */
+/** Docker's container list filters: id, name, label, status, exited, ancestor, before, since, health. */
 public final class ContainerFilter {
 
-    public static final List<String> KEYS = List.of("id", "name", "label", "status", "exited", "ancestor", "before", "since");
+    /** What {@code POST /containers/prune} filters on. */
+    public static final List<String> PRUNE_KEYS = List.of("until", "label", "label!");
+
+    public static final List<String> KEYS = List.of("id", "name", "label", "status", "exited", "ancestor", "before", "since", "health");
 
     private ContainerFilter() {}
 
@@ -18,14 +23,16 @@ public final class ContainerFilter {
             Predicate<Container> one = switch (e.getKey()) {
                 case "id" -> c -> v.stream().anyMatch(x -> c.id().startsWith(x));
                 case "name" -> c -> v.stream().anyMatch(x -> c.name().contains(x.startsWith("/") ? x.substring(1) : x));
-                case "label" -> c -> v.stream().allMatch(x -> {
-                    String[] kv = x.split("=", 2);
-                    var labels = c.config().path("Labels");
-                    return labels.has(kv[0]) && (kv.length == 1 || labels.get(kv[0]).asText().equals(kv[1]));
-                });
+                case "label" -> c -> v.stream().allMatch(x -> FilterValues.hasLabel(c.config().path("Labels"), x));
+                case "label!" -> c -> v.stream().noneMatch(x -> FilterValues.hasLabel(c.config().path("Labels"), x));
+                case "until" -> {
+                    java.time.Instant t = FilterValues.time(v.getFirst(), "until");
+                    yield c -> java.time.Instant.parse(c.created()).isBefore(t);
+                }
                 case "status" -> c -> v.contains(c.state().status());
                 case "exited" -> c -> c.state().status().equals("exited") && v.contains(Integer.toString(c.state().exitCode()));
                 case "ancestor" -> c -> v.stream().anyMatch(x -> x.equals(c.image()) || c.imageId().contains(x));
+                case "health" -> c -> v.contains(c.state().health() == null ? "none" : c.state().health().status());
                 case "before" -> {
                     String created = engine.get(v.getFirst()).created();
                     yield c -> c.created().compareTo(created) < 0;

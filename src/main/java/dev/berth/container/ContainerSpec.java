@@ -83,6 +83,17 @@ final class ContainerSpec {
                 c.set(field, img.get(field));
             }
         }
+        if (img.path("Healthcheck").isObject()) {
+            // the image's check, with what the request sets of it on top (docker run --health-interval alone)
+            ObjectNode health = ((ObjectNode) img.get("Healthcheck")).deepCopy();
+            request.path("Healthcheck").properties().forEach(f -> {
+                JsonNode v = f.getValue();
+                if (v.isNumber() ? v.asLong() != 0 : v.isContainerNode() ? !v.isEmpty() : !v.asText("").isEmpty()) {
+                    health.set(f.getKey(), v);
+                }
+            });
+            c.set("Healthcheck", health);
+        }
         if (img.has("Labels") && img.get("Labels").isObject()) {
             ObjectNode labels = ((ObjectNode) img.get("Labels")).deepCopy();
             if (request.path("Labels").isObject()) {

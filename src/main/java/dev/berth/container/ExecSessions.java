@@ -66,7 +66,11 @@ public final class ExecSessions {
     public ExecSessions(ContainerEngine containers, OciRuntime runtime) {
         this.containers = containers;
         this.runtime = runtime;
-        containers.onRemove(this::removeAll);
+        containers.listen((containerId, action) -> {
+            if (action.equals("destroy")) {
+                removeAll(containerId);
+            }
+        });
     }
 
     public Session create(String containerRef, Config config) {
@@ -202,6 +206,21 @@ public final class ExecSessions {
             sessions.put(s.id(), s);
         }
         return s;
+    }
+
+    /** Forgets an ended session and deletes its files (health probes, which nobody inspects). */
+    void discard(String id) {
+        Session s;
+        synchronized (this) {
+            s = sessions.remove(id);
+        }
+        if (s != null) {
+            try {
+                dev.berth.image.FileTrees.delete(runtime.execPaths(s.containerId(), id).bundle());
+            } catch (IOException e) {
+                java.util.logging.Logger.getLogger(ExecSessions.class.getName()).fine("exec files of " + id + ": " + e.getMessage());
+            }
+        }
     }
 
     /** The sessions' files went with the container's runtime state. */

@@ -212,6 +212,15 @@ final class ResourceOptions {
         }
     }
 
+    /** The OCI LinuxResources the options make, for a live update of a running container. */
+    static ObjectNode resources(JsonNode hc, Host host, String containerId) {
+        ObjectNode scratch = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        scratch.putObject("linux");
+        scratch.putObject("process");
+        apply(scratch, hc, host, containerId);
+        return (ObjectNode) scratch.get("linux").get("resources");
+    }
+
     private static void putIfPositive(ObjectNode resources, String group, String key, long value) {
         if (value > 0) {
             resources.withObjectProperty(group).put(key, value);

@@ -171,6 +171,7 @@ public final class Berthd {
                                                   PrometheusMeterRegistry metrics, ContainerEngine containers,
                                                   OciRuntime monitor, String storageDriver, Path root) {
         ExecSessions execs = new ExecSessions(containers, monitor);
+        new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host, system.storageDriver()),
                 new ContainerRoutes(containers, execs, monitor, storageDriver, root), new ExecRoutes(execs));
     }

@@ -1,6 +1,7 @@
 package dev.berth.image;
 
 import dev.berth.engine.EngineException;
+import dev.berth.engine.FilterValues;
 
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +26,7 @@ public final class ImageFilter {
                     boolean want = values.stream().allMatch(v -> v.equalsIgnoreCase("true") || v.equals("1"));
                     yield i -> i.dangling() == want;
                 }
-                case "label" -> i -> values.stream().allMatch(v -> hasLabel(i, v));
+                case "label" -> i -> values.stream().allMatch(v -> FilterValues.hasLabel(i.config().labels(), v));
                 case "before" -> {
                     Instant t = store.get(values.getFirst()).config().created();
                     yield i -> i.config().created().isBefore(t);
@@ -35,7 +36,7 @@ public final class ImageFilter {
                     yield i -> i.config().created().isAfter(t);
                 }
                 case "until" -> {
-                    Instant t = until(values.getFirst());
+                    Instant t = FilterValues.time(values.getFirst(), "until");
                     yield i -> i.config().created().isBefore(t);
                 }
                 default -> throw EngineException.invalid("invalid filter '" + e.getKey() + "'");
@@ -49,24 +50,6 @@ public final class ImageFilter {
         Pattern glob = glob(pattern);
         return i.tags().stream().anyMatch(t -> glob.matcher(t.familiar()).matches() || glob.matcher(t.familiarRepository()).matches()
                 || glob.matcher(t.toString()).matches());
-    }
-
-    private static boolean hasLabel(Image i, String filter) {
-        int eq = filter.indexOf('=');
-        String key = eq < 0 ? filter : filter.substring(0, eq);
-        var labels = i.config().labels();
-        if (!labels.has(key)) {
-            return false;
-        }
-        return eq < 0 || labels.get(key).asText().equals(filter.substring(eq + 1));
-    }
-
-    private static Instant until(String v) {
-        try {
-            return v.matches("\\d+(\\.\\d+)?") ? Instant.ofEpochSecond((long) Double.parseDouble(v)) : Instant.parse(v);
-        } catch (RuntimeException e) {
-            throw EngineException.invalid("invalid filter 'until=" + v + "': expected a timestamp");
-        }
     }
 
     /** Go's path.Match: {@code *} and {@code ?} do not cross a slash. */

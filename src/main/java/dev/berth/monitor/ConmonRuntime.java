@@ -211,6 +211,17 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     @Override
+    public void update(String id, byte[] resources) throws IOException {
+        Path file = paths(id).bundle().resolve("resources.json");
+        Files.write(file, resources);
+        try {
+            runtime("update", "--resources", file.toString(), id);
+        } finally {
+            Files.deleteIfExists(file);
+        }
+    }
+
+    @Override
     public List<Long> pids(String id) throws IOException {
         List<Long> pids = new ArrayList<>();
         JSON.readTree(runtime("ps", "--format", "json", id)).forEach(p -> pids.add(p.asLong()));

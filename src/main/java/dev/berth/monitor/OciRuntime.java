@@ -60,6 +60,9 @@ public interface OciRuntime {
     /** Freezes (pause) or thaws (resume) all the container's processes. */
     void freeze(String id, boolean frozen) throws IOException;
 
+    /** Changes a running container's cgroup limits: {@code resources} is an OCI LinuxResources object (JSON). */
+    void update(String id, byte[] resources) throws IOException;
+
     /** The ids of all the container's processes. */
     List<Long> pids(String id) throws IOException;
 

@@ -61,6 +61,12 @@ final class CopyDriver implements RootfsDriver {
     }
 
     @Override
+    public long changesSize(String id) throws IOException {
+        Path changes = dir.resolve(id);
+        return Files.exists(changes) ? FileTrees.size(changes) : 0;
+    }
+
+    @Override
     public void remove(String id) throws IOException {
         FileTrees.delete(dir.resolve(id));
     }

@@ -66,6 +66,12 @@ final class OverlayDriver implements RootfsDriver {
     }
 
     @Override
+    public long changesSize(String id) throws IOException {
+        Path changes = dir.resolve(id).resolve("upper");
+        return Files.exists(changes) ? FileTrees.size(changes) : 0;
+    }
+
+    @Override
     public void remove(String id) throws IOException {
         unmount(id);
         FileTrees.delete(dir.resolve(id));

@@ -20,6 +20,9 @@ public interface RootfsDriver {
     /** Unmounts it, keeping the container's changes. Idempotent. */
     void unmount(String id) throws IOException;
 
+    /** The bytes the container's own changes take on disk (what removing it frees). */
+    long changesSize(String id) throws IOException;
+
     /** Unmounts it and deletes the container's changes. Idempotent. */
     void remove(String id) throws IOException;
 }

@@ -8,9 +8,11 @@ import org.junit.jupiter.api.BeforeEach;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * For container tests: a daemon of their own with the busybox image loaded, the docker CLI pointed at it,
@@ -53,6 +55,42 @@ abstract class ContainerTestBase {
         }
         assertFalse(Files.readString(Path.of("/proc/mounts")).contains(dir), "a mount was left behind");
         daemon.close();
+    }
+
+    /**
+     * A host reboot under the daemon: it is killed, and so are every running container's monitor and
+     * processes, their mounts, cgroups and the runroot; then it starts again on the same root.
+     */
+    protected void rebootHost() throws Exception {
+        List<String> ids = ok("ps", "-q", "--no-trunc").stdout().lines().toList();
+        List<Long> pids = new java.util.ArrayList<>();
+        for (String id : ids) {
+            pids.add(Long.parseLong(ok("inspect", "-f", "{{.State.Pid}}", id).stdout().strip()));
+        }
+        daemon.process().destroyForcibly();
+        assertTrue(daemon.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        for (int i = 0; i < ids.size(); i++) {
+            Path bundle = daemon.dir().resolve("run/b").resolve(ids.get(i).substring(0, 20));
+            String conmon = Files.readString(bundle.resolve("conmon.pid")).strip();
+            new ProcessBuilder("kill", "-9", conmon, Long.toString(pids.get(i))).start().waitFor();
+        }
+        for (long pid : pids) {
+            for (int i = 0; i < 50 && Files.exists(Path.of("/proc/" + pid)); i++) {
+                Thread.sleep(100);
+            }
+        }
+        for (String id : ids) {
+            new ProcessBuilder("umount", "-l", daemon.dir().resolve("root/rootfs").resolve(id).resolve("merged").toString())
+                    .redirectErrorStream(true).start().waitFor();
+            try (var controllers = Files.list(Path.of("/sys/fs/cgroup"))) {
+                for (Path c : controllers.map(x -> x.resolve("berth").resolve(id)).filter(Files::isDirectory).toList()) {
+                    Files.delete(c);
+                }
+            }
+        }
+        BerthDaemon.deleteTree(daemon.dir().resolve("run"));
+        daemon = BerthDaemon.startIn(daemon.dir());
+        docker = DockerCli.against(daemon);
     }
 
     /** Runs the CLI and asserts it succeeded, showing its stderr and the daemon's log when not. */

@@ -95,21 +95,7 @@ class ContainersIT extends ContainerTestBase {
     @Test
     void afterAHostRebootRunningContainersAreExited() throws Exception {
         ok("run", "-d", "--name", "sleeper", "busybox", "sleep", "300");
-        String id = ok("inspect", "-f", "{{.Id}}", "sleeper").stdout().strip();
-        long pid = Long.parseLong(ok("inspect", "-f", "{{.State.Pid}}", "sleeper").stdout().strip());
-        daemon.process().destroyForcibly();
-        assertTrue(daemon.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
-        // a reboot: the monitor and the container are gone without an exit file, mounts and the runroot too
-        Path bundle = daemon.dir().resolve("run/b").resolve(id.substring(0, 20));
-        long conmon = Long.parseLong(Files.readString(bundle.resolve("conmon.pid")).strip());
-        new ProcessBuilder("kill", "-9", Long.toString(conmon), Long.toString(pid)).start().waitFor();
-        for (int i = 0; i < 50 && Files.exists(Path.of("/proc/" + pid)); i++) {
-            Thread.sleep(100);
-        }
-        new ProcessBuilder("umount", "-l", daemon.dir().resolve("root/rootfs").resolve(id).resolve("merged").toString()).start().waitFor();
-        BerthDaemon.deleteTree(daemon.dir().resolve("run"));
-        daemon = BerthDaemon.startIn(daemon.dir());
-        docker = DockerCli.against(daemon);
+        rebootHost();
         assertEquals("exited 255", ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "sleeper").stdout().strip());
         ok("start", "sleeper");
         assertEquals("running", ok("inspect", "-f", "{{.State.Status}}", "sleeper").stdout().strip());

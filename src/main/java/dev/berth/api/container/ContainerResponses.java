@@ -46,9 +46,9 @@ final class ContainerResponses {
     private static Map<String, Object> state(ContainerState s) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Status", s.status());
-        m.put("Running", s.running());
+        m.put("Running", s.running() || s.restarting());     // as dockerd: restarting counts as running
         m.put("Paused", s.paused());
-        m.put("Restarting", false);
+        m.put("Restarting", s.restarting());
         m.put("OOMKilled", s.oomKilled());
         m.put("Dead", s.status().equals("dead"));
         m.put("Pid", s.pid());
@@ -56,6 +56,11 @@ final class ContainerResponses {
         m.put("Error", s.error());
         m.put("StartedAt", s.startedAt());
         m.put("FinishedAt", s.finishedAt());
+        if (s.health() != null) {
+            m.put("Health", Map.of("Status", s.health().status(), "FailingStreak", s.health().failingStreak(),
+                    "Log", s.health().log().stream().map(p -> Map.of("Start", p.start(), "End", p.end(),
+                            "ExitCode", p.exitCode(), "Output", p.output())).toList()));
+        }
         return m;
     }
 
@@ -99,15 +104,23 @@ final class ContainerResponses {
         return all;
     }
 
-    /** "Up 5 seconds", "Exited (3) 2 minutes ago", "Created", as docker ps shows them. */
+    /** "Up 5 seconds (healthy)", "Exited (3) 2 minutes ago", "Created", as docker ps shows them. */
     static String status(ContainerState s) {
         return switch (s.status()) {
-            case "running" -> "Up " + ago(s.startedAt()).replace(" ago", "");
+            case "running" -> "Up " + ago(s.startedAt()).replace(" ago", "") + health(s);
             case "paused" -> "Up " + ago(s.startedAt()).replace(" ago", "") + " (Paused)";
+            case "restarting" -> "Restarting (" + s.exitCode() + ") " + ago(s.finishedAt());
             case "exited" -> "Exited (" + s.exitCode() + ") " + ago(s.finishedAt());
             case "created" -> "Created";
             default -> s.status();
         };
+    }
+
+    private static String health(ContainerState s) {
+        if (s.health() == null) {
+            return "";
+        }
+        return s.health().status().equals("starting") ? " (health: starting)" : " (" + s.health().status() + ")";
     }
 
     private static String ago(String time) {

@@ -12,6 +12,7 @@ import dev.berth.container.Container;
 import dev.berth.container.ContainerEngine;
 import dev.berth.container.ContainerFilter;
 import dev.berth.container.ContainerLogs;
+import dev.berth.container.ContainerState;
 import dev.berth.engine.EngineException;
 import dev.berth.container.DetachKeys;
 import dev.berth.monitor.AttachSocket;
@@ -82,6 +83,18 @@ public final class ContainerRoutes implements ApiRouter.Group {
             engine.remove(ctx.pathParam("id"), QueryParams.bool(ctx, "force"));
             return 204;
         }));
+        routes.withBody(HttpMethod.POST, "/containers/{id}/update", ctx -> {
+            ObjectNode body = Json.object(ctx.body().buffer());
+            blocking(ctx, () -> Map.of("Warnings", engine.update(ctx.pathParam("id"), body)));
+        });
+        routes.post("/containers/prune", ctx -> {
+            var which = ContainerFilter.of(QueryParams.filters(ctx, ContainerFilter.PRUNE_KEYS), engine);
+            blocking(ctx, () -> {
+                ContainerEngine.Pruned p = engine.prune(which);
+                return Map.of("ContainersDeleted", p.ids(), "SpaceReclaimed", p.spaceReclaimed());
+            });
+        });
+        routes.get("/containers/{id}/stats", this::stats);
         routes.post("/containers/{id}/wait", this::waitFor);
         routes.get("/containers/{id}/logs", this::logs);
         routes.hijack("/containers/{id}/attach", this::attach);
@@ -147,7 +160,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         int limit = limitParam == null || limitParam.isEmpty() ? -1 : Integer.parseInt(limitParam);
         var filters = QueryParams.filters(ctx, ContainerFilter.KEYS);
         blocking(ctx, () -> engine.list().stream()
-                .filter(c -> all || limit > 0 || c.state().running() || filters.containsKey("status"))
+                .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
                 .filter(ContainerFilter.of(filters, engine))
                 .limit(limit > 0 ? limit : Long.MAX_VALUE)
                 .map(ContainerResponses::summary).toList());
@@ -264,6 +277,54 @@ public final class ContainerRoutes implements ApiRouter.Group {
             r.relay(client, context, socket, raw, runtime, engine);
         }));
     }
+
+    /**
+     * A sample a second while {@code stream} (the default); otherwise one, taken a second after a first so
+     * that precpu_stats is filled (what docker stats --no-stream shows), or at once with {@code one-shot}.
+     */
+    private void stats(RoutingContext ctx) {
+        String id = engine.get(ctx.pathParam("id")).id();
+        String streamParam = ctx.request().getParam("stream");
+        boolean stream = streamParam == null || streamParam.isEmpty() || QueryParams.bool(ctx, "stream");
+        boolean oneShot = QueryParams.bool(ctx, "one-shot");
+        if (stream && oneShot) {
+            throw EngineException.invalid("cannot have stream=true and one-shot=true");
+        }
+        ctx.response().putHeader("Content-Type", "application/json");
+        BlockingIo.run(ctx, () -> {
+            try (OutputStream out = BlockingIo.responseBody(ctx)) {
+                ObjectNode previous = null;
+                if (!stream && !oneShot) {
+                    previous = engine.stats(id);
+                    Thread.sleep(1000);
+                }
+                do {
+                    ObjectNode now;
+                    try {
+                        now = engine.stats(id);
+                    } catch (EngineException removed) {
+                        break;
+                    }
+                    now.set("preread", previous == null ? Json.MAPPER.getNodeFactory().textNode(ContainerState.ZERO_TIME)
+                            : previous.get("read"));
+                    now.set("precpu_stats", previous == null ? ZERO_CPU : previous.get("cpu_stats"));
+                    out.write(Json.MAPPER.writeValueAsBytes(now));
+                    out.write('\n');
+                    out.flush();
+                    previous = now;
+                    if (stream) {
+                        Thread.sleep(1000);
+                    }
+                } while (stream);
+            }
+            return null;
+        }).onSuccess(v -> ctx.response().end()).onFailure(ctx::fail);
+    }
+
+    /** precpu_stats of a first sample, as dockerd sends it. */
+    private static final JsonNode ZERO_CPU = Json.MAPPER.createObjectNode().<ObjectNode>set("cpu_usage",
+            Json.MAPPER.createObjectNode().put("total_usage", 0).put("usage_in_kernelmode", 0).put("usage_in_usermode", 0))
+            .set("throttling_data", Json.MAPPER.createObjectNode().put("periods", 0).put("throttled_periods", 0).put("throttled_time", 0));
 
     private void logs(RoutingContext ctx) {
         Container c = engine.get(ctx.pathParam("id"));

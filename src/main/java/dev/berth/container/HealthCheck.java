@@ -1,0 +1,63 @@
+package dev.berth.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.engine.EngineException;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A container's {@code Healthcheck}: the probe command (CMD runs as given, CMD-SHELL through
+ * {@code /bin/sh -c}, NONE turns an image's check off) and its timers, with dockerd's defaults (every
+ * 30 s, 30 s timeout, 3 retries). Durations arrive in nanoseconds.
+ */
+record HealthCheck(List<String> command, Duration interval, Duration timeout, Duration startPeriod,
+                   Duration startInterval, int retries) {
+
+    private static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(30);
+    private static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
+    private static final Duration DEFAULT_START_INTERVAL = Duration.ofSeconds(5);
+    private static final int DEFAULT_RETRIES = 3;
+
+    /** The check a container's Config asks for, if any; a malformed one is a 400 naming the field. */
+    static Optional<HealthCheck> of(JsonNode config) {
+        JsonNode hc = config.path("Healthcheck");
+        JsonNode test = hc.path("Test");
+        if (!test.isMissingNode() && !test.isNull() && !test.isArray()) {
+            throw EngineException.invalid("Healthcheck.Test must be a list of strings");
+        }
+        List<String> t = ContainerSpec.strings(test);
+        if (t.isEmpty() || t.getFirst().equals("NONE")) {
+            return Optional.empty();
+        }
+        List<String> command = switch (t.getFirst()) {
+            case "CMD" -> List.copyOf(t.subList(1, t.size()));
+            case "CMD-SHELL" -> List.of("/bin/sh", "-c", String.join(" ", t.subList(1, t.size())));
+            default -> throw EngineException.invalid("Healthcheck.Test: unknown type " + t.getFirst()
+                    + " (expected NONE, CMD or CMD-SHELL)");
+        };
+        if (command.isEmpty() || command.getLast().isBlank()) {
+            throw EngineException.invalid("Healthcheck.Test: no command given after " + t.getFirst());
+        }
+        int retries = hc.path("Retries").asInt(0);
+        if (retries < 0) {
+            throw EngineException.invalid("Healthcheck.Retries cannot be negative");
+        }
+        return Optional.of(new HealthCheck(command, duration(hc, "Interval", DEFAULT_INTERVAL),
+                duration(hc, "Timeout", DEFAULT_TIMEOUT), duration(hc, "StartPeriod", Duration.ZERO),
+                duration(hc, "StartInterval", DEFAULT_START_INTERVAL), retries == 0 ? DEFAULT_RETRIES : retries));
+    }
+
+    /** A duration field in nanoseconds; 0 or absent means the default; below 1 ms is refused, as dockerd does. */
+    private static Duration duration(JsonNode hc, String field, Duration dflt) {
+        long nanos = hc.path(field).asLong(0);
+        if (nanos < 0) {
+            throw EngineException.invalid("Healthcheck." + field + " cannot be negative");
+        }
+        if (nanos > 0 && nanos < 1_000_000) {
+            throw EngineException.invalid("Healthcheck." + field + " cannot be less than 1ms");
+        }
+        return nanos == 0 ? dflt : Duration.ofNanos(nanos);
+    }
+}

@@ -1,0 +1,52 @@
+package dev.berth.engine;
+
+import com.fasterxml.jackson.databind.JsonNode;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Values of Docker's list and prune filters that images and containers share: labels and times. */
+public final class FilterValues {
+
+    private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|m|s|ms)");
+
+    private FilterValues() {}
+
+    /** {@code label=key} or {@code label=key=value} against an object of labels. */
+    public static boolean hasLabel(JsonNode labels, String filter) {
+        int eq = filter.indexOf('=');
+        String key = eq < 0 ? filter : filter.substring(0, eq);
+        if (!labels.has(key)) {
+            return false;
+        }
+        return eq < 0 || labels.get(key).asText().equals(filter.substring(eq + 1));
+    }
+
+    /** A point in time as {@code until} gives it: Unix seconds, RFC 3339, or a Go duration before now ({@code 10m}, {@code 1h30m}). */
+    public static Instant time(String v, String filter) {
+        try {
+            if (v.matches("\\d+(\\.\\d+)?")) {
+                return Instant.ofEpochSecond((long) Double.parseDouble(v));
+            }
+            if (v.matches("(\\d+(\\.\\d+)?(h|m|s|ms))+")) {
+                Duration d = Duration.ZERO;
+                Matcher m = GO_DURATION.matcher(v);
+                while (m.find()) {
+                    double n = Double.parseDouble(m.group(1));
+                    d = d.plusNanos((long) (n * switch (m.group(2)) {
+                        case "h" -> 3.6e12;
+                        case "m" -> 6e10;
+                        case "s" -> 1e9;
+                        default -> 1e6;
+                    }));
+                }
+                return Instant.now().minus(d);
+            }
+            return Instant.parse(v);
+        } catch (RuntimeException e) {
+            throw EngineException.invalid("invalid filter '" + filter + "=" + v + "': expected a timestamp or a duration");
+        }
+    }
+}
