@@ -598,7 +598,9 @@ public final class ContainerEngine implements AutoCloseable {
             cancelRestart(id);
         }
         restartDelays.remove(id);
-        cleanupRuntime(id);
+        if (Files.exists(runtime.paths(id).bundle())) {
+            cleanupRuntime(id);     // else the exit's cleanup has run: a second runc delete costs a run --rm ~10 ms
+        }
         rootfs.remove(id);
         int code;
         synchronized (this) {

@@ -61,7 +61,14 @@ final class OverlayDriver implements RootfsDriver {
     public void unmount(String id) throws IOException {
         Path merged = dir.resolve(id).resolve("merged");
         if (isMountPoint(merged)) {
-            Posix.unmount(merged);
+            try {
+                Posix.unmount(merged);
+            } catch (IOException e) {
+                if (isMountPoint(merged)) {
+                    throw e;
+                }
+                // unmounted meanwhile by another cleanup of the same container (an exit and an rm -f race)
+            }
         }
     }
 
