@@ -144,10 +144,8 @@ public final class ContainerEngine implements AutoCloseable {
         if (!RestartPolicy.of(hostConfig).none() && hostConfig.path("AutoRemove").asBoolean(false)) {
             throw EngineException.invalid("conflicting options: cannot specify both --restart and --rm");
         }
-        if (!hostConfig.path("VolumesFrom").isEmpty()) {
-            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED, "Berth does not implement VolumesFrom yet (it comes with volumes)");
-        }
         List<String> warnings = new ArrayList<>();
+        List<String> inherited = volumesFrom(hostConfig);
         MountOptions.parse(hostConfig);
         warnings.addAll(SecurityOptions.validate(hostConfig));
         warnings.addAll(ResourceOptions.validate(hostConfig, host));
@@ -162,11 +160,42 @@ public final class ContainerEngine implements AutoCloseable {
         synchronized (this) {
             String name = name(requestedName, id);
             c = new Container(id, name, Instant.now().toString(), imageName, image.id().toString(), config, hostConfig,
-                    args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0);
+                    args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0, inherited);
             store.save(c);
             containers.put(id, c);
         }
         return new Created(c, warnings);
+    }
+
+    /**
+     * {@code VolumesFrom: ["name[:ro|:rw]"]}: the bind mounts of those containers (their own and what they
+     * inherited), copied now as dockerd does, read-only or read-write when told, else as they are. A target
+     * the container mounts itself stays its own.
+     */
+    private List<String> volumesFrom(ObjectNode hostConfig) {
+        List<String> out = new ArrayList<>();
+        java.util.Set<String> taken = new java.util.HashSet<>();
+        MountOptions.parse(hostConfig).forEach(m -> taken.add(m.target()));
+        for (JsonNode entry : hostConfig.path("VolumesFrom")) {
+            String[] parts = entry.asText("").split(":");
+            if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && !parts[1].matches("ro|rw"))) {
+                throw EngineException.invalid("invalid VolumesFrom: '" + entry.asText() + "' (expected a container name, and :ro or :rw)");
+            }
+            Container source;
+            try {
+                source = get(parts[0]);
+            } catch (EngineException e) {
+                // a 400, not a 404: the CLI takes a 404 from create for a missing image and pulls
+                throw EngineException.invalid("invalid VolumesFrom: " + e.getMessage());
+            }
+            for (MountOptions.Mount m : MountOptions.parse(source.mountConfig())) {
+                if (m.type().equals("bind") && taken.add(m.target())) {
+                    String mode = parts.length == 2 ? parts[1] : m.readOnly() ? "ro" : "rw";
+                    out.add(m.source() + ":" + m.target() + ":" + mode + "," + m.propagation());
+                }
+            }
+        }
+        return List.copyOf(out);
     }
 
     /** The init process for {@code Init: true}: catatonit (podman's) or tini, from the host. */
@@ -281,7 +310,7 @@ public final class ContainerEngine implements AutoCloseable {
             spec.put("domainname", domain);
             ((ObjectNode) spec.get("linux")).withObjectProperty("sysctl").put("kernel.domainname", domain);
         }
-        MountOptions.apply(spec, c.hostConfig());
+        MountOptions.apply(spec, c.mountConfig());
         SecurityOptions.apply(spec, c.hostConfig(), root);
         ResourceOptions.apply(spec, c.hostConfig(), host, c.id());
         if (c.hostConfig().path("Init").asBoolean(false)) {

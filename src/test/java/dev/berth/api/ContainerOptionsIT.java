@@ -181,9 +181,35 @@ class ContainerOptionsIT extends ContainerTestBase {
         RawHttp.Response r = RawHttp.request(daemon.socket(), "POST", "/containers/create", Map.of("Content-Type", "application/json"),
                 "{\"Image\":\"busybox\",\"HostConfig\":{\"Binds\":[\"named:/data\"]}}".getBytes(StandardCharsets.UTF_8));
         assertEquals(501, r.status(), r.bodyText());
-        // not implemented yet: refused, never accepted and ignored
+        assertTrue(r.bodyText().contains("does not implement named volumes yet"), r.bodyText());
         DockerCli.Result from = docker.run("create", "--volumes-from", "somebox", "busybox");
-        assertTrue(from.exitCode() != 0 && from.stderr().contains("does not implement VolumesFrom yet"), from.stderr());
+        assertTrue(from.exitCode() != 0 && from.stderr().contains("No such container: somebox"), from.stderr());
         assertEquals("", ok("ps", "-aq").stdout().strip(), "a refused create left a container behind");
+    }
+
+    @Test
+    void volumesFromCopiesTheBindMountsOfOtherContainers() throws Exception {
+        Path share = Files.createDirectories(daemon.dir().resolve("shared-data"));
+        Path logs = Files.createDirectories(daemon.dir().resolve("shared-logs"));
+        Files.writeString(share.resolve("f"), "from the source\n");
+        ok("create", "--name", "source", "-v", share + ":/data", "-v", logs + ":/logs:ro", "--tmpfs", "/scratch", "busybox", "true");
+        ok("create", "--name", "middle", "--volumes-from", "source", "busybox", "true");
+        // through a container that inherited them, with their own modes; a tmpfs is not a volume and stays behind
+        assertEquals("from the source\nwritten\nro\n0\n", inside("--volumes-from", "middle", "busybox", "sh", "-c",
+                "cat /data/f; echo written > /data/new && cat /data/new; grep ' /logs ' /proc/mounts | grep -o ro, | tr -d ,; "
+                + "grep -c ' /scratch ' /proc/mounts || true"));
+        assertEquals("touch: /data/x: Read-only file system\n", inside("--volumes-from", "source:ro", "busybox", "sh", "-c",
+                "touch /data/x 2>&1; true"));
+        // a target the container binds itself stays its own
+        assertEquals("own\n", inside("--volumes-from", "source", "-v", logs + ":/data", "busybox", "sh", "-c",
+                "echo own > /data/g; cat /data/g; test -f /data/f && echo inherited; true"));
+        String id = ok("create", "--volumes-from", "source:ro", "busybox", "true").stdout().strip();
+        assertEquals("[/data:false /logs:false]", ok("inspect", "-f", "[{{range $i, $m := .Mounts}}{{if $i}} {{end}}{{$m.Destination}}:{{$m.RW}}{{end}}]", id)
+                .stdout().strip());
+        assertEquals("[\"source:ro\"]", ok("inspect", "-f", "{{json .HostConfig.VolumesFrom}}", id).stdout().strip());
+        DockerCli.Result bad = docker.run("create", "--volumes-from", "source:rx", "busybox");
+        assertTrue(bad.exitCode() != 0 && bad.stderr().contains("invalid VolumesFrom"), bad.stderr());
+        ok("rm", "source");
+        ok("start", "-a", id);      // the copies outlive their source, as with dockerd
     }
 }

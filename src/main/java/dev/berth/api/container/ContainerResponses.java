@@ -85,7 +85,7 @@ final class ContainerResponses {
 
     /** The mounts as inspect and list show them. */
     private static List<Map<String, Object>> mounts(Container c) {
-        return dev.berth.container.MountOptions.parse(c.hostConfig()).stream().map(mount -> {
+        return dev.berth.container.MountOptions.parse(c.mountConfig()).stream().map(mount -> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("Type", mount.type());
             o.put("Source", mount.source() == null ? "" : mount.source());

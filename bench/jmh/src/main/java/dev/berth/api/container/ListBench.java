@@ -43,7 +43,7 @@ public class ListBench {
                     + "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{}}}");
             String id = String.format("%064x", i);
             containers.add(new Container(id, "many" + i, Instant.now().toString(), "busybox", "sha256:" + id, config, hostConfig,
-                    "sleep", List.of("100000"), ContainerState.created().started(1000 + i, Instant.now().toString(), false), 0));
+                    "sleep", List.of("100000"), ContainerState.created().started(1000 + i, Instant.now().toString(), false), 0, List.of()));
         }
     }
 
