@@ -1,14 +1,17 @@
 package dev.berth.container;
 
+import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Arrays;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -19,8 +22,6 @@ public final class ContainerLogs {
 
     /** What the client asked for. {@code tail} < 0: everything. */
     public record Options(boolean stdout, boolean stderr, boolean timestamps, int tail, Instant since, Instant until, boolean follow) {}
-
-    private record Record(Instant time, String timeText, int stream, boolean partial, String text) {}
 
     /** Docker's multiplexed stream frame: {@code [stream, 0, 0, 0, length as big-endian uint32]}, then the bytes. */
     public static final int FRAME_HEADER = 8;
@@ -41,103 +42,210 @@ public final class ContainerLogs {
 
     /**
      * Writes the log; with {@code follow}, keeps writing what is appended until {@code running} turns false.
+     * The file is streamed, never held whole: a log of any size costs one growing line buffer, follow reads
+     * only what was appended, and bytes pass through as they are (binary output included).
      */
-    public static void write(Path log, Options o, boolean tty, OutputStream out, BooleanSupplier running) throws IOException {
-        long offset = 0;
-        List<Record> records = new ArrayList<>();
-        if (Files.exists(log)) {
-            byte[] all = Files.readAllBytes(log);
-            offset = lastNewline(all);
-            parse(new String(all, 0, (int) offset, StandardCharsets.UTF_8), records);
+    public static void write(Path log, Options o, boolean tty, OutputStream sink, BooleanSupplier running) throws IOException {
+        OutputStream out = new BufferedOutputStream(sink, 64 * 1024);
+        Emitter emitter = new Emitter(o, tty, out);
+        FileChannel ch = null;
+        try {
+            long offset = 0;
+            if (Files.exists(log)) {
+                ch = FileChannel.open(log, StandardOpenOption.READ);
+                offset = emitter.emit(ch, o.tail() >= 0 ? tailStart(ch, o.tail()) : 0);
+            }
+            out.flush();
+            while (o.follow()) {
+                boolean stillRunning = running.getAsBoolean();   // asked first: what it wrote before it ended is read next
+                if (ch == null && Files.exists(log)) {
+                    ch = FileChannel.open(log, StandardOpenOption.READ);
+                }
+                long before = offset;
+                if (ch != null) {
+                    offset = emitter.emit(ch, offset);
+                    out.flush();
+                }
+                if (offset == before) {
+                    if (!stillRunning) {
+                        return;
+                    }
+                    try {
+                        Thread.sleep(100);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return;
+                    }
+                }
+            }
+        } finally {
+            if (ch != null) {
+                ch.close();
+            }
         }
-        int from = o.tail() >= 0 ? Math.max(0, countLinesFromEnd(records, o.tail())) : 0;
-        emit(records.subList(from, records.size()), o, tty, out);
-        out.flush();
-        while (o.follow()) {
-            boolean stillRunning = running.getAsBoolean();
-            if (Files.exists(log) && Files.size(log) > offset) {
-                byte[] all = Files.readAllBytes(log);
-                long end = lastNewline(all);
-                List<Record> more = new ArrayList<>();
-                parse(new String(all, (int) offset, (int) (end - offset), StandardCharsets.UTF_8), more);
-                offset = end;
-                emit(more, o, tty, out);
-                out.flush();
-            } else if (!stillRunning) {
+    }
+
+    /**
+     * Where the last {@code n} whole lines start, read backwards from the end: a line is its partial (P)
+     * records and the full (F) one that ends it. An unfinished last line (no newline yet) is not counted.
+     */
+    static long tailStart(FileChannel ch, int n) throws IOException {
+        long end = completeEnd(ch);
+        if (n == 0 || end == 0) {
+            return end;
+        }
+        int lines = 0;
+        long next = end;                    // the start of the record after the one looked at
+        byte[] block = new byte[64 * 1024];
+        long blockEnd = end - 1;            // the last newline ends the last record
+        while (blockEnd > 0) {
+            int size = (int) Math.min(block.length, blockEnd);
+            long blockStart = blockEnd - size;
+            readFully(ch, block, size, blockStart);
+            for (int i = size - 1; i >= 0; i--) {
+                if (block[i] == '\n') {
+                    long recordStart = blockStart + i + 1;
+                    if (endsLine(ch, recordStart) && ++lines > n) {
+                        return next;
+                    }
+                    next = recordStart;
+                }
+            }
+            blockEnd = blockStart;
+        }
+        return endsLine(ch, 0) && ++lines > n ? next : 0;
+    }
+
+    /** The offset after the file's last newline. */
+    private static long completeEnd(FileChannel ch) throws IOException {
+        byte[] block = new byte[8192];
+        for (long blockEnd = ch.size(); blockEnd > 0; ) {
+            int size = (int) Math.min(block.length, blockEnd);
+            long blockStart = blockEnd - size;
+            readFully(ch, block, size, blockStart);
+            for (int i = size - 1; i >= 0; i--) {
+                if (block[i] == '\n') {
+                    return blockStart + i + 1;
+                }
+            }
+            blockEnd = blockStart;
+        }
+        return 0;
+    }
+
+    /** Whether the record at {@code at} is a full (F) one; a malformed record is not. */
+    private static boolean endsLine(FileChannel ch, long at) throws IOException {
+        ByteBuffer head = ByteBuffer.allocate(96);
+        ch.read(head, at);
+        int spaces = 0;
+        for (int i = 0; i < head.position() - 1; i++) {
+            if (head.get(i) == ' ' && ++spaces == 2) {
+                return head.get(i + 1) == 'F';
+            }
+        }
+        return false;
+    }
+
+    private static void readFully(FileChannel ch, byte[] into, int length, long at) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(into, 0, length);
+        while (b.hasRemaining()) {
+            if (ch.read(b, at + b.position()) < 0) {
+                throw new IOException("the log shrank while it was read");
+            }
+        }
+    }
+
+    /** Turns records into what the client reads, keeping whether the last one written ended its line. */
+    private static final class Emitter {
+        private final Options o;
+        private final boolean tty;
+        private final OutputStream out;
+        private final byte[] header = new byte[FRAME_HEADER];
+        private byte[] buf = new byte[64 * 1024];
+        private boolean lineStart = true;
+
+        Emitter(Options o, boolean tty, OutputStream out) {
+            this.o = o;
+            this.tty = tty;
+            this.out = out;
+        }
+
+        /** Writes the whole records from {@code from} to the current end; answers the offset after the last. */
+        long emit(FileChannel ch, long from) throws IOException {
+            long end = ch.size();
+            long bufAt = from;      // the file offset of buf[0]
+            int len = 0;
+            while (bufAt + len < end) {
+                if (len == buf.length) {
+                    buf = Arrays.copyOf(buf, buf.length * 2);     // a line longer than the buffer
+                }
+                int n = ch.read(ByteBuffer.wrap(buf, len, (int) Math.min(buf.length - len, end - bufAt - len)), bufAt + len);
+                if (n <= 0) {
+                    break;
+                }
+                int scanFrom = len;
+                len += n;
+                int start = 0;
+                for (int i = scanFrom; i < len; i++) {
+                    if (buf[i] == '\n') {
+                        record(start, i);
+                        start = i + 1;
+                    }
+                }
+                System.arraycopy(buf, start, buf, 0, len - start);
+                bufAt += start;
+                len -= start;
+            }
+            return bufAt;
+        }
+
+        /** One record, {@code <time> <stdout|stderr> <F|P> <text>}, in buf[from, to). */
+        private void record(int from, int to) throws IOException {
+            int s1 = indexOf(' ', from, to);
+            int s2 = s1 < 0 ? -1 : indexOf(' ', s1 + 1, to);
+            if (s2 < 0 || s2 + 1 >= to) {
                 return;
-            } else {
+            }
+            int stream = s2 - s1 - 1 == 6 && buf[s1 + 1] == 's' && buf[s1 + 4] == 'e' ? 2 : 1;     // "stderr" or "stdout"
+            boolean partial = buf[s2 + 1] == 'P';
+            int textFrom = Math.min(to, s2 + 3);
+            if ((stream == 1 && !o.stdout()) || (stream == 2 && !o.stderr())) {
+                return;
+            }
+            Instant time = null;
+            if (o.since() != null || o.until() != null || (o.timestamps() && lineStart)) {
                 try {
-                    Thread.sleep(100);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                    time = OffsetDateTime.parse(new String(buf, from, s1 - from, StandardCharsets.US_ASCII)).toInstant();
+                } catch (RuntimeException e) {
+                    return;
+                }
+                if ((o.since() != null && !time.isAfter(o.since())) || (o.until() != null && time.isAfter(o.until()))) {
                     return;
                 }
             }
-        }
-    }
-
-    private static long lastNewline(byte[] all) {
-        for (int i = all.length - 1; i >= 0; i--) {
-            if (all[i] == '\n') {
-                return i + 1;
-            }
-        }
-        return 0;
-    }
-
-    private static void parse(String text, List<Record> out) {
-        for (String line : text.split("\n")) {
-            String[] f = line.split(" ", 4);
-            if (f.length < 3) {
-                continue;
-            }
-            Instant t;
-            try {
-                t = OffsetDateTime.parse(f[0]).toInstant();
-            } catch (RuntimeException e) {
-                continue;
-            }
-            out.add(new Record(t, f[0], f[1].equals("stderr") ? 2 : 1, f[2].equals("P"), f.length > 3 ? f[3] : ""));
-        }
-    }
-
-    /** Where the last {@code n} whole lines start (partial records belong to the line they end in). */
-    private static int countLinesFromEnd(List<Record> records, int n) {
-        int lines = 0;
-        for (int i = records.size() - 1; i >= 0; i--) {
-            if (!records.get(i).partial()) {
-                lines++;
-                if (lines > n) {
-                    return i + 1;
-                }
-            }
-        }
-        return 0;
-    }
-
-    private static void emit(List<Record> records, Options o, boolean tty, OutputStream out) throws IOException {
-        boolean lineStart = true;
-        for (Record r : records) {
-            if ((r.stream() == 1 && !o.stdout()) || (r.stream() == 2 && !o.stderr())
-                    || (o.since() != null && !r.time().isAfter(o.since())) || (o.until() != null && r.time().isAfter(o.until()))) {
-                continue;
-            }
-            StringBuilder sb = new StringBuilder();
-            if (o.timestamps() && lineStart) {
-                sb.append(r.time()).append(' ');
-            }
-            sb.append(r.text());
-            if (!r.partial()) {
-                sb.append('\n');
-            }
-            lineStart = !r.partial();
-            byte[] payload = sb.toString().getBytes(StandardCharsets.UTF_8);
+            byte[] prefix = o.timestamps() && lineStart ? (time + " ").getBytes(StandardCharsets.US_ASCII) : EMPTY;
+            int length = prefix.length + (to - textFrom) + (partial ? 0 : 1);
             if (!tty) {
-                byte[] header = new byte[FRAME_HEADER];
-                frameHeader(header, r.stream(), payload.length);
+                frameHeader(header, stream, length);
                 out.write(header);
             }
-            out.write(payload);
+            out.write(prefix);
+            out.write(buf, textFrom, to - textFrom);
+            if (!partial) {
+                out.write('\n');
+            }
+            lineStart = !partial;
+        }
+
+        private int indexOf(char c, int from, int to) {
+            for (int i = from; i < to; i++) {
+                if (buf[i] == c) {
+                    return i;
+                }
+            }
+            return -1;
         }
     }
+
+    private static final byte[] EMPTY = new byte[0];
 }
