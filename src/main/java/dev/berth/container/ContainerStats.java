@@ -20,16 +20,23 @@ import java.util.Map;
 final class ContainerStats {
 
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
-    private static final Path CGROUP_ROOT = Path.of("/sys/fs/cgroup");
+    /** Where the host's cgroups and process files are: the real ones, or a test's copy. */
+    record Host(Path cgroupRoot, Path proc) {
+        static final Host REAL = new Host(Path.of("/sys/fs/cgroup"), Path.of("/proc"));
+    }
     private static final long NANOS_PER_TICK = 10_000_000L;     // USER_HZ is 100 on Linux
 
     private ContainerStats() {}
 
     /** A sample for a container whose init process is {@code pid}; 0 (not running) gives Docker's zeroed sample. */
     static ObjectNode sample(long pid) {
+        return sample(pid, Host.REAL);
+    }
+
+    static ObjectNode sample(long pid, Host host) {
         ObjectNode s = NODES.objectNode();
         s.put("read", Instant.now().toString());
-        Map<String, Path> dirs = pid > 0 ? cgroupDirs(pid) : Map.of();
+        Map<String, Path> dirs = pid > 0 ? cgroupDirs(pid, host) : Map.of();
         boolean v2 = dirs.containsKey("");
         ObjectNode pids = s.putObject("pids_stats");
         ObjectNode blkio = s.putObject("blkio_stats");
@@ -82,11 +89,11 @@ final class ContainerStats {
                     .put("throttled_periods", stat.getOrDefault("nr_throttled", 0L))
                     .put("throttled_time", stat.getOrDefault("throttled_time", 0L));
         }
-        long[] host = hostCpu();
-        cpu.put("system_cpu_usage", host[0]);
-        cpu.put("online_cpus", host[1]);
+        long[] hostCpu = hostCpu(host);
+        cpu.put("system_cpu_usage", hostCpu[0]);
+        cpu.put("online_cpus", hostCpu[1]);
         if (memoryDir != null) {
-            long total = hostMemory();
+            long total = hostMemory(host);
             if (v2) {
                 memory.put("usage", number(memoryDir.resolve("memory.current")));
                 long max = number(memoryDir.resolve("memory.max"));
@@ -113,21 +120,22 @@ final class ContainerStats {
      * The cgroup directories of a process by controller name, from /proc/PID/cgroup; on a v2 host the
      * single unified directory under the key "".
      */
-    private static Map<String, Path> cgroupDirs(long pid) {
+    private static Map<String, Path> cgroupDirs(long pid, Host host) {
+        Path root = host.cgroupRoot();
         Map<String, Path> out = new LinkedHashMap<>();
-        boolean v2 = Files.exists(CGROUP_ROOT.resolve("cgroup.controllers"));
-        for (String line : read(Path.of("/proc/" + pid + "/cgroup")).split("\n")) {
+        boolean v2 = Files.exists(root.resolve("cgroup.controllers"));
+        for (String line : read(host.proc().resolve(pid + "/cgroup")).split("\n")) {
             String[] f = line.split(":", 3);
             if (f.length < 3) {
                 continue;
             }
             String rel = f[2].startsWith("/") ? f[2].substring(1) : f[2];
             if (v2 && f[0].equals("0")) {
-                out.put("", CGROUP_ROOT.resolve(rel));
+                out.put("", root.resolve(rel));
             } else if (!v2 && !f[1].isEmpty() && !f[1].startsWith("name=")) {
                 for (String controller : f[1].split(",")) {
-                    Path dir = CGROUP_ROOT.resolve(f[1]).resolve(rel);
-                    out.put(controller, Files.isDirectory(dir) ? dir : CGROUP_ROOT.resolve(controller).resolve(rel));
+                    Path dir = root.resolve(f[1]).resolve(rel);
+                    out.put(controller, Files.isDirectory(dir) ? dir : root.resolve(controller).resolve(rel));
                 }
             }
         }
@@ -170,10 +178,10 @@ final class ContainerStats {
     }
 
     /** The host's busy and idle time in nanoseconds (the first line of /proc/stat) and its number of CPUs. */
-    private static long[] hostCpu() {
+    private static long[] hostCpu(Host host) {
         long total = 0;
         long cpus = 0;
-        for (String line : read(Path.of("/proc/stat")).split("\n")) {
+        for (String line : read(host.proc().resolve("stat")).split("\n")) {
             if (line.startsWith("cpu ")) {
                 String[] f = line.trim().split("\\s+");
                 for (int i = 1; i < Math.min(f.length, 9); i++) {   // user .. steal; guest time is in user already
@@ -186,8 +194,8 @@ final class ContainerStats {
         return new long[] {total * NANOS_PER_TICK, cpus};
     }
 
-    private static long hostMemory() {
-        for (String line : read(Path.of("/proc/meminfo")).split("\n")) {
+    private static long hostMemory(Host host) {
+        for (String line : read(host.proc().resolve("meminfo")).split("\n")) {
             if (line.startsWith("MemTotal:")) {
                 return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
             }
