@@ -60,6 +60,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<dev.berth.monitor.AttachSocket>>> pendingAttaches = new LinkedHashMap<>();
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Thread> pendingRestarts = new LinkedHashMap<>();
+    private final java.util.Set<String> starting = new java.util.HashSet<>();   // guarded by this: one start at a time
     private final Map<String, java.time.Duration> restartDelays = new java.util.concurrent.ConcurrentHashMap<>();
     private final WatchService watcher;
     private final Thread watchThread;
@@ -235,14 +236,20 @@ public final class ContainerEngine implements AutoCloseable {
     public boolean start(String ref) throws IOException {
         Container c = get(ref);
         synchronized (this) {
-            if (containers.get(c.id()).state().running()) {
-                return false;
+            if (containers.get(c.id()).state().running() || !starting.add(c.id())) {
+                return false;       // running, or being started by another request: one wins, as with dockerd
             }
             cancelRestart(c.id());
             restartDelays.remove(c.id());
             update(c.id(), x -> x.withRestartCount(0));
         }
-        launch(c.id());
+        try {
+            launch(c.id());
+        } finally {
+            synchronized (this) {
+                starting.remove(c.id());
+            }
+        }
         return true;
     }
 
@@ -777,7 +784,7 @@ public final class ContainerEngine implements AutoCloseable {
                 return;
             }
             pendingRestarts.remove(id);
-            if (!containers.get(id).state().restarting()) {
+            if (!containers.get(id).state().restarting() || !starting.add(id)) {
                 return;
             }
             update(id, x -> x.withRestartCount(x.restartCount() + 1));
@@ -786,6 +793,10 @@ public final class ContainerEngine implements AutoCloseable {
             launch(id);
         } catch (IOException | RuntimeException e) {
             LOG.warning("restarting " + id + " failed: " + e.getMessage());
+        } finally {
+            synchronized (this) {
+                starting.remove(id);
+            }
         }
     }
 

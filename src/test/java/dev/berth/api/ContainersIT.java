@@ -152,6 +152,26 @@ class ContainersIT extends ContainerTestBase {
     }
 
     @Test
+    void parallelStartsOfOneContainerStartItOnce() throws Exception {
+        String id = ok("create", "--name", "once", "busybox", "sleep", "300").stdout().strip();
+        var pool = java.util.concurrent.Executors.newFixedThreadPool(8);
+        try {
+            java.util.concurrent.Callable<Integer> start = () -> RawHttp.request(daemon.socket(), "POST",
+                    "/containers/" + id + "/start", Map.of(), null).status();
+            int started = 0;
+            for (var r : pool.invokeAll(java.util.Collections.nCopies(8, start))) {
+                assertTrue(r.get() == 204 || r.get() == 304, "status " + r.get());
+                started += r.get() == 204 ? 1 : 0;
+            }
+            assertEquals(1, started);
+        } finally {
+            pool.shutdown();
+        }
+        assertEquals("running", ok("inspect", "-f", "{{.State.Status}}", "once").stdout().strip());
+        assertEquals("hi\n", ok("exec", "once", "echo", "hi").stdout(), "the one process is intact");
+    }
+
+    @Test
     void followedLogsEndWhenTheContainerStopsAndRestartRunsItAgain() throws Exception {
         ok("run", "-d", "--name", "charlie", "busybox", "sh", "-c", "for i in 1 2 3; do echo line$i; sleep 0.3; done");
         assertEquals("line1\nline2\nline3\n", ok("logs", "-f", "charlie").stdout());
