@@ -224,6 +224,14 @@ class Podman(Engine):
                "system", "service", "--time", "0"]
         return cmd if activated else cmd + ["unix://" + self.sock]
 
+    def stop(self):
+        super().stop()
+        # podman's overlay driver bind-mounts its own storage directory; it outlives the service
+        overlay = os.path.join(self.root, "storage", "overlay")
+        with open("/proc/mounts") as f:
+            if any(line.split()[1] == overlay for line in f):
+                subprocess.run(["umount", overlay], check=False)
+
     def env(self):
         env = dict(os.environ)
         # no default ulimits: podman's default nofile/nproc exceed what this host lets a process raise
