@@ -429,27 +429,29 @@ public final class ContainerEngine implements AutoCloseable {
         Container c = get(ref);
         ObjectNode hc = c.hostConfig().deepCopy();
         for (var field : changes.properties()) {
-            JsonNode v = field.getValue();
-            boolean set = v.isNumber() ? v.asLong() != 0 : v.isObject() ? !v.path("Name").asText("").isEmpty()
-                    : v.isTextual() ? !v.asText().isEmpty() : v.isBoolean() ? v.asBoolean() : v.isArray() && !v.isEmpty();
-            if (!set) {
+            if (!ContainerSpec.isSet(field.getValue())) {
                 continue;
             }
             if (!UPDATABLE.contains(field.getKey())) {
                 throw EngineException.invalid(field.getKey() + " cannot be changed by an update (only "
                         + String.join(", ", UPDATABLE) + ")");
             }
-            hc.set(field.getKey(), v);
+            hc.set(field.getKey(), field.getValue());
         }
         if (!RestartPolicy.of(hc).none() && hc.path("AutoRemove").asBoolean(false)) {
             throw EngineException.invalid("Restart policy cannot be updated because AutoRemove is enabled for the container");
         }
         List<String> warnings = ResourceOptions.validate(hc, host);
-        synchronized (this) {
-            if (containers.get(c.id()).state().running()) {
+        // saved first, so that a start meanwhile runs with the new limits; runc outside the engine's lock
+        ObjectNode before = c.hostConfig();
+        update(c.id(), x -> x.withHostConfig(hc));
+        if (get(c.id()).state().running()) {
+            try {
                 runtime.update(c.id(), JSON.writeValueAsBytes(ResourceOptions.resources(hc, host, c.id())));
+            } catch (IOException | RuntimeException e) {
+                update(c.id(), x -> x.withHostConfig(before));
+                throw e;
             }
-            update(c.id(), x -> x.withHostConfig(hc));
         }
         return warnings;
     }
@@ -817,12 +819,14 @@ public final class ContainerEngine implements AutoCloseable {
      * or one that was restarting when the daemon went) start again, {@code always} even when stopped by hand.
      */
     private synchronized void restartAtDaemonStart() {
-        for (Container c : containers.values()) {
+        for (Container c : List.copyOf(containers.values())) {
             ContainerState s = c.state();
             boolean down = s.status().equals("exited") || s.restarting();
             if (down && !s.startedAt().equals(ContainerState.ZERO_TIME) && !pendingRestarts.containsKey(c.id())
                     && RestartPolicy.of(c.hostConfig()).restarts(s.exitCode(), c.restartCount(), s.manuallyStopped(), true)) {
                 scheduleRestart(c.id());
+            } else if (s.restarting() && !pendingRestarts.containsKey(c.id())) {
+                update(c.id(), x -> x.withState(x.state().restarting(false)));  // no longer wanted back: exited
             }
         }
     }

@@ -87,9 +87,8 @@ final class ContainerSpec {
             // the image's check, with what the request sets of it on top (docker run --health-interval alone)
             ObjectNode health = ((ObjectNode) img.get("Healthcheck")).deepCopy();
             request.path("Healthcheck").properties().forEach(f -> {
-                JsonNode v = f.getValue();
-                if (v.isNumber() ? v.asLong() != 0 : v.isContainerNode() ? !v.isEmpty() : !v.asText("").isEmpty()) {
-                    health.set(f.getKey(), v);
+                if (isSet(f.getValue())) {
+                    health.set(f.getKey(), f.getValue());
                 }
             });
             c.set("Healthcheck", health);
@@ -102,6 +101,22 @@ final class ContainerSpec {
             c.set("Labels", labels);
         }
         return c;
+    }
+
+    /**
+     * Whether a field of a Go client's request carries a value: Go sends zero values for what was not given
+     * (0, "", false, null, {"Name":"","MaximumRetryCount":0}), and dockerd reads those as "unchanged".
+     */
+    static boolean isSet(JsonNode v) {
+        if (v.isObject()) {
+            for (var f : v.properties()) {
+                if (isSet(f.getValue())) {
+                    return true;
+                }
+            }
+            return false;
+        }
+        return v.isNumber() ? v.asLong() != 0 : v.isArray() ? !v.isEmpty() : v.isBoolean() ? v.asBoolean() : !v.asText("").isEmpty();
     }
 
     /** User: name, uid, uid:gid, name:group, resolved against the container's own /etc/passwd and /etc/group. */

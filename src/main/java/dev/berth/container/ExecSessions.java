@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 public final class ExecSessions {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ExecSessions.class.getName());
 
     /** What {@code POST /containers/{id}/exec} asked for. */
     public record Config(List<String> cmd, List<String> env, String user, String workingDir, boolean tty,
@@ -218,7 +219,7 @@ public final class ExecSessions {
             try {
                 dev.berth.image.FileTrees.delete(runtime.execPaths(s.containerId(), id).bundle());
             } catch (IOException e) {
-                java.util.logging.Logger.getLogger(ExecSessions.class.getName()).fine("exec files of " + id + ": " + e.getMessage());
+                LOG.fine("exec files of " + id + ": " + e.getMessage());
             }
         }
     }
