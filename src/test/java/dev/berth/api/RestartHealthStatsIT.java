@@ -105,6 +105,13 @@ class RestartHealthStatsIT extends ContainerTestBase {
             assertTrue(sessions.count() <= 2, "probes' exec sessions are cleaned up (one may be running)");
         }
         assertEquals("[]", inspect("doc", "{{json .ExecIDs}}").replace("null", "[]"));
+        // a daemon killed and started again picks the check up for the container that kept running
+        daemon.process().destroyForcibly();
+        assertTrue(daemon.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));
+        daemon = dev.berth.testing.BerthDaemon.startIn(daemon.dir());
+        docker = DockerCli.against(daemon);
+        ok("exec", "doc", "rm", "/tmp/ok");
+        await("unhealthy", 20, "doc", "{{.State.Health.Status}}");
 
         // still within the start period: failures do not count
         ok("run", "-d", "--name", "slow", "--health-cmd", "false", "--health-interval", "200ms", "--health-retries", "1",
@@ -148,6 +155,10 @@ class RestartHealthStatsIT extends ContainerTestBase {
 
         String row = ok("stats", "--no-stream", "--format", "{{.Name}} {{.PIDs}} {{.MemUsage}}", "box").stdout().strip();
         assertTrue(row.matches("box 1 [0-9.]+[KMG]?i?B / 100MiB"), row);
+        ok("run", "-d", "--name", "busy", "busybox", "sh", "-c", "while :; do :; done");
+        String cpu = ok("stats", "--no-stream", "--format", "{{.CPUPerc}}", "busy").stdout().strip();
+        assertTrue(Double.parseDouble(cpu.replace("%", "")) > 30, "a busy loop shows as CPU use: " + cpu);
+        ok("rm", "-f", "busy");
 
         JsonNode once = JSON.readTree(RawHttp.request(daemon.socket(), "GET", "/containers/box/stats?stream=false&one-shot=true",
                 Map.of(), null).body());
