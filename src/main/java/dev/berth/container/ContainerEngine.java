@@ -9,6 +9,7 @@ import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntime;
 import dev.berth.storage.RootfsDriver;
+import dev.berth.storage.ScopedPath;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -60,7 +61,11 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, List<CompletableFuture<dev.berth.monitor.AttachSocket>>> pendingAttaches = new LinkedHashMap<>();
     private final List<Listener> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Thread> pendingRestarts = new LinkedHashMap<>();
-    private final java.util.Set<String> starting = new java.util.HashSet<>();   // guarded by this: one start at a time
+    private final TransitionLocks transitions = new TransitionLocks();
+    /** Completed when a container's exit file appears: what a stop or kill holding the container's lock waits for. */
+    private final Map<String, CompletableFuture<Void>> exitFiles = new java.util.concurrent.ConcurrentHashMap<>();
+    /** Exits are recorded and cleaned up here, not on the watcher's thread, so a burst of exits cannot hold it up. */
+    private final java.util.concurrent.ExecutorService exitWork = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
     private final Map<String, java.time.Duration> restartDelays = new java.util.concurrent.ConcurrentHashMap<>();
     private final WatchService watcher;
     private final Thread watchThread;
@@ -79,7 +84,8 @@ public final class ContainerEngine implements AutoCloseable {
         }
         reconcile();
         restartAtDaemonStart();
-        watchThread = Thread.ofVirtual().name("exit-watcher").start(this::watchExits);
+        watchThread = Thread.ofPlatform().daemon().name("exit-watcher").start(this::watchExits);
+        rescanExits();  // what exited between the reconciling and the watch
     }
 
     // ---- queries ----
@@ -145,6 +151,10 @@ public final class ContainerEngine implements AutoCloseable {
         if (!RestartPolicy.of(hostConfig).none() && hostConfig.path("AutoRemove").asBoolean(false)) {
             throw EngineException.invalid("conflicting options: cannot specify both --restart and --rm");
         }
+        String workingDir = request.path("WorkingDir").asText("");
+        if (!workingDir.isEmpty() && !workingDir.startsWith("/")) {
+            throw EngineException.invalid("the working directory '" + workingDir + "' is invalid, it needs to be an absolute path");
+        }
         List<String> warnings = new ArrayList<>();
         List<String> inherited = volumesFrom(hostConfig);
         MountOptions.parse(hostConfig);
@@ -162,8 +172,15 @@ public final class ContainerEngine implements AutoCloseable {
             String name = name(requestedName, id);
             c = new Container(id, name, Instant.now().toString(), imageName, image.id().toString(), config, hostConfig,
                     args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0, inherited);
-            store.save(c);
-            containers.put(id, c);
+            containers.put(id, c);      // the name is taken from now on
+        }
+        try {
+            persist(id);
+        } catch (IOException e) {
+            synchronized (this) {
+                containers.remove(id);
+            }
+            throw e;
         }
         return new Created(c, warnings);
     }
@@ -234,28 +251,41 @@ public final class ContainerEngine implements AutoCloseable {
      * API begins its restart policy afresh: RestartCount back to 0, a pending restart happens now.
      */
     public boolean start(String ref) throws IOException {
-        Container c = get(ref);
-        synchronized (this) {
-            if (containers.get(c.id()).state().running() || !starting.add(c.id())) {
-                return false;       // running, or being started by another request: one wins, as with dockerd
+        String id = get(ref).id();
+        return transitions.with(id, () -> {
+            if (current(id).state().running()) {
+                return false;       // running, or started by a parallel request that came first: one wins, as with dockerd
             }
-            cancelRestart(c.id());
-            restartDelays.remove(c.id());
-            update(c.id(), x -> x.withRestartCount(0));
-        }
-        try {
-            launch(c.id());
-        } finally {
-            synchronized (this) {
-                starting.remove(c.id());
-            }
-        }
-        return true;
+            cancelRestart(id);
+            restartDelays.remove(id);
+            update(id, x -> x.withRestartCount(0));
+            launch(id);
+            return true;
+        });
     }
 
-    /** Mounts, creates and starts a container that has no process. */
+    /**
+     * The container as it is now, for a transition holding its lock: it may have been removed while the
+     * transition waited for the lock. An exit that happened but was not recorded yet is recorded first.
+     */
+    private Container current(String id) throws IOException {
+        Container c;
+        synchronized (this) {
+            c = containers.get(id);
+        }
+        if (c == null) {
+            throw EngineException.notFound("No such container: " + id);
+        }
+        if (c.state().running() && runtime.exitCode(runtime.paths(id)).isPresent()) {
+            exited(id);
+            return current(id);
+        }
+        return c;
+    }
+
+    /** Mounts, creates and starts a container that has no process; the caller holds its transition lock. */
     private void launch(String id) throws IOException {
-        Container c = containers.get(id);
+        Container c = current(id);
         try {
             Image image = images.get(c.imageId());
             Path root = rootfs.mount(id, image.config().diffIds().stream().map(images::layerPath).toList());
@@ -288,11 +318,8 @@ public final class ContainerEngine implements AutoCloseable {
     private ObjectNode spec(Container c, Path root) throws IOException {
         int[] ug = ContainerSpec.user(c.config().path("User").asText(""), root);
         String cwd = c.config().path("WorkingDir").asText("");
-        cwd = cwd.isEmpty() ? "/" : cwd;
-        Path workdir = root.resolve(cwd.substring(1));
-        if (!Files.exists(workdir)) {
-            Files.createDirectories(workdir);
-        }
+        cwd = cwd.startsWith("/") ? cwd : "/" + cwd;    // an image's relative WorkingDir counts from /, as in dockerd
+        ScopedPath.createDirectories(root, cwd);
         List<String> args = new ArrayList<>();
         args.add(c.path());
         args.addAll(c.args());
@@ -380,18 +407,19 @@ public final class ContainerEngine implements AutoCloseable {
 
     /** Freezes a running container's processes ({@code docker pause}) or thaws them. */
     public void pause(String ref, boolean frozen) throws IOException {
-        Container c = get(ref);
-        synchronized (this) {
-            ContainerState s = containers.get(c.id()).state();
+        String id = get(ref).id();
+        transitions.with(id, () -> {
+            ContainerState s = current(id).state();
             if (!s.running()) {
-                throw EngineException.conflict("Container " + c.id() + " is not running");
+                throw EngineException.conflict("Container " + id + " is not running");
             }
             if (s.paused() == frozen) {
-                throw EngineException.conflict("Container " + c.id() + (frozen ? " is already paused" : " is not paused"));
+                throw EngineException.conflict("Container " + id + (frozen ? " is already paused" : " is not paused"));
             }
-        }
-        runtime.freeze(c.id(), frozen);
-        update(c.id(), x -> x.withState(x.state().paused(frozen)));
+            runtime.freeze(id, frozen);
+            update(id, x -> x.withState(x.state().paused(frozen)));
+            return null;
+        });
     }
 
     /** Thaws a paused container so that a signal can reach its processes. */
@@ -413,7 +441,12 @@ public final class ContainerEngine implements AutoCloseable {
         }
         synchronized (this) {
             String name = name(newName, c.id());
-            update(c.id(), x -> x.withName(name));
+            containers.computeIfPresent(c.id(), (k, x) -> x.withName(name));     // taken at once, saved outside the lock
+        }
+        try {
+            persist(c.id());
+        } catch (IOException e) {
+            LOG.log(Level.SEVERE, "cannot save container " + c.id() + ": " + e.getMessage(), e);
         }
     }
 
@@ -444,15 +477,18 @@ public final class ContainerEngine implements AutoCloseable {
         List<String> warnings = ResourceOptions.validate(hc, host);
         // saved first, so that a start meanwhile runs with the new limits; runc outside the engine's lock
         ObjectNode before = c.hostConfig();
-        update(c.id(), x -> x.withHostConfig(hc));
-        if (get(c.id()).state().running()) {
-            try {
-                runtime.update(c.id(), JSON.writeValueAsBytes(ResourceOptions.resources(hc, host, c.id())));
-            } catch (IOException | RuntimeException e) {
-                update(c.id(), x -> x.withHostConfig(before));
-                throw e;
+        transitions.with(c.id(), () -> {
+            update(c.id(), x -> x.withHostConfig(hc));
+            if (current(c.id()).state().running()) {
+                try {
+                    runtime.update(c.id(), JSON.writeValueAsBytes(ResourceOptions.resources(hc, host, c.id())));
+                } catch (IOException | RuntimeException e) {
+                    update(c.id(), x -> x.withHostConfig(before));
+                    throw e;
+                }
             }
-        }
+            return null;
+        });
         return warnings;
     }
 
@@ -494,81 +530,131 @@ public final class ContainerEngine implements AutoCloseable {
     }
 
     /** A health probe's outcome, for a container that still runs with its check. */
-    synchronized void recordHealth(String id, java.util.function.UnaryOperator<Health> change) {
-        Container c = containers.get(id);
-        if (c != null && c.state().running() && c.state().health() != null) {
-            update(id, x -> x.withState(x.state().withHealth(change.apply(x.state().health()))));
-        }
+    void recordHealth(String id, java.util.function.UnaryOperator<Health> change) {
+        update(id, x -> x.state().running() && x.state().health() != null
+                ? x.withState(x.state().withHealth(change.apply(x.state().health()))) : x);
     }
 
+    /** Sends a signal; SIGKILL (the default) returns once the container has exited, as with dockerd. */
     public void kill(String ref, String signal) throws IOException {
-        Container c = get(ref);
+        String id = get(ref).id();
         int sig = Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal);
-        if (stopRestarting(c.id())) {
-            return;
-        }
-        if (!c.state().running()) {
-            throw EngineException.conflict("Cannot kill container: " + ref + ": container " + c.id() + " is not running");
-        }
-        if (c.state().paused()) {
-            throw EngineException.conflict("Cannot kill container " + c.id() + ": Container " + c.id()
-                    + " is paused. Unpause the container before stopping or killing");
-        }
-        update(c.id(), x -> x.withState(x.state().stoppedByUser()));
-        runtime.kill(c.id(), sig);
+        transitions.with(id, () -> {
+            Container c = current(id);
+            if (stopRestarting(id)) {
+                return null;
+            }
+            if (!c.state().running()) {
+                throw EngineException.conflict("Cannot kill container: " + ref + ": container " + id + " is not running");
+            }
+            if (c.state().paused()) {
+                throw EngineException.conflict("Cannot kill container " + id + ": Container " + id
+                        + " is paused. Unpause the container before stopping or killing");
+            }
+            update(id, x -> x.withState(x.state().stoppedByUser()));
+            CompletableFuture<Void> exit = exitFile(id);
+            runtime.kill(id, sig);
+            if (sig == 9) {
+                awaitExit(id, exit, KILL_GRACE);
+            }
+            return null;
+        });
     }
 
-    /** A stop or kill of a container waiting to restart: it stays down, as after a stop. */
-    private synchronized boolean stopRestarting(String id) {
-        if (!containers.get(id).state().restarting()) {
-            return false;
+    /** How long a SIGKILLed process may take to be reaped. */
+    private static final java.time.Duration KILL_GRACE = java.time.Duration.ofSeconds(30);
+
+    /** A stop or kill of a container waiting to restart: it stays down, as after a stop. Holding its lock. */
+    private boolean stopRestarting(String id) {
+        synchronized (this) {
+            if (!containers.get(id).state().restarting()) {
+                return false;
+            }
         }
         cancelRestart(id);
         update(id, x -> x.withState(x.state().stoppedByUser()));
         return true;
     }
 
-    /** StopSignal, then SIGKILL after the timeout; false when it was not running (304). */
-    public boolean stop(String ref, Integer timeoutSeconds) throws IOException {
-        Container c = get(ref);
-        if (stopRestarting(c.id())) {
-            return true;
+    /** A future completed when the container's exit file appears (at once when it is there). */
+    private CompletableFuture<Void> exitFile(String id) throws IOException {
+        CompletableFuture<Void> f = exitFiles.computeIfAbsent(id, k -> new CompletableFuture<>());
+        if (runtime.exitCode(runtime.paths(id)).isPresent()) {
+            f.complete(null);
         }
-        if (!c.state().running()) {
-            return false;
-        }
-        update(c.id(), x -> x.withState(x.state().stoppedByUser()));
-        CompletableFuture<Integer> exited = waitFor(c.id(), WaitCondition.NEXT_EXIT);
-        thaw(c);
-        String stopSignal = c.config().path("StopSignal").asText("");
-        int timeout = timeoutSeconds != null ? timeoutSeconds : c.config().path("StopTimeout").asInt(10);
+        return f;
+    }
+
+    /**
+     * Waits, holding the container's lock, until its process has exited, then records the exit (and does
+     * what follows it: cleanup, auto-removal, restart policy); fails when it does not exit in time.
+     */
+    private boolean awaitExit(String id, CompletableFuture<Void> exit, java.time.Duration timeout) throws IOException {
         try {
-            runtime.kill(c.id(), Signals.parse(stopSignal.isEmpty() ? "TERM" : stopSignal));
-        } catch (IOException e) {
-            LOG.fine("stop signal: " + e.getMessage());
-        }
-        try {
-            exited.get(Math.max(0, timeout), TimeUnit.SECONDS);
+            exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
-            try {
-                runtime.kill(c.id(), 9);
-            } catch (IOException gone) {
-                LOG.fine("SIGKILL: " + gone.getMessage());
-            }
-            try {
-                exited.get(30, TimeUnit.SECONDS);
-            } catch (Exception stuck) {
-                throw new IOException("container " + c.id() + " did not exit after SIGKILL", stuck);
-            }
-        } catch (InterruptedException | java.util.concurrent.ExecutionException e) {
-            throw new IOException(e);
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for " + id + " to exit", e);
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException(e.getCause());
+        } finally {
+            exitFiles.remove(id, exit);
         }
+        exited(id);
         return true;
     }
 
+    /** StopSignal, then SIGKILL after the timeout; false when it was not running (304). */
+    public boolean stop(String ref, Integer timeoutSeconds) throws IOException {
+        String id = get(ref).id();
+        return transitions.with(id, () -> {
+            Container c = current(id);
+            if (stopRestarting(id)) {
+                return true;
+            }
+            if (!c.state().running()) {
+                return false;
+            }
+            update(id, x -> x.withState(x.state().stoppedByUser()));
+            CompletableFuture<Void> exit = exitFile(id);
+            thaw(c);
+            String stopSignal = c.config().path("StopSignal").asText("");
+            int timeout = timeoutSeconds != null ? timeoutSeconds : c.config().path("StopTimeout").asInt(10);
+            try {
+                runtime.kill(id, Signals.parse(stopSignal.isEmpty() ? "TERM" : stopSignal));
+            } catch (IOException e) {
+                LOG.fine("stop signal: " + e.getMessage());
+            }
+            if (!awaitExit(id, exit, java.time.Duration.ofSeconds(Math.max(0, timeout)))) {
+                killAndAwait(id);
+            }
+            return true;
+        });
+    }
+
+    /** SIGKILL, then the exit recorded; holding the container's lock. */
+    private void killAndAwait(String id) throws IOException {
+        CompletableFuture<Void> exit = exitFile(id);
+        try {
+            runtime.kill(id, 9);
+        } catch (IOException gone) {
+            LOG.fine("SIGKILL: " + gone.getMessage());
+        }
+        if (!awaitExit(id, exit, KILL_GRACE)) {
+            throw new IOException("container " + id + " did not exit within " + KILL_GRACE.toSeconds() + "s of SIGKILL");
+        }
+    }
+
+    /** A stop and a start as one transition: nothing else happens to the container in between. */
     public void restart(String ref, Integer timeoutSeconds) throws IOException {
-        stop(ref, timeoutSeconds);
-        start(ref);
+        String id = get(ref).id();
+        transitions.with(id, () -> {
+            stop(id, timeoutSeconds);
+            start(id);
+            return null;
+        });
     }
 
     /** Completes with the exit code once the condition holds. */
@@ -584,26 +670,25 @@ public final class ContainerEngine implements AutoCloseable {
     }
 
     public void remove(String ref, boolean force) throws IOException {
-        Container c = get(ref);
-        if (c.state().restarting() && !force) {
-            throw EngineException.conflict("You cannot remove a restarting container " + c.id()
-                    + ". Stop the container before attempting removal or force remove");
-        }
-        if (c.state().running()) {
-            if (!force) {
-                throw EngineException.conflict("You cannot remove a running container " + c.id()
+        String id = get(ref).id();
+        transitions.with(id, () -> {
+            Container c = current(id);
+            if (c.state().restarting() && !force) {
+                throw EngineException.conflict("You cannot remove a restarting container " + id
                         + ". Stop the container before attempting removal or force remove");
             }
-            update(c.id(), x -> x.withState(x.state().stoppedByUser()));
-            runtime.kill(c.id(), 9);
-            thaw(c);
-            try {
-                waitFor(c.id(), WaitCondition.NOT_RUNNING).get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                throw new IOException("container " + c.id() + " did not exit after SIGKILL", e);
+            if (c.state().running()) {
+                if (!force) {
+                    throw EngineException.conflict("You cannot remove a running container " + id
+                            + ". Stop the container before attempting removal or force remove");
+                }
+                update(id, x -> x.withState(x.state().stoppedByUser()));
+                thaw(c);
+                killAndAwait(id);
             }
-        }
-        delete(c.id());
+            delete(id);
+            return null;
+        });
     }
 
     /** What a prune removed: the containers and the bytes their changes took. */
@@ -619,22 +704,27 @@ public final class ContainerEngine implements AutoCloseable {
                 continue;
             }
             long size = rootfs.changesSize(c.id());
-            synchronized (this) {
-                if (!containers.containsKey(c.id()) || containers.get(c.id()).state().running()) {
-                    continue;   // removed or started meanwhile
+            boolean removed = transitions.with(c.id(), () -> {
+                synchronized (this) {
+                    Container now = containers.get(c.id());
+                    if (now == null || now.state().running() || now.state().restarting()) {
+                        return false;   // removed or started meanwhile
+                    }
                 }
+                delete(c.id());
+                return true;
+            });
+            if (removed) {
+                ids.add(c.id());
+                space += size;
             }
-            delete(c.id());
-            ids.add(c.id());
-            space += size;
         }
         return new Pruned(ids, space);
     }
 
+    /** Removes a container that has no process; the caller holds its transition lock. */
     private void delete(String id) throws IOException {
-        synchronized (this) {
-            cancelRestart(id);
-        }
+        cancelRestart(id);
         restartDelays.remove(id);
         if (Files.exists(runtime.paths(id).bundle())) {
             cleanupRuntime(id);     // else the exit's cleanup has run: a second runc delete costs a run --rm ~10 ms
@@ -647,8 +737,6 @@ public final class ContainerEngine implements AutoCloseable {
                 return;
             }
             code = c.state().exitCode();
-            store.delete(id);
-            Files.deleteIfExists(runtime.paths(id).log());
             List<CompletableFuture<Integer>> waiters = removeWaiters.remove(id);
             if (waiters != null) {
                 waiters.forEach(w -> w.complete(code));
@@ -662,6 +750,9 @@ public final class ContainerEngine implements AutoCloseable {
                 exits.forEach(w -> w.complete(code));
             }
         }
+        persist(id);    // gone from the map: its files go
+        Files.deleteIfExists(runtime.paths(id).log());
+        transitions.forget(id);
         fire(id, "destroy");
     }
 
@@ -685,8 +776,10 @@ public final class ContainerEngine implements AutoCloseable {
             while (true) {
                 WatchKey key = watcher.take();
                 for (var event : key.pollEvents()) {
-                    if (event.context() instanceof Path p) {
-                        exited(p.getFileName().toString());
+                    if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                        rescanExits();      // events were lost: look at every running container's exit file
+                    } else if (event.context() instanceof Path p) {
+                        exitFileAppeared(p.getFileName().toString());
                     }
                 }
                 key.reset();
@@ -696,7 +789,46 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    /** The exit file of {@code id} appeared: record the exit, release the runtime's hold, wake the waiters. */
+    private void rescanExits() {
+        for (Container c : list()) {
+            try {
+                if (c.state().running() && runtime.exitCode(runtime.paths(c.id())).isPresent()) {
+                    exitFileAppeared(c.id());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.fine("exit file of " + c.id() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Wakes a transition waiting for this exit, and records it elsewhere (it waits for that transition). */
+    private void exitFileAppeared(String id) {
+        CompletableFuture<Void> waiting = exitFiles.get(id);
+        if (waiting != null) {
+            waiting.complete(null);
+        }
+        exitWork.execute(() -> {
+            try {
+                transitions.with(id, () -> {
+                    synchronized (this) {
+                        if (!containers.containsKey(id)) {
+                            return null;
+                        }
+                    }
+                    exited(id);
+                    return null;
+                });
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "recording the exit of " + id + ": " + e.getMessage(), e);
+            }
+        });
+    }
+
+    /**
+     * Records the exit of a container whose exit file is there, releases the runtime's hold, then wakes
+     * the waiters and applies auto-removal or the restart policy; nothing when it was recorded already.
+     * The caller holds the container's transition lock.
+     */
     private void exited(String id) {
         OptionalInt code;
         try {
@@ -704,32 +836,44 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (IOException | NumberFormatException e) {
             return;     // still being written: the MODIFY event brings us back
         }
-        boolean autoRemove;
-        boolean restart;
+        Container c;
         synchronized (this) {
-            Container c = containers.get(id);
-            if (c == null || code.isEmpty() || !c.state().running()) {
-                return;
-            }
-            boolean oom = Files.exists(runtime.paths(id).oomFile());
-            update(id, s -> s.withState(s.state().exited(code.getAsInt(), Instant.now().toString(), oom)));
-            List<CompletableFuture<Integer>> waiters = exitWaiters.remove(id);
-            if (waiters != null) {
-                waiters.forEach(w -> w.complete(code.getAsInt()));
-            }
-            autoRemove = c.autoRemove();
-            restart = RestartPolicy.of(c.hostConfig()).restarts(code.getAsInt(), c.restartCount(), c.state().manuallyStopped(), false);
+            c = containers.get(id);
         }
+        if (c == null || code.isEmpty() || !c.state().running()) {
+            return;
+        }
+        boolean oom = Files.exists(runtime.paths(id).oomFile());
+        String finishedAt = finishedAt(runtime.paths(id).exitFile());
+        update(id, s -> s.withState(s.state().exited(code.getAsInt(), finishedAt, oom)));
         fire(id, "die");
         cleanupRuntime(id);
+        boolean restart = RestartPolicy.of(c.hostConfig()).restarts(code.getAsInt(), c.restartCount(), c.state().manuallyStopped(), false);
         if (restart) {
-            scheduleRestart(id);
-        } else if (autoRemove) {
+            scheduleRestart(id);    // before the waiters wake: a remove right after the wait sees it restarting
+        }
+        List<CompletableFuture<Integer>> waiters;
+        synchronized (this) {
+            waiters = exitWaiters.remove(id);
+        }
+        if (waiters != null) {
+            waiters.forEach(w -> w.complete(code.getAsInt()));
+        }
+        if (!restart && c.autoRemove()) {
             try {
                 delete(id);
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "auto-removing " + id + ": " + e.getMessage(), e);
             }
+        }
+    }
+
+    /** When the process ended: the exit file's time (conmon writes it then), which also holds for exits while the daemon was away. */
+    private static String finishedAt(Path exitFile) {
+        try {
+            return Files.getLastModifiedTime(exitFile).toInstant().toString();
+        } catch (IOException e) {
+            return Instant.now().toString();
         }
     }
 
@@ -741,7 +885,10 @@ public final class ContainerEngine implements AutoCloseable {
             }
             try {
                 if (runtime.exitCode(runtime.paths(c.id())).isPresent()) {
-                    exited(c.id());
+                    transitions.with(c.id(), () -> {
+                        exited(c.id());
+                        return null;
+                    });
                 } else if (!Files.isDirectory(runtime.paths(c.id()).bundle()) || !Files.exists(Path.of("/proc/" + c.state().pid()))) {
                     // gone without an exit file: the host rebooted (the runroot is empty), or its monitor was killed
                     update(c.id(), s -> s.withState(s.state().exited(255, Instant.now().toString(), false)));
@@ -756,10 +903,13 @@ public final class ContainerEngine implements AutoCloseable {
     // ---- restart policies ----
 
     /** Brings the container back after its back-off; it shows as restarting meanwhile. */
-    private synchronized void scheduleRestart(String id) {
-        Container c = containers.get(id);
-        if (c == null || pendingRestarts.containsKey(id)) {
-            return;
+    private void scheduleRestart(String id) {
+        Container c;
+        synchronized (this) {
+            c = containers.get(id);
+            if (c == null || pendingRestarts.containsKey(id)) {
+                return;
+            }
         }
         java.time.Duration ranFor;
         try {
@@ -771,7 +921,9 @@ public final class ContainerEngine implements AutoCloseable {
         restartDelays.put(id, delay);
         update(id, x -> x.withState(x.state().restarting(true)));
         Thread t = Thread.ofVirtual().name("restart-" + id.substring(0, 12)).unstarted(() -> restartNow(id, delay));
-        pendingRestarts.put(id, t);
+        synchronized (this) {
+            pendingRestarts.put(id, t);
+        }
         t.start();
     }
 
@@ -781,34 +933,33 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (InterruptedException cancelled) {
             return;
         }
-        synchronized (this) {
-            if (pendingRestarts.get(id) != Thread.currentThread()) {
-                return;
-            }
-            pendingRestarts.remove(id);
-            if (!containers.get(id).state().restarting() || !starting.add(id)) {
-                return;
-            }
-            update(id, x -> x.withRestartCount(x.restartCount() + 1));
-        }
         try {
-            launch(id);
+            transitions.with(id, () -> {
+                synchronized (this) {
+                    // called off (stop, kill, start, remove) while this waited: nothing to do
+                    if (!pendingRestarts.remove(id, Thread.currentThread()) || !containers.get(id).state().restarting()) {
+                        return null;
+                    }
+                }
+                update(id, x -> x.withRestartCount(x.restartCount() + 1));
+                launch(id);
+                return null;
+            });
         } catch (IOException | RuntimeException e) {
             LOG.warning("restarting " + id + " failed: " + e.getMessage());
-        } finally {
-            synchronized (this) {
-                starting.remove(id);
-            }
         }
     }
 
-    /** A pending restart is called off; the container counts as exited. Call holding the lock. */
+    /** A pending restart is called off; the container counts as exited. The caller holds its transition lock. */
     private void cancelRestart(String id) {
-        Thread t = pendingRestarts.remove(id);
-        if (t != null) {
-            t.interrupt();
+        Container c;
+        synchronized (this) {
+            Thread t = pendingRestarts.remove(id);
+            if (t != null) {
+                t.interrupt();
+            }
+            c = containers.get(id);
         }
-        Container c = containers.get(id);
         if (c != null && c.state().restarting()) {
             update(id, x -> x.withState(x.state().restarting(false)));
         }
@@ -835,18 +986,29 @@ public final class ContainerEngine implements AutoCloseable {
         Container apply(Container c);
     }
 
-    private synchronized void update(String id, Change change) {
-        Container c = containers.get(id);
-        if (c == null) {
-            return;
+    /** Changes the container in memory, then saves it outside the engine's lock. */
+    private void update(String id, Change change) {
+        synchronized (this) {
+            Container c = containers.get(id);
+            if (c == null) {
+                return;
+            }
+            containers.put(id, change.apply(c));
         }
-        Container next = change.apply(c);
-        containers.put(id, next);
         try {
-            store.save(next);
+            persist(id);
         } catch (IOException e) {
             LOG.log(Level.SEVERE, "cannot save container " + id + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Writes the container's newest state (or, once it is removed, deletes its files). */
+    private void persist(String id) throws IOException {
+        store.save(id, () -> {
+            synchronized (this) {
+                return containers.get(id);
+            }
+        });
     }
 
     /** A new 64-hex-digit id, for containers and exec sessions. */
@@ -860,5 +1022,6 @@ public final class ContainerEngine implements AutoCloseable {
     public void close() throws IOException {
         watcher.close();
         watchThread.interrupt();
+        exitWork.shutdown();
     }
 }

@@ -5,9 +5,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.engine.EngineException;
 import dev.berth.image.ImageConfig;
+import dev.berth.storage.ScopedPath;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -17,6 +17,9 @@ import java.util.Optional;
 
 /** Docker's rules for what a container runs, from its image config and the create request. */
 final class ContainerSpec {
+
+    /** A passwd or group file larger than this is not an account file a container runs with. */
+    private static final int MAX_ACCOUNT_FILE = 4 << 20;
 
     private ContainerSpec() {}
 
@@ -125,7 +128,7 @@ final class ContainerSpec {
             return new int[] {0, 0};
         }
         String[] ug = user.split(":", 2);
-        Optional<String[]> pw = lookup(rootfs.resolve("etc/passwd"), ug[0]);
+        Optional<String[]> pw = lookup(rootfs, "/etc/passwd", ug[0]);
         int uid;
         int gid;
         if (ug[0].matches("\\d+")) {
@@ -141,7 +144,7 @@ final class ContainerSpec {
             if (ug[1].matches("\\d+")) {
                 gid = Integer.parseInt(ug[1]);
             } else {
-                gid = Integer.parseInt(lookup(rootfs.resolve("etc/group"), ug[1]).orElseThrow(() -> EngineException.invalid(
+                gid = Integer.parseInt(lookup(rootfs, "/etc/group", ug[1]).orElseThrow(() -> EngineException.invalid(
                         "unable to find group " + ug[1] + ": no matching entries in group file"))[2]);
             }
         }
@@ -153,16 +156,17 @@ final class ContainerSpec {
         if (nameOrId.matches("\\d+")) {
             return Integer.parseInt(nameOrId);
         }
-        return Integer.parseInt(lookup(rootfs.resolve("etc/group"), nameOrId).orElseThrow(() -> EngineException.invalid(
+        return Integer.parseInt(lookup(rootfs, "/etc/group", nameOrId).orElseThrow(() -> EngineException.invalid(
                 "unable to find group " + nameOrId + ": no matching entries in group file"))[2]);
     }
 
-    /** The passwd/group line whose name (or, for a number, whose id) matches. */
-    private static Optional<String[]> lookup(Path file, String nameOrId) throws IOException {
-        if (!Files.isRegularFile(file)) {
+    /** The passwd/group line whose name (or, for a number, whose id) matches; the file is read inside the container's root. */
+    private static Optional<String[]> lookup(Path rootfs, String file, String nameOrId) throws IOException {
+        Optional<byte[]> content = ScopedPath.read(rootfs, file, MAX_ACCOUNT_FILE);
+        if (content.isEmpty()) {
             return Optional.empty();
         }
-        for (String line : Files.readAllLines(file)) {
+        for (String line : new String(content.get(), java.nio.charset.StandardCharsets.UTF_8).split("\n")) {
             String[] f = line.split(":");
             if (f.length >= 3 && (f[0].equals(nameOrId) || f[2].equals(nameOrId))) {
                 return Optional.of(f);

@@ -15,6 +15,7 @@ import java.util.stream.Stream;
 final class ContainerStore {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ContainerStore.class.getName());
 
     private final Path dir;
 
@@ -26,8 +27,23 @@ final class ContainerStore {
         return dir.resolve(id);
     }
 
-    void save(Container c) throws IOException {
-        AtomicFiles.write(Files.createDirectories(dir(c.id())).resolve("container.json"), JSON.writeValueAsBytes(c));
+    private final java.util.concurrent.ConcurrentHashMap<String, Object> saving = new java.util.concurrent.ConcurrentHashMap<>();
+
+    /**
+     * Writes the container as {@code latest} has it when the write begins (none: it was removed, and its
+     * files go). Writes of one container happen one at a time and each takes the newest state, so a
+     * slow disk reorders nothing, and callers hold no engine lock across the fsync.
+     */
+    void save(String id, java.util.function.Supplier<Container> latest) throws IOException {
+        synchronized (saving.computeIfAbsent(id, k -> new Object())) {
+            Container c = latest.get();
+            if (c == null) {
+                FileTrees.delete(dir(id));
+                saving.remove(id);
+                return;
+            }
+            AtomicFiles.write(Files.createDirectories(dir(id)).resolve("container.json"), JSON.writeValueAsBytes(c));
+        }
     }
 
     List<Container> loadAll() throws IOException {
@@ -36,7 +52,16 @@ final class ContainerStore {
             for (Path d : dirs.toList()) {
                 Path f = d.resolve("container.json");
                 if (Files.exists(f)) {
-                    out.add(JSON.readValue(f.toFile(), Container.class));
+                    try {
+                        out.add(JSON.readValue(f.toFile(), Container.class));
+                    } catch (IOException | RuntimeException damaged) {
+                        // only this container is lost: kept aside for a person to look at, the daemon starts
+                        Path aside = dir.resolveSibling("containers-damaged").resolve(d.getFileName());
+                        Files.createDirectories(aside.getParent());
+                        Files.move(d, aside, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                        LOG.severe("container " + d.getFileName() + " has a damaged container.json (" + damaged.getMessage()
+                                + "); moved to " + aside);
+                    }
                 } else {
                     FileTrees.delete(d);    // a create that died before its first save
                 }
@@ -45,7 +70,4 @@ final class ContainerStore {
         return out;
     }
 
-    void delete(String id) throws IOException {
-        FileTrees.delete(dir(id));
-    }
 }

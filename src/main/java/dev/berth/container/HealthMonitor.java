@@ -70,7 +70,7 @@ public final class HealthMonitor {
                 if (c.state().paused()) {
                     continue;
                 }
-                Health.Probe probe = probe(id, check);
+                Health.Probe probe = onPlatformThread(() -> probe(id, check));
                 boolean stillStarting = probe.exitCode() != 0
                         && Instant.parse(probe.start()).isBefore(started.plus(check.startPeriod()));
                 engine.recordHealth(id, h -> h.after(probe, check.retries(), stillStarting));
@@ -81,6 +81,25 @@ public final class HealthMonitor {
             LOG.fine("health check of " + id + " ends: " + e.getMessage());
         } finally {
             probers.remove(id, Thread.currentThread());
+        }
+    }
+
+    /**
+     * Probes read the exec session's socket with blocking native reads, which would pin a virtual thread's
+     * carrier (a few slow checks would stall every request): they run on platform threads, made as needed.
+     */
+    private static final java.util.concurrent.ExecutorService PROBES = java.util.concurrent.Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("health-probe-", 0).factory());
+
+    private static Health.Probe onPlatformThread(java.util.concurrent.Callable<Health.Probe> probe) throws InterruptedException {
+        var f = PROBES.submit(probe);
+        try {
+            return f.get();
+        } catch (InterruptedException e) {
+            f.cancel(true);
+            throw e;
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw e.getCause() instanceof RuntimeException r ? r : new IllegalStateException(e.getCause());
         }
     }
 

@@ -179,7 +179,7 @@ final class SecurityOptions {
         if (!seccomp) {
             linux.remove("seccomp");
         } else if (!linux.has("seccomp")) {
-            SeccompProfile.forContainer(SeccompProfile.DEFAULT, SeccompProfile.hostArch(), caps).ifPresent(p -> linux.set("seccomp", p));
+            linux.set("seccomp", SeccompProfile.defaultFor(caps));
         }
         ArrayNode deviceRules = linux.withObjectProperty("resources").withArray("devices");
         if (privileged) {

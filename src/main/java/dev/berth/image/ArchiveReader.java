@@ -28,6 +28,7 @@ final class ArchiveReader {
 
     private static final Set<String> INDEX_FILES = Set.of("manifest.json", "index.json", "oci-layout", "repositories");
     private static final int MAX_INDEX_FILE = 16 << 20;
+    private static final int MAX_INDEX_DEPTH = 8;
 
     private final BlobStore blobs;
     private final Map<String, Digest> files = new HashMap<>();
@@ -90,7 +91,7 @@ final class ArchiveReader {
         }
         if (index.containsKey("index.json")) {
             List<ArchiveImage> out = new ArrayList<>();
-            ociIndex(json("index.json"), out, null);
+            ociIndex(json("index.json"), out, null, new java.util.HashSet<>());
             return out;
         }
         throw EngineException.invalid("invalid archive: no manifest.json (docker-archive) or index.json (OCI layout)");
@@ -118,13 +119,19 @@ final class ArchiveReader {
         return out;
     }
 
-    private void ociIndex(JsonNode idx, List<ArchiveImage> out, String inheritedName) {
+    /** The images of an index and of the indexes it nests; {@code enclosing} are the indexes around it, which it must not name again. */
+    private void ociIndex(JsonNode idx, List<ArchiveImage> out, String inheritedName, java.util.Set<Digest> enclosing) {
         for (JsonNode d : idx.path("manifests")) {
             String media = d.path("mediaType").asText("");
             String name = name(d.path("annotations"), inheritedName);
-            JsonNode target = json(descriptor(d));
+            Digest digest = descriptor(d);
+            JsonNode target = json(digest);
             if (media.endsWith("index.v1+json") || media.endsWith("manifest.list.v2+json") || target.has("manifests")) {
-                ociIndex(target, out, name);
+                if (!enclosing.add(digest) || enclosing.size() > MAX_INDEX_DEPTH) {
+                    throw EngineException.invalid("invalid archive: the index " + digest + " contains itself or nests too deep");
+                }
+                ociIndex(target, out, name, enclosing);
+                enclosing.remove(digest);
                 continue;
             }
             Digest config = descriptor(target.path("config"));
@@ -164,7 +171,7 @@ final class ArchiveReader {
 
     private JsonNode json(Digest blob) {
         try {
-            return ImageConfig.MAPPER.readTree(blobs.read(blob));
+            return ImageConfig.MAPPER.readTree(blobs.read(blob, ImageConfig.MAX_SIZE));
         } catch (IOException e) {
             throw EngineException.invalid("invalid archive: bad JSON in blob " + blob + ": " + e.getMessage());
         }

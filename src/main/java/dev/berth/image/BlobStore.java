@@ -44,7 +44,16 @@ public final class BlobStore {
         return Files.newInputStream(path(digest));
     }
 
-    public byte[] read(Digest digest) throws IOException {
+    /**
+     * A small blob's content (image configs, manifests, indexes: JSON the daemon parses); one larger than
+     * {@code max} bytes is refused before it is read, so an archive cannot make the daemon load gigabytes.
+     */
+    public byte[] read(Digest digest, long max) throws IOException {
+        long size = Files.size(path(digest));
+        if (size > max) {
+            throw dev.berth.engine.EngineException.invalid("blob " + digest + " has " + size + " bytes, more than the " + max
+                    + " an image config or manifest may have");
+        }
         return Files.readAllBytes(path(digest));
     }
 

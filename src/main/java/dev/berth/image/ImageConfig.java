@@ -18,6 +18,8 @@ import java.util.List;
 public record ImageConfig(Digest id, ObjectNode json, List<Digest> diffIds) {
 
     static final ObjectMapper MAPPER = new ObjectMapper();
+    /** The most bytes an image config, manifest or index may have (dockerd and containerd cap manifests at 4 MiB; configs with long histories get more room). */
+    static final long MAX_SIZE = 8 << 20;
 
     public static ImageConfig parse(byte[] bytes) {
         JsonNode node;

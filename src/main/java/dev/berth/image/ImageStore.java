@@ -133,7 +133,7 @@ public final class ImageStore {
     private ImageConfig config(Digest id) throws IOException {
         ImageConfig cached = configs.get(id);
         if (cached == null) {
-            cached = ImageConfig.parse(blobs.read(id));
+            cached = ImageConfig.parse(blobs.read(id, ImageConfig.MAX_SIZE));
             configs.put(id, cached);
         }
         return cached;
@@ -159,7 +159,7 @@ public final class ImageStore {
         try {
             List<String> loaded = new ArrayList<>();
             for (ArchiveReader.ArchiveImage a : ArchiveReader.read(archive, blobs)) {
-                ImageConfig config = ImageConfig.parse(blobs.read(a.config()));
+                ImageConfig config = ImageConfig.parse(blobs.read(a.config(), ImageConfig.MAX_SIZE));
                 if (config.diffIds().size() != a.layers().size()) {
                     throw EngineException.invalid("invalid archive: the config of " + config.id() + " names "
                             + config.diffIds().size() + " layers, the manifest " + a.layers().size());
@@ -215,7 +215,7 @@ public final class ImageStore {
                     layers.unpack(in, diffId, null, "the imported tar");
                 }
             }
-            ImageConfig config = ImageConfig.parse(blobs.read(blobs.write(request.config(diffId))));
+            ImageConfig config = ImageConfig.parse(blobs.read(blobs.write(request.config(diffId)), ImageConfig.MAX_SIZE));
             commit(config, request.reference() == null ? List.of() : List.of(request.reference()));
             return get(config.id().toString());
         } finally {

@@ -19,7 +19,7 @@ import java.util.Map;
 /**
  * Unpacks a layer tar into a directory, refusing entries that would land outside it: absolute paths,
  * {@code ..}, parents that are symlinks, and links whose target leaves the layer. Owners, modes, xattrs,
- * device nodes and mtimes are kept. Whiteouts are stored the way overlayfs reads them: {@code .wh.NAME}
+ * device nodes and mtimes are kept (of xattrs only {@code user.*} and {@code security.capability}). Whiteouts are stored the way overlayfs reads them: {@code .wh.NAME}
  * becomes a 0/0 character device NAME, {@code .wh..wh..opq} the {@code trusted.overlay.opaque} xattr.
  */
 final class LayerUnpacker {
@@ -44,28 +44,54 @@ final class LayerUnpacker {
 
     private void run(InputStream in) throws IOException {
         TarArchiveInputStream tar = new TarArchiveInputStream(in);
-        for (TarArchiveEntry e; (e = tar.getNextEntry()) != null; ) {
-            List<String> parts = components(e.getName());
-            if (parts.isEmpty()) {
-                continue;   // "./": the layer root itself
+        String last = null;
+        while (true) {
+            TarArchiveEntry e;
+            try {
+                e = tar.getNextEntry();
+            } catch (IOException broken) {
+                throw EngineException.invalid("invalid layer: the tar is damaged or cut short"
+                        + (last == null ? "" : " after the entry \"" + last + "\"") + ": " + broken.getMessage());
             }
-            Path parent = parents(parts.subList(0, parts.size() - 1), e.getName());
-            String base = parts.getLast();
-            if (base.equals(OPAQUE)) {
-                Posix.lsetxattr(parent, OPAQUE_XATTR, "y".getBytes(StandardCharsets.US_ASCII));
-                continue;
+            if (e == null) {
+                break;
             }
-            if (base.startsWith(WHITEOUT)) {
-                Path hidden = parent.resolve(base.substring(WHITEOUT.length()));
-                FileTrees.delete(hidden);
-                Posix.mknod(hidden, Posix.S_IFCHR, 0, 0, 0);
-                continue;
+            last = e.getName();
+            try {
+                entry(tar, e);
+            } catch (EngineException refused) {
+                throw refused;
+            } catch (IOException failed) {
+                throw EngineException.invalid("invalid layer: tar entry \"" + e.getName() + "\" cannot be unpacked: " + failed.getMessage());
             }
-            create(tar, e, parent.resolve(base));
         }
         for (var d : dirTimes.reversed()) {
             Files.setLastModifiedTime(d.getKey(), d.getValue());
         }
+    }
+
+    private void entry(TarArchiveInputStream tar, TarArchiveEntry e) throws IOException {
+        List<String> parts = components(e.getName());
+        if (parts.isEmpty()) {
+            return;     // "./": the layer root itself
+        }
+        Path parent = parents(parts.subList(0, parts.size() - 1), e.getName());
+        String base = parts.getLast();
+        if (base.equals(OPAQUE)) {
+            Posix.lsetxattr(parent, OPAQUE_XATTR, "y".getBytes(StandardCharsets.US_ASCII));
+            return;
+        }
+        if (base.startsWith(WHITEOUT)) {
+            String name = base.substring(WHITEOUT.length());
+            if (name.isEmpty() || name.equals(".") || name.equals("..") || name.startsWith(WHITEOUT)) {
+                throw invalid(e, "whiteout that names no file of its directory");
+            }
+            Path hidden = parent.resolve(name);
+            FileTrees.delete(hidden);
+            Posix.mknod(hidden, Posix.S_IFCHR, 0, 0, 0);
+            return;
+        }
+        create(tar, e, parent.resolve(base));
     }
 
     private void create(TarArchiveInputStream tar, TarArchiveEntry e, Path target) throws IOException {
@@ -103,9 +129,10 @@ final class LayerUnpacker {
         if (!e.isSymbolicLink()) {
             Files.setAttribute(target, "unix:mode", e.getMode() & 07777);
             for (var x : e.getExtraPaxHeaders().entrySet()) {
-                if (x.getKey().startsWith("SCHILY.xattr.")) {
-                    Posix.lsetxattr(target, x.getKey().substring("SCHILY.xattr.".length()),
-                            x.getValue().getBytes(StandardCharsets.ISO_8859_1));
+                String name = x.getKey().startsWith("SCHILY.xattr.") ? x.getKey().substring("SCHILY.xattr.".length()) : "";
+                // what a layer may carry: user attributes and file capabilities, never trusted.overlay.* or security labels
+                if (name.startsWith("user.") || name.equals("security.capability")) {
+                    Posix.lsetxattr(target, name, x.getValue().getBytes(StandardCharsets.ISO_8859_1));
                 }
             }
             FileTime mtime = FileTime.from(e.getLastModifiedTime().toInstant());

@@ -34,12 +34,19 @@ public final class ConmonRuntime implements OciRuntime {
     private final Path runtimeRoot;
     private final Path exits;
     private final Path logs;
+    private final java.time.Duration deadline;
 
     /**
      * @param runroot runtime state: bundles ({@code b/}), the runtime's own state ({@code runc/}), exit files ({@code exits/})
      * @param logs    where container logs are kept (under --root, so they survive a reboot)
      */
     public ConmonRuntime(Path conmon, Path runtime, Path runroot, Path logs) throws IOException {
+        this(conmon, runtime, runroot, logs, java.time.Duration.ofSeconds(60));
+    }
+
+    /** @param deadline how long any one runtime call or monitor start may take before it is killed and fails */
+    public ConmonRuntime(Path conmon, Path runtime, Path runroot, Path logs, java.time.Duration deadline) throws IOException {
+        this.deadline = deadline;
         this.conmon = conmon;
         this.runtime = runtime;
         this.runroot = runroot;
@@ -145,6 +152,7 @@ public final class ConmonRuntime implements OciRuntime {
             pb.environment().put("ATTACH_FIFO", attach.toString());
         }
         Process shell = pb.start();
+        Watchdog watchdog = new Watchdog(shell, dir.resolve("conmon.pid"), fifos);
         try (BufferedReader syncIn = new BufferedReader(new InputStreamReader(Files.newInputStream(sync), StandardCharsets.UTF_8));
              OutputStream startOut = Files.newOutputStream(start)) {
             if (ready != null) {
@@ -160,16 +168,17 @@ public final class ConmonRuntime implements OciRuntime {
             }
             startOut.write(0);
             startOut.close();
-            if (!shell.waitFor(60, TimeUnit.SECONDS)) {
+            if (!shell.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
                 shell.destroyForcibly();
-                throw new IOException("conmon did not detach within 60s");
+                throw new IOException("conmon did not detach within " + deadline.toSeconds() + "s");
             }
             if (shell.exitValue() != 0) {
                 throw new IOException("conmon exited with " + shell.exitValue() + ": " + Files.readString(conmonOut).strip());
             }
             String line = syncIn.readLine();
             if (line == null) {
-                throw new IOException("conmon exited without reporting the process: " + Files.readString(conmonOut).strip());
+                throw new IOException((watchdog.fired() ? "conmon did not report the process within " + deadline.toSeconds()
+                        + "s and was killed" : "conmon exited without reporting the process") + ": " + Files.readString(conmonOut).strip());
             }
             JsonNode msg = JSON.readTree(line);
             long pid = msg.path("data").asLong(-1);
@@ -181,12 +190,73 @@ public final class ConmonRuntime implements OciRuntime {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while starting conmon", e);
         } finally {
+            watchdog.cancel();
             if (shell.isAlive()) {
                 shell.destroyForcibly();     // failed half-way: do not leave a monitor waiting for a start byte
             }
             for (Path f : fifos) {
                 Files.deleteIfExists(f);
             }
+        }
+    }
+
+    /**
+     * Ends a conmon start that takes longer than the deadline (a hung runtime, a wrapper that died before
+     * opening its FIFOs): kills the wrapper and the monitor, and keeps opening each FIFO read-write, which
+     * releases a daemon thread blocked opening it; its read then sees the end, its write fails.
+     */
+    private final class Watchdog {
+        private final Thread thread;
+        private boolean done;
+        private boolean fired;
+
+        Watchdog(Process shell, Path conmonPid, List<Path> fifos) {
+            thread = Thread.ofVirtual().start(() -> {
+                try {
+                    Thread.sleep(deadline);
+                } catch (InterruptedException cancelled) {
+                    return;
+                }
+                synchronized (this) {
+                    if (done) {
+                        return;
+                    }
+                    fired = true;
+                }
+                shell.destroyForcibly();
+                try {
+                    ProcessHandle.of(Long.parseLong(Files.readString(conmonPid).strip())).ifPresent(monitor -> {
+                        monitor.descendants().forEach(ProcessHandle::destroyForcibly);  // the hung runtime
+                        monitor.destroyForcibly();
+                    });
+                } catch (IOException | NumberFormatException noMonitor) {
+                    // it never got that far
+                }
+                // until the launch gives up: each open it still makes of a FIFO is released in turn
+                try {
+                    while (!isDone()) {
+                        fifos.forEach(dev.berth.system.Posix::releaseFifo);
+                        Thread.sleep(50);
+                    }
+                } catch (InterruptedException finished) {
+                    // the launch has failed and cleaned up
+                }
+            });
+        }
+
+        synchronized boolean fired() {
+            return fired;
+        }
+
+        private synchronized boolean isDone() {
+            return done;
+        }
+
+        void cancel() {
+            synchronized (this) {
+                done = true;
+            }
+            thread.interrupt();
         }
     }
 
@@ -253,26 +323,37 @@ public final class ConmonRuntime implements OciRuntime {
         return text.isEmpty() ? OptionalInt.empty() : OptionalInt.of(Integer.parseInt(text));
     }
 
-    /** Runs the OCI runtime; its output (stdout and stderr) when it succeeds. */
+    /**
+     * Runs the OCI runtime; its output (stdout and stderr) when it succeeds. Output goes to a file, not a
+     * pipe, so a child that keeps the pipe open cannot stall us; past the deadline the runtime is killed.
+     */
     private String runtime(String... args) throws IOException {
         List<String> cmd = new ArrayList<>(List.of(runtime.toString(), "--root", runtimeRoot.toString()));
         cmd.addAll(List.of(args));
-        Process p = ChildProcesses.builder(cmd.toArray(String[]::new)).redirectErrorStream(true).start();
-        p.getOutputStream().close();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        String command = runtime.getFileName() + " " + String.join(" ", args);
+        Path outFile = Files.createTempFile(runroot, "runtime-", ".out");
         try {
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            Process p = ChildProcesses.builder(cmd.toArray(String[]::new)).redirectErrorStream(true)
+                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                    .redirectOutput(outFile.toFile()).start();
+            try {
+                if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    throw new IOException(command + " did not finish within " + deadline.toSeconds() + "s and was killed");
+                }
+            } catch (InterruptedException e) {
                 p.destroyForcibly();
-                throw new IOException(runtime.getFileName() + " " + args[0] + " did not finish within 60s");
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while running " + command, e);
             }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
+            String out = Files.readString(outFile).strip();
+            if (p.exitValue() != 0) {
+                throw new IOException(command + " failed: " + out);
+            }
+            return out;
+        } finally {
+            Files.deleteIfExists(outFile);
         }
-        if (p.exitValue() != 0) {
-            throw new IOException(runtime.getFileName() + " " + String.join(" ", args) + " failed: " + out);
-        }
-        return out;
     }
 
     /** runc logs as {@code time="..." level=error msg="..."}: the user needs the msg, which keeps the phrases the CLI maps to 126/127. */

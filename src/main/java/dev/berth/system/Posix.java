@@ -22,7 +22,10 @@ public final class Posix {
     public static final int S_IFBLK = 0060000;
     public static final int S_IFIFO = 0010000;
 
+    private static final int ENOENT = 2;
     private static final int EINTR = 4;
+    private static final int ENOTDIR = 20;
+    private static final int EISDIR = 21;
     private static final int ENODATA = 61;
     private static final int ENOTSUP = 95;
     private static final int MNT_DETACH = 2;
@@ -48,6 +51,9 @@ public final class Posix {
     private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle SYSCALL_OPENAT2 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
+    private static final long SYS_OPENAT2 = 437;     // x86_64 and aarch64 alike
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -193,6 +199,70 @@ public final class Posix {
             }
             return null;
         });
+    }
+
+    /**
+     * Reads a file of at most {@code maxBytes} that {@code path} names inside {@code root}, opened with
+     * openat2(RESOLVE_IN_ROOT): the kernel resolves every symlink and {@code ..} as if {@code root} were
+     * {@code /}. Null when there is no such file (or it is a directory).
+     */
+    public static byte[] readInRoot(Path root, String path, int maxBytes) throws IOException {
+        return call((arena, state) -> {
+            int dir = (int) OPEN.invokeExact(state, arena.allocateFrom(root.toString()),
+                    010000000 /* O_PATH */ | 0200000 /* O_DIRECTORY */ | 02000000 /* O_CLOEXEC */);
+            check(dir < 0 ? -1 : 0, state, "open " + root);
+            try {
+                MemorySegment how = arena.allocate(24);
+                how.set(JAVA_LONG, 0, 02000000L | 0400L /* O_RDONLY|O_CLOEXEC|O_NOCTTY */);
+                how.set(JAVA_LONG, 16, 0x10L | 0x02L /* RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS */);
+                int fd = (int) (long) SYSCALL_OPENAT2.invokeExact(state, SYS_OPENAT2, dir, arena.allocateFrom(path), how, 24L);
+                if (fd < 0) {
+                    int errno = errno(state);
+                    if (errno == ENOENT || errno == ENOTDIR) {
+                        return null;
+                    }
+                    throw new IOException("open " + path + " in " + root + ": " + strerror(errno));
+                }
+                try {
+                    MemorySegment buf = arena.allocate(maxBytes + 1L);
+                    long total = 0;
+                    while (total <= maxBytes) {
+                        long n = (long) READ.invokeExact(state, fd, buf.asSlice(total), maxBytes + 1L - total);
+                        if (n < 0 && errno(state) == EISDIR) {
+                            return null;
+                        }
+                        if (n < 0 && errno(state) != EINTR) {
+                            check(-1, state, "read " + path);
+                        }
+                        if (n == 0) {
+                            return buf.asSlice(0, total).toArray(ValueLayout.JAVA_BYTE);
+                        }
+                        total += Math.max(0, n);
+                    }
+                    throw new IOException(path + " in the container is larger than " + maxBytes + " bytes");
+                } finally {
+                    close(fd);
+                }
+            } finally {
+                close(dir);
+            }
+        });
+    }
+
+    /**
+     * Opens a FIFO read-write without blocking and closes it again: a thread blocked opening the other
+     * end returns (and then reads the end, or fails its write). Errors are ignored: the FIFO may be gone.
+     */
+    public static void releaseFifo(Path fifo) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(fifo.toString()), 02 /* O_RDWR */ | 04000 /* O_NONBLOCK */ | 02000000);
+            if (fd >= 0) {
+                close(fd);
+            }
+        } catch (Throwable t) {
+            // nothing to release
+        }
     }
 
     public static void close(int fd) {

@@ -120,4 +120,30 @@ class ConmonRuntimeTest {
         runtime.kill(id, 9);
         assertEquals(137, awaitExit(id));
     }
+
+    @Test
+    void aHangingRuntimeIsKilledAtTheDeadlineAndTheCallFailsNamingIt() throws Exception {
+        // a "runtime" that hangs in every command, as a wedged runc would
+        Path hanging = dir.resolve("hanging-runc");
+        Files.writeString(hanging, "#!/bin/sh\nexec sleep 600\n");
+        Files.setPosixFilePermissions(hanging, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        ConmonRuntime wedged = new ConmonRuntime(Executables.find("conmon").orElseThrow(), hanging, dir.resolve("run2"),
+                dir.resolve("logs"), java.time.Duration.ofSeconds(2));
+        long t0 = System.nanoTime();
+        java.io.IOException start = assertThrows(java.io.IOException.class, () -> wedged.start("abc"));
+        assertTrue(start.getMessage().contains("hanging-runc start abc did not finish within 2s"), start.getMessage());
+        String id = container("true");
+        Files.createDirectories(wedged.paths(id).bundle());
+        Files.copy(runtime.paths(id).bundle().resolve("config.json"), wedged.paths(id).bundle().resolve("config.json"));
+        java.io.IOException create = assertThrows(java.io.IOException.class,
+                () -> wedged.create(id, new OciRuntime.Stdio(false, false, false)));
+        assertTrue(create.getMessage().contains("did not report the process within 2s"), create.getMessage());
+        assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "both calls ended near their deadline");
+        java.util.function.BooleanSupplier left = () -> ProcessHandle.allProcesses()
+                .anyMatch(p -> p.info().commandLine().orElse("").equals("sleep 600"));
+        for (int i = 0; i < 50 && left.getAsBoolean(); i++) {
+            Thread.sleep(100);
+        }
+        assertTrue(!left.getAsBoolean(), "the hung runtime was killed with its monitor");
+    }
 }

@@ -1,0 +1,107 @@
+package dev.berth.storage;
+
+import dev.berth.engine.EngineException;
+import dev.berth.system.Posix;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Paths inside a container's root filesystem, resolved the way {@code chroot} would see them: symlinks
+ * are followed relative to the root and {@code ..} stops at the root, so no path in an image or a
+ * request can name a host file outside it. Every host-side look into a container's root goes through
+ * here (working directory creation, passwd and group look-ups).
+ */
+public final class ScopedPath {
+
+    /** As the kernel's MAXSYMLINKS: more links than this in one path is a loop. */
+    private static final int MAX_LINKS = 40;
+
+    private ScopedPath() {}
+
+    /**
+     * The host path that {@code path} names inside {@code root}, every symlink on the way resolved within
+     * the root. Components that do not exist yet are taken as they are.
+     */
+    public static Path resolve(Path root, String path) throws IOException {
+        List<String> done = new ArrayList<>();
+        Deque<String> pending = new ArrayDeque<>(components(path));
+        int links = 0;
+        while (!pending.isEmpty()) {
+            String part = pending.removeFirst();
+            if (part.equals("..")) {
+                if (!done.isEmpty()) {
+                    done.removeLast();
+                }
+                continue;
+            }
+            Path candidate = join(root, done).resolve(part);
+            if (!Files.isSymbolicLink(candidate)) {
+                done.add(part);
+                continue;
+            }
+            if (++links > MAX_LINKS) {
+                throw EngineException.invalid("too many levels of symbolic links in " + path);
+            }
+            String target = Files.readSymbolicLink(candidate).toString();
+            if (target.startsWith("/")) {
+                done.clear();
+            }
+            components(target).reversed().forEach(pending::addFirst);
+        }
+        return join(root, done);
+    }
+
+    /** Creates {@code path} inside {@code root} and its missing parents, as {@code mkdir -p} run in the container would. */
+    public static Path createDirectories(Path root, String path) throws IOException {
+        Path resolved = resolve(root, path);
+        Path p = root;
+        for (Path part : root.relativize(resolved)) {
+            p = p.resolve(part.toString());
+            if (Files.isSymbolicLink(p)) {
+                // appeared since it was resolved: never follow it out of the root
+                throw new IOException("cannot create " + path + " in the container: " + root.relativize(p) + " became a symlink");
+            }
+            if (!Files.exists(p, LinkOption.NOFOLLOW_LINKS)) {
+                Files.createDirectory(p);
+            } else if (!Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
+                throw EngineException.invalid("cannot create the directory " + path + " in the container: "
+                        + "/" + root.relativize(p) + " is not a directory");
+            }
+        }
+        return resolved;
+    }
+
+    /**
+     * A small file's contents, opened by the kernel inside the root (openat2 with RESOLVE_IN_ROOT), so a
+     * symlink swapped in by a running container cannot lead out either; empty when there is no such file.
+     */
+    public static Optional<byte[]> read(Path root, String path, int maxBytes) throws IOException {
+        return Optional.ofNullable(Posix.readInRoot(root, path, maxBytes));
+    }
+
+    private static List<String> components(String path) {
+        List<String> out = new ArrayList<>();
+        for (String p : path.split("/")) {
+            if (!p.isEmpty() && !p.equals(".")) {
+                out.add(p);
+            }
+        }
+        return out;
+    }
+
+    private static Path join(Path root, List<String> parts) {
+        Path p = root;
+        for (String part : parts) {
+            p = p.resolve(part);
+        }
+        return p;
+    }
+}
