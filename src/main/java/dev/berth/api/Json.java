@@ -22,7 +22,16 @@ import java.util.stream.Collectors;
  */
 public final class Json {
 
-    public static final ObjectMapper MAPPER = JsonMapper.builder()
+    /**
+     * Limits on what a request body may make the parser build: no deep nesting or huge strings, whatever
+     * the body size cap lets through.
+     */
+    private static final com.fasterxml.jackson.core.JsonFactory FACTORY = com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxNestingDepth(64).maxStringLength(1 << 20).maxNumberLength(64).build())
+            .build();
+
+    public static final ObjectMapper MAPPER = JsonMapper.builder(FACTORY)
             .propertyNamingStrategy(PropertyNamingStrategies.UPPER_CAMEL_CASE)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
@@ -71,6 +80,18 @@ public final class Json {
         Future.fromCompletionStage(result, ctx.vertx().getOrCreateContext())
                 .onSuccess(v -> send(ctx, 200, toBody.apply(v)))
                 .onFailure(ctx::fail);
+    }
+
+    /**
+     * A JSON message stream (load, import): chunked, one message per chunk, as dockerd sends it; docker-py
+     * reads a body that has a Content-Length as one JSON document.
+     */
+    public static void sendMessages(RoutingContext ctx, java.util.List<?> messages) {
+        var response = ctx.response().setChunked(true).putHeader("Content-Type", "application/json");
+        for (Object m : messages) {
+            response.write(encode(m).appendString("\n"));
+        }
+        response.end();
     }
 
     public static void send(RoutingContext ctx, int status, Object value) {

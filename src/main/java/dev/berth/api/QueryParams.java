@@ -69,6 +69,9 @@ public final class QueryParams {
             } else {
                 throw EngineException.invalid("invalid filter '" + e.getKey() + "': expected a list of values");
             }
+            if (values.isEmpty()) {
+                throw EngineException.invalid("invalid filter '" + e.getKey() + "': no value given");
+            }
             out.put(e.getKey(), values);
         }
         return out;

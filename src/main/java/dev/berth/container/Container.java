@@ -58,4 +58,9 @@ public record Container(
     public boolean autoRemove() {
         return hostConfig.path("AutoRemove").asBoolean(false);
     }
+
+    /** Whether its output is kept for {@code docker logs} (not with the {@code none} log driver). */
+    public boolean keepsLog() {
+        return LogOptions.readable(hostConfig);
+    }
 }

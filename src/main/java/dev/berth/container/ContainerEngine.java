@@ -143,11 +143,11 @@ public final class ContainerEngine implements AutoCloseable {
         if (!hostConfig.hasNonNull("NetworkMode") || hostConfig.get("NetworkMode").asText().isEmpty()) {
             hostConfig.put("NetworkMode", "default");
         }
-        if (!hostConfig.path("LogConfig").path("Type").isTextual() || hostConfig.path("LogConfig").path("Type").asText().isEmpty()) {
-            // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
-            // tail, since, until): clients such as docker-py read output through logs only for that driver
-            hostConfig.putObject("LogConfig").put("Type", "json-file").putObject("Config");
+        String runtimeName = hostConfig.path("Runtime").asText("");
+        if (!runtimeName.isEmpty() && !runtimeName.equals(runtime.name())) {
+            throw EngineException.invalid("Unknown runtime specified " + runtimeName + " (Berth runs " + runtime.name() + ")");
         }
+        hostConfig.put("Runtime", runtime.name());
         if (!RestartPolicy.of(hostConfig).none() && hostConfig.path("AutoRemove").asBoolean(false)) {
             throw EngineException.invalid("conflicting options: cannot specify both --restart and --rm");
         }
@@ -155,7 +155,10 @@ public final class ContainerEngine implements AutoCloseable {
         if (!workingDir.isEmpty() && !workingDir.startsWith("/")) {
             throw EngineException.invalid("the working directory '" + workingDir + "' is invalid, it needs to be an absolute path");
         }
-        List<String> warnings = new ArrayList<>();
+        // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
+        // tail, since, until): clients such as docker-py read output through logs only for that driver
+        List<String> warnings = new ArrayList<>(LogOptions.validate(hostConfig));
+        warnings.addAll(UnsupportedOptions.check(request, hostConfig, image.config().containerConfig()));
         List<String> inherited = volumesFrom(hostConfig);
         MountOptions.parse(hostConfig);
         warnings.addAll(SecurityOptions.validate(hostConfig));
@@ -165,7 +168,7 @@ public final class ContainerEngine implements AutoCloseable {
             throw EngineException.invalid("Init: no init binary found (install catatonit or tini)");
         }
         ObjectNode config = ContainerSpec.mergedConfig(request, image.config(), imageName, hostname, env,
-                ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
+                ContainerSpec.given(request.path("Entrypoint")) ? List.of() : ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
         HealthCheck.of(config);
         Container c;
         synchronized (this) {
@@ -297,7 +300,7 @@ public final class ContainerEngine implements AutoCloseable {
             // dockerd keeps a terminal's stdin open when an attached client leaves, and a StdinOnce container's not
             boolean leaveStdinOpen = c.tty() || !c.config().path("StdinOnce").asBoolean(false);
             long pid = runtime.create(id, new OciRuntime.Stdio(c.tty(), c.config().path("OpenStdin").asBoolean(false),
-                    leaveStdinOpen)).pid();
+                    leaveStdinOpen), LogOptions.policy(c.hostConfig())).pid();
             connectPendingAttaches(id);     // before start: a process that prints and exits at once loses nothing
             runtime.start(id);
             update(id, s -> s.withState(s.state().started(pid, Instant.now().toString(), HealthCheck.of(s.config()).isPresent())));

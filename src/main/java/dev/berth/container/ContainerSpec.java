@@ -23,18 +23,28 @@ final class ContainerSpec {
 
     private ContainerSpec() {}
 
-    /** Entrypoint + Cmd: a request Entrypoint replaces the image's and drops the image's Cmd. */
+    /**
+     * Entrypoint + Cmd, as dockerd merges them: a request Entrypoint replaces the image's and drops the
+     * image's Cmd; an empty list (docker-java always sends {@code "Cmd": []}) counts as not given, while
+     * {@code "Entrypoint": [""]} clears the image's entrypoint.
+     */
     static List<String> args(JsonNode request, ImageConfig image) {
         JsonNode img = image.containerConfig();
-        boolean ownEntrypoint = request.hasNonNull("Entrypoint");
-        List<String> entrypoint = strings(ownEntrypoint ? request.get("Entrypoint") : img.path("Entrypoint"));
-        List<String> cmd = request.hasNonNull("Cmd") ? strings(request.get("Cmd")) : ownEntrypoint ? List.of() : strings(img.path("Cmd"));
+        boolean ownEntrypoint = given(request.path("Entrypoint"));
+        List<String> entrypoint = ownEntrypoint ? strings(request.get("Entrypoint")).stream().filter(a -> !a.isEmpty()).toList()
+                : strings(img.path("Entrypoint"));
+        List<String> cmd = given(request.path("Cmd")) ? strings(request.get("Cmd")) : ownEntrypoint ? List.of() : strings(img.path("Cmd"));
         List<String> args = new ArrayList<>(entrypoint);
         args.addAll(cmd);
         if (args.isEmpty()) {
             throw EngineException.invalid("no command specified");
         }
         return args;
+    }
+
+    /** Whether a Cmd or Entrypoint was given: a non-empty list or a string; null, [] and absence are not. */
+    static boolean given(JsonNode v) {
+        return v.isTextual() || (v.isArray() && !v.isEmpty());
     }
 
     /** The image's Env, each variable replaced by the request's of the same name, in order. */
@@ -76,15 +86,18 @@ final class ContainerSpec {
         c.put("Hostname", hostname);
         ArrayNode e = c.putArray("Env");
         env.forEach(e::add);
-        if (!request.hasNonNull("Cmd")) {
+        if (!given(request.path("Cmd"))) {
             ArrayNode a = c.putArray("Cmd");
             cmd.forEach(a::add);
         }
         JsonNode img = image.containerConfig();
-        for (String field : List.of("WorkingDir", "User", "Entrypoint", "StopSignal")) {
+        for (String field : List.of("WorkingDir", "User", "StopSignal")) {
             if ((!c.hasNonNull(field) || c.get(field).asText().isEmpty()) && img.hasNonNull(field)) {
                 c.set(field, img.get(field));
             }
+        }
+        if (!given(request.path("Entrypoint")) && img.hasNonNull("Entrypoint")) {
+            c.set("Entrypoint", img.get("Entrypoint"));
         }
         if (img.path("Healthcheck").isObject()) {
             // the image's check, with what the request sets of it on top (docker run --health-interval alone)

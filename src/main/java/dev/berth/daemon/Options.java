@@ -39,7 +39,7 @@ public final class Options {
             new Option("tlskey", null, "FILE", false, "server key (PEM) for TCP listeners"),
             new Option("tlscacert", null, "FILE", false, "CA (PEM) that client certificates must chain to"),
             new Option("time", "t", "SECONDS", false, "when socket-activated, exit after this many idle seconds (0: never)"),
-            new Option("max-request-body", null, "BYTES", false, "largest JSON request body accepted (default 16777216)"),
+            new Option("max-request-body", null, "BYTES", false, "largest JSON request body accepted (default 2097152; archives are streamed, not capped)"),
             new Option("shutdown-timeout", null, "SECONDS", false, "how long SIGTERM waits for requests in flight (default 10)"));
 
     /** What the command line asked for: run with a config, or just print help/version. */
@@ -181,7 +181,7 @@ public final class Options {
                 level(string(o, "log-level", "info")),
                 tls,
                 idle > 0 ? Duration.ofSeconds(idle) : null,
-                number(o, "max-request-body", 16L << 20),
+                number(o, "max-request-body", 2L << 20),
                 Duration.ofSeconds(number(o, "shutdown-timeout", 10)));
     }
 

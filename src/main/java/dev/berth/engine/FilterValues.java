@@ -10,7 +10,7 @@ import java.util.regex.Pattern;
 /** Values of Docker's list and prune filters that images and containers share: labels and times. */
 public final class FilterValues {
 
-    private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(h|m|s|ms)");
+    private static final Pattern GO_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|h|m|s)");   // longest unit first: 500ms is not 500m
 
     private FilterValues() {}
 
@@ -30,7 +30,7 @@ public final class FilterValues {
             if (v.matches("\\d+(\\.\\d+)?")) {
                 return Instant.ofEpochSecond((long) Double.parseDouble(v));
             }
-            if (v.matches("(\\d+(\\.\\d+)?(h|m|s|ms))+")) {
+            if (v.matches("(\\d+(\\.\\d+)?(ns|us|µs|ms|h|m|s))+")) {
                 Duration d = Duration.ZERO;
                 Matcher m = GO_DURATION.matcher(v);
                 while (m.find()) {
@@ -39,7 +39,9 @@ public final class FilterValues {
                         case "h" -> 3.6e12;
                         case "m" -> 6e10;
                         case "s" -> 1e9;
-                        default -> 1e6;
+                        case "ms" -> 1e6;
+                        case "us", "µs" -> 1e3;
+                        default -> 1;
                     }));
                 }
                 return Instant.now().minus(d);

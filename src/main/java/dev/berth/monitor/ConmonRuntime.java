@@ -73,12 +73,20 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     @Override
-    public Created create(String id, Stdio stdio) throws IOException {
+    public Created create(String id, Stdio stdio, LogPolicy log) throws IOException {
         Paths p = paths(id);
         Files.createDirectories(p.bundle());
         List<String> args = conmonArgs(id, id, p.bundle(), exits, stdio);
-        args.addAll(List.of("-l", "k8s-file:" + p.log()));
+        args.addAll(List.of("-l", log.keep() ? "k8s-file:" + p.log() : "none"));
+        if (log.keep() && log.maxBytes() > 0) {
+            args.addAll(List.of("--log-size-max", Long.toString(log.maxBytes())));
+        }
         return launch(args, p.bundle(), null);
+    }
+
+    @Override
+    public String name() {
+        return runtime.getFileName().toString();
     }
 
     @Override

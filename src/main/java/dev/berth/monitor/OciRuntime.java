@@ -24,6 +24,9 @@ public interface OciRuntime {
      */
     record Stdio(boolean terminal, boolean stdin, boolean leaveStdinOpen) {}
 
+    /** What happens to the container's output besides the attached clients: kept in its log (cut back past {@code maxBytes} when > 0), or not. */
+    record LogPolicy(boolean keep, long maxBytes) {}
+
     /** Called once the session's attach socket is ready, before its process runs: connect there to miss nothing. */
     @FunctionalInterface
     interface AttachReady {
@@ -37,7 +40,10 @@ public interface OciRuntime {
      * Creates the container from the bundle (its {@code config.json} written by the caller) under a new
      * monitor; the process is created but not started. A runtime failure comes back with the runtime's message.
      */
-    Created create(String id, Stdio stdio) throws IOException;
+    Created create(String id, Stdio stdio, LogPolicy log) throws IOException;
+
+    /** The runtime's name, as {@code HostConfig.Runtime} and {@code docker info} show it (runc, crun). */
+    String name();
 
     /**
      * An exec session's files: its bundle holds the attach socket and ctl FIFO; there is no log. They live

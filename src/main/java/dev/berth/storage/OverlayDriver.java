@@ -5,7 +5,6 @@ import dev.berth.system.Posix;
 
 import java.io.IOException;
 import java.nio.file.Files;
-import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -88,8 +87,10 @@ final class OverlayDriver implements RootfsDriver {
     private Path link(Path layer) throws IOException {
         String name = layer.getFileName().toString();
         Path link = links.resolve(name.substring(0, Math.min(24, name.length())));
-        if (!Files.exists(link, LinkOption.NOFOLLOW_LINKS)) {
+        try {
             Files.createSymbolicLink(link, layer.toAbsolutePath());
+        } catch (java.nio.file.FileAlreadyExistsException madeByAnotherMount) {
+            // the same layer mounted for another container (now or in parallel): the same link
         }
         return link;
     }

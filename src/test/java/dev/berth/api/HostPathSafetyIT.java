@@ -39,17 +39,14 @@ class HostPathSafetyIT extends ContainerTestBase {
         Path tar = daemon.dir().resolve("links.tar");
         try (OutputStream f = Files.newOutputStream(tar); TarArchiveOutputStream t = new TarArchiveOutputStream(f)) {
             symlink(t, "link", hostDir.toString());
-            symlink(t, "up", "../../../../../../../../.." + hostDir);
             t.putArchiveEntry(new TarArchiveEntry("etc/"));
             t.closeArchiveEntry();
             symlink(t, "etc/passwd", hostPasswd.toString());
         }
         ok("import", tar.toString(), "links:latest");
         // the start fails (the image has no program), but only after the working directory was made
-        for (String workdir : new String[] {"/link/sub", "/up/sub2"}) {
-            DockerCli.Result r = docker.run("run", "--rm", "-w", workdir, "links", "/nothing");
-            assertEquals(127, r.exitCode(), r.stderr());
-        }
+        DockerCli.Result r = docker.run("run", "--rm", "-w", "/link/sub", "links", "/nothing");
+        assertEquals(127, r.exitCode(), r.stderr());
         try (var made = Files.list(hostDir)) {
             assertEquals(0, made.count(), "a directory was made through the image's symlink on the host");
         }

@@ -97,7 +97,7 @@ class ConmonRuntimeTest {
     @Test
     void aContainerRunsUnderConmonAndItsExitCodeAndOutputAreKept() throws Exception {
         String id = container("sh", "-c", "echo out; echo err >&2; hostname; exit 3");
-        assertTrue(runtime.create(id, new OciRuntime.Stdio(false, false, false)).pid() > 0);
+        assertTrue(runtime.create(id, new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1)).pid() > 0);
         assertTrue(runtime.exitCode(runtime.paths(id)).isEmpty(), "exited before start");
         runtime.start(id);
         assertEquals(3, awaitExit(id));
@@ -108,14 +108,14 @@ class ConmonRuntimeTest {
     @Test
     void aMissingCommandFailsAtCreateWithTheRuntimesMessage() throws Exception {
         String id = container("/nonexistent");
-        EngineException e = assertThrows(EngineException.class, () -> runtime.create(id, new OciRuntime.Stdio(false, false, false)));
+        EngineException e = assertThrows(EngineException.class, () -> runtime.create(id, new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1)));
         assertTrue(e.getMessage().contains("no such file or directory"), e.getMessage());
     }
 
     @Test
     void killEndsTheContainerWithTheSignal() throws Exception {
         String id = container("sleep", "60");
-        runtime.create(id, new OciRuntime.Stdio(false, false, false));
+        runtime.create(id, new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1));
         runtime.start(id);
         runtime.kill(id, 9);
         assertEquals(137, awaitExit(id));
@@ -136,7 +136,7 @@ class ConmonRuntimeTest {
         Files.createDirectories(wedged.paths(id).bundle());
         Files.copy(runtime.paths(id).bundle().resolve("config.json"), wedged.paths(id).bundle().resolve("config.json"));
         java.io.IOException create = assertThrows(java.io.IOException.class,
-                () -> wedged.create(id, new OciRuntime.Stdio(false, false, false)));
+                () -> wedged.create(id, new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1)));
         assertTrue(create.getMessage().contains("did not report the process within 2s"), create.getMessage());
         assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "both calls ended near their deadline");
         java.util.function.BooleanSupplier left = () -> ProcessHandle.allProcesses()

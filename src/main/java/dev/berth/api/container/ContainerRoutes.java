@@ -84,8 +84,12 @@ public final class ContainerRoutes implements ApiRouter.Group {
             return 204;
         }));
         routes.withBody(HttpMethod.POST, "/containers/{id}/update", ctx -> {
-            ObjectNode body = Json.object(ctx.body().buffer());
-            blocking(ctx, () -> Map.of("Warnings", engine.update(ctx.pathParam("id"), body)));
+            var body = ctx.body().buffer();
+            blocking(ctx, () -> {
+                ObjectNode changes = Json.object(body);
+                RequestShape.checkUpdate(changes);
+                return Map.of("Warnings", engine.update(ctx.pathParam("id"), changes));
+            });
         });
         routes.post("/containers/prune", ctx -> {
             var which = ContainerFilter.of(QueryParams.filters(ctx, ContainerFilter.PRUNE_KEYS), engine);
@@ -134,18 +138,13 @@ public final class ContainerRoutes implements ApiRouter.Group {
     }
 
     private void create(RoutingContext ctx) {
-        ObjectNode request = Json.object(ctx.body().buffer());
-        for (String field : new String[] {"Cmd", "Entrypoint", "Env"}) {
-            JsonNode f = request.path(field);
-            if (!f.isMissingNode() && !f.isNull() && !f.isArray() && !(f.isTextual() && !field.equals("Env"))) {
-                throw EngineException.invalid("invalid JSON: " + field + " must be a list of strings");
-            }
-        }
-        if (request.has("Image") && !request.get("Image").isTextual()) {
-            throw EngineException.invalid("invalid JSON: Image must be a string");
-        }
+        var body = ctx.body().buffer();
         String name = ctx.request().getParam("name");
-        blockingCreated(ctx, () -> engine.create(request, name));
+        blockingCreated(ctx, () -> {
+            ObjectNode request = Json.object(body);     // parsed here, off the event loop
+            RequestShape.checkCreate(request);
+            return engine.create(request, name);
+        });
     }
 
     private static void blockingCreated(RoutingContext ctx, Work<ContainerEngine.Created> work) {
@@ -156,8 +155,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
 
     private void list(RoutingContext ctx) {
         boolean all = QueryParams.bool(ctx, "all");
-        String limitParam = ctx.request().getParam("limit");
-        int limit = limitParam == null || limitParam.isEmpty() ? -1 : Integer.parseInt(limitParam);
+        int limit = QueryParams.integer(ctx, "limit", -1);
         var filters = QueryParams.filters(ctx, ContainerFilter.KEYS);
         blocking(ctx, () -> engine.list().stream()
                 .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
@@ -333,9 +331,12 @@ public final class ContainerRoutes implements ApiRouter.Group {
         if (!stdout && !stderr) {
             throw EngineException.invalid("Bad parameters: you must choose at least one stream");
         }
+        if (!c.keepsLog()) {
+            throw EngineException.notImplemented("configured logging driver does not support reading");
+        }
         String tail = ctx.request().getParam("tail");
         var options = new ContainerLogs.Options(stdout, stderr, QueryParams.bool(ctx, "timestamps"),
-                tail == null || tail.isEmpty() || tail.toLowerCase(Locale.ROOT).equals("all") ? -1 : Integer.parseInt(tail),
+                tail != null && tail.toLowerCase(Locale.ROOT).equals("all") ? -1 : QueryParams.integer(ctx, "tail", -1),
                 time(ctx.request().getParam("since")), time(ctx.request().getParam("until")), QueryParams.bool(ctx, "follow"));
         ctx.response().putHeader("Content-Type", c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED);
         BlockingIo.run(ctx, () -> {

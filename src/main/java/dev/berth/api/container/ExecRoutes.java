@@ -45,8 +45,8 @@ public final class ExecRoutes implements ApiRouter.Group {
     }
 
     private void create(RoutingContext ctx) {
-        ExecSessions.Config config = ExecSessions.Config.of(Json.object(ctx.body().buffer()));
-        BlockingIo.run(ctx, () -> execs.create(ctx.pathParam("id"), config))
+        var body = ctx.body().buffer();
+        BlockingIo.run(ctx, () -> execs.create(ctx.pathParam("id"), ExecSessions.Config.of(Json.object(body))))
                 .onSuccess(s -> Json.send(ctx, 201, Map.of("Id", s.id()))).onFailure(ctx::fail);
     }
 
@@ -65,15 +65,18 @@ public final class ExecRoutes implements ApiRouter.Group {
                 return;
             }
             ExecSessions.Config cfg = s.config();
+            // as dockerd: the start request's Tty decides the framing, whatever the exec was created with
+            // (docker-py's exec_start sends Tty false for a TTY exec and reads frames)
+            boolean raw = body.path("Tty").asBoolean(false);
             var context = ctx.vertx().getOrCreateContext();
-            HijackedStream.open(ctx, cfg.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED).onSuccess(stream -> {
+            HijackedStream.open(ctx, raw ? HijackedStream.RAW : HijackedStream.MULTIPLEXED).onSuccess(stream -> {
                 stream.pause();
                 BlockingIo.run(ctx, () -> execs.start(id, true)).onComplete(ar -> {
                     if (ar.failed()) {
                         // as dockerd: the runtime's error on stdout, then the end; ExitCode says 126 or 127
                         byte[] message = (ar.cause().getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8);
                         byte[] frame = message;
-                        if (!cfg.tty()) {
+                        if (!raw) {
                             frame = new byte[ContainerLogs.FRAME_HEADER + message.length];
                             ContainerLogs.frameHeader(frame, 1, message.length);
                             System.arraycopy(message, 0, frame, ContainerLogs.FRAME_HEADER, message.length);
@@ -86,7 +89,7 @@ public final class ExecRoutes implements ApiRouter.Group {
                     stream.resume();
                     AttachRelay.start(AttachRelay.Client.of(stream), context,
                             new AttachRelay.Session(cfg.tty(), cfg.attachStdin() ? socket : null, cfg.detachKeys(), true),
-                            AttachRelay.fromSocket(socket, cfg.tty(), cfg.attachStdout(), cfg.attachStderr()),
+                            AttachRelay.fromSocket(socket, raw, cfg.attachStdout(), cfg.attachStderr()),
                             () -> execs.awaitExit(id), socket::close);
                 });
             }).onFailure(ctx::fail);

@@ -11,7 +11,6 @@ import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
 import dev.berth.image.ImportRequest;
 import dev.berth.system.HostFacts;
-import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.InputStream;
@@ -65,13 +64,8 @@ public final class ImageRoutes implements ApiRouter.Group {
             try (body) {
                 return images.load(body);
             }
-        }).onSuccess(lines -> {
-            Buffer out = Buffer.buffer();
-            for (String line : lines) {
-                out.appendBuffer(Json.encode(Map.of("stream", line + "\n"))).appendString("\n");
-            }
-            ctx.response().putHeader("Content-Type", "application/json").end(out);
-        }).onFailure(ctx::fail);
+        }).onSuccess(lines -> Json.sendMessages(ctx, lines.stream().map(line -> Map.of("stream", line + "\n")).toList()))
+                .onFailure(ctx::fail);
     }
 
     private void save(RoutingContext ctx, List<String> names) {
@@ -109,8 +103,7 @@ public final class ImageRoutes implements ApiRouter.Group {
             try (body) {
                 return images.importRootfs(body, request);
             }
-        }).onSuccess(i -> ctx.response().putHeader("Content-Type", "application/json")
-                .end(Json.encode(Map.of("status", i.id().toString())).appendString("\n"))).onFailure(ctx::fail);
+        }).onSuccess(i -> Json.sendMessages(ctx, List.of(Map.of("status", i.id().toString())))).onFailure(ctx::fail);
     }
 
     private void tag(RoutingContext ctx) {

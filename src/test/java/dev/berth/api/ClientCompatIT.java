@@ -1,0 +1,192 @@
+package dev.berth.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testing.BusyboxImage;
+import dev.berth.testing.DockerCli;
+import dev.berth.testing.RawHttp;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** What docker-py, docker-java and the CLI rely on (issue 13): each with the client and with the raw bytes. */
+class ClientCompatIT extends ContainerTestBase {
+
+    private static final Map<String, String> JSON_BODY = Map.of("Content-Type", "application/json");
+
+    private String python(String... lines) throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        Process probe = new ProcessBuilder(python.toString(), "-c", "import docker").start();
+        assumeTrue(probe.waitFor() == 0, "docker-py (Debian python3-docker) is not installed: skipping");
+        ProcessBuilder pb = new ProcessBuilder(python.toString(), "-c", String.join("\n", lines)).redirectErrorStream(true);
+        pb.environment().putAll(docker.environment());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        return out;
+    }
+
+    private RawHttp.Response api(String method, String path, String json) throws Exception {
+        return RawHttp.request(daemon.socket(), method, path, JSON_BODY, json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void execStartFramingFollowsTheStartRequestsTty() throws Exception {
+        ok("run", "-d", "--name", "box", "busybox", "sleep", "300");
+        assertEquals("[b'hello out\\r\\n']\n", python("import docker",
+                "c = docker.from_env().api",
+                "e = c.exec_create('box', ['echo', 'hello out'], tty=True)",
+                "print([c.exec_start(e['Id'])])"), "docker-py reads frames when it starts with Tty false");
+        // the raw bytes: an exec created with a TTY, started with Tty false, comes multiplexed as stdout
+        String id = Json.MAPPER.readTree(api("POST", "/containers/box/exec",
+                "{\"Cmd\":[\"echo\",\"hi\"],\"Tty\":true,\"AttachStdout\":true}").body()).path("Id").asText();
+        try (RawHttp c = new RawHttp(daemon.socket())) {
+            c.sendRequest("POST", "/exec/" + id + "/start", Map.of("Content-Type", "application/json", "Connection", "Upgrade",
+                    "Upgrade", "tcp"), "{\"Tty\":false}".getBytes(StandardCharsets.UTF_8));
+            RawHttp.Response head = c.readHead();
+            assertEquals(101, head.status());
+            assertEquals("application/vnd.docker.multiplexed-stream", head.header("content-type"));
+            assertEquals("[1, 0, 0, 0, 0, 0, 0, 4]", java.util.Arrays.toString(c.readExactly(8)));
+            assertEquals("hi\r\n", new String(c.readExactly(4), StandardCharsets.UTF_8));
+        }
+    }
+
+    @Test
+    void jsonMessageStreamsAreChunkedOneMessagePerChunk() throws Exception {
+        Path archive = Files.write(daemon.dir().resolve("two.tar"), BusyboxImage.archive("one:1", "two:2"));
+        assertEquals("['one:1', 'two:2']\n", python("import docker",
+                "c = docker.from_env()",
+                "imgs = c.images.load(open('" + archive + "', 'rb').read())",
+                "print(sorted(set(t for i in imgs for t in i.tags) & {'one:1', 'two:2'}))"));
+        RawHttp.Response load = RawHttp.request(daemon.socket(), "POST", "/images/load", Map.of("Content-Type", "application/x-tar"),
+                Files.readAllBytes(archive));
+        assertEquals(200, load.status());
+        assertEquals("chunked", load.header("transfer-encoding"));
+        assertEquals(null, load.header("content-length"));
+    }
+
+    @Test
+    void emptyCmdMeansTheImagesAndEntrypointRules() throws Exception {
+        Path tar = Files.write(daemon.dir().resolve("cmd.tar"), BusyboxImage.archive(BusyboxImage.rootfs(), "[\"echo\",\"image-cmd\"]", "withcmd:1"));
+        ok("load", "-i", tar.toString());
+        // docker-java (so Testcontainers) always sends Cmd [] and Entrypoint as given
+        RawHttp.Response created = api("POST", "/containers/create?name=jcmd", "{\"Image\":\"withcmd:1\",\"Cmd\":[],\"Entrypoint\":[]}");
+        assertEquals(201, created.status(), created.bodyText());
+        ok("start", "-a", "jcmd");
+        assertEquals("image-cmd\n", ok("logs", "jcmd").stdout());
+        assertEquals("[\"echo\",\"image-cmd\"]", ok("inspect", "-f", "{{json .Config.Cmd}}", "jcmd").stdout().strip());
+        // Entrypoint [""] clears the image's entrypoint: the Cmd alone runs
+        RawHttp.Response cleared = api("POST", "/containers/create?name=jep", "{\"Image\":\"withcmd:1\",\"Entrypoint\":[\"\"],\"Cmd\":[\"echo\",\"own\"]}");
+        assertEquals(201, cleared.status(), cleared.bodyText());
+        ok("start", "-a", "jep");
+        assertEquals("own\n", ok("logs", "jep").stdout());
+    }
+
+    @Test
+    void removingAnAlwaysContainerJustAfterItsExitIsRefused() throws Exception {
+        ok("run", "-d", "--name", "again", "--restart", "always", "busybox", "sh", "-c", "sleep 1; exit 2");
+        assertEquals("2\n", ok("wait", "again").stdout());
+        DockerCli.Result rm = docker.run("rm", "again");
+        assertEquals(1, rm.exitCode(), "removed while restarting: " + rm.stdout());
+        assertTrue(rm.stderr().contains("You cannot remove a restarting container") || rm.stderr().contains("You cannot remove a running container"),
+                rm.stderr());
+        ok("rm", "-f", "again");
+    }
+
+    @Test
+    void runtimeAndLogConfigAreCheckedAndEchoed() throws Exception {
+        assertEquals("runc\n", python("import docker",
+                "c = docker.from_env()",
+                "x = c.containers.create('busybox', ['true'], name='py-rt')",
+                "print(c.api.inspect_container(x.id)['HostConfig']['Runtime'])"));
+        ok("create", "--name", "lc", "--log-opt", "max-size=1m", "busybox", "true");
+        assertEquals("json-file {\"max-size\":\"1m\"}",
+                ok("inspect", "-f", "{{.HostConfig.LogConfig.Type}} {{json .HostConfig.LogConfig.Config}}", "lc").stdout().strip());
+        DockerCli.Result unknown = docker.run("create", "--log-driver", "syslog", "busybox", "true");
+        assertTrue(unknown.exitCode() != 0);
+        assertTrue(unknown.stderr().contains("logger: no log driver named 'syslog' is registered"), unknown.stderr());
+        DockerCli.Result badOpt = docker.run("create", "--log-opt", "max-sise=1m", "busybox", "true");
+        assertTrue(badOpt.stderr().contains("unknown log opt 'max-sise' for json-file log driver"), badOpt.stderr());
+        DockerCli.Result runtime = docker.run("create", "--runtime", "kata", "busybox", "true");
+        assertTrue(runtime.stderr().contains("Unknown runtime specified kata"), runtime.stderr());
+        // none: the container runs and is attachable, docker logs says why it has nothing
+        assertEquals("visible\n", ok("run", "--name", "nolog", "--log-driver", "none", "busybox", "echo", "visible").stdout());
+        DockerCli.Result logs = docker.run("logs", "nolog");
+        assertTrue(logs.exitCode() != 0 && logs.stderr().contains("configured logging driver does not support reading"), logs.stderr());
+        // max-size: conmon cuts the log back, so it never grows far past the limit
+        ok("run", "--name", "small", "--log-opt", "max-size=64k", "busybox", "sh", "-c",
+                "i=0; while [ $i -lt 3000 ]; do echo line-$i-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; i=$((i+1)); done");
+        String log = ok("inspect", "-f", "{{.LogPath}}", "small").stdout().strip();
+        assertTrue(Files.size(Path.of(log)) <= 64 * 1024 + 4096, "log of " + Files.size(Path.of(log)) + " bytes");
+        assertTrue(ok("logs", "--tail", "1", "small").stdout().startsWith("line-2999-"));
+    }
+
+    @Test
+    void wrongTypesAndBadQueryParametersAre400sWithAMessage() throws Exception {
+        String[][] bodies = {
+            {"{\"Image\":\"busybox\",\"Memory\":\"lots\"}", "Memory: expected a whole number"},
+            {"{\"Image\":\"busybox\",\"HostConfig\":{\"Memory\":\"64m\"}}", "HostConfig.Memory: expected a whole number"},
+            {"{\"Image\":\"busybox\",\"Tty\":\"yes\"}", "Tty: expected true or false"},
+            {"{\"Image\":\"busybox\",\"Env\":\"A=1\"}", "Env: expected a list of strings"},
+            {"{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":1}}}", "HostConfig.RestartPolicy.Name: expected a string"},
+            {"{\"Image\":\"busybox\",\"Labels\":{\"a\":1}}", "Labels: expected an object of strings"},
+            {"{\"Image\":", "invalid JSON"},
+            {"[" .repeat(100) + "]".repeat(100), "invalid JSON"},
+        };
+        for (String[] b : bodies) {
+            RawHttp.Response r = api("POST", "/containers/create", b[0]);
+            assertEquals(400, r.status(), b[0] + " -> " + r.bodyText());
+            assertTrue(r.bodyText().contains(b[1]), b[0] + " -> " + r.bodyText());
+        }
+        String[][] queries = {
+            {"/containers/json?limit=abc", "invalid value for limit"},
+            {"/containers/json?filters=%7B%22label%22%3A%5B%5D%7D", "invalid filter 'label': no value given"},
+        };
+        for (String[] q : queries) {
+            RawHttp.Response r = api("GET", q[0], null);
+            assertEquals(400, r.status(), q[0] + " -> " + r.bodyText());
+            assertTrue(r.bodyText().contains(q[1]), q[0] + " -> " + r.bodyText());
+        }
+        ok("run", "--name", "tt", "busybox", "true");
+        RawHttp.Response tail = api("GET", "/containers/tt/logs?stdout=1&tail=x", null);
+        assertEquals(400, tail.status(), tail.bodyText());
+        assertTrue(tail.bodyText().contains("invalid value for tail"), tail.bodyText());
+        // until=500ms is half a second ago, not 500 minutes: a container made a second ago is pruned
+        Thread.sleep(1000);
+        JsonNode pruned = Json.MAPPER.readTree(api("POST", "/containers/prune?filters=%7B%22until%22%3A%5B%22500ms%22%5D%7D", null).body());
+        assertEquals(1, pruned.path("ContainersDeleted").size(), pruned.toString());
+        RawHttp.Response big = api("POST", "/containers/create", "{\"Image\":\"busybox\",\"Env\":[\"" + "x".repeat(3 << 20) + "\"]}");
+        assertEquals(413, big.status(), "a JSON body over the cap");
+    }
+
+    @Test
+    void optionsBerthDoesNotImplementYetAreRefusedOrWarnedNeverDropped() throws Exception {
+        Map<java.util.List<String>, String> refused = Map.of(
+                java.util.List.of("-p", "18080:80"), "published ports",
+                java.util.List.of("-P", "--expose", "80"), "published ports",
+                java.util.List.of("--pid", "host"), "PID namespace",
+                java.util.List.of("--ipc", "host"), "IPC namespace",
+                java.util.List.of("--network", "somenet"), "network mode somenet");
+        for (var row : refused.entrySet()) {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("create"));
+            cmd.addAll(row.getKey());
+            cmd.addAll(java.util.List.of("busybox", "true"));
+            DockerCli.Result r = docker.run(cmd.toArray(String[]::new));
+            assertTrue(r.exitCode() != 0, String.join(" ", cmd));
+            assertTrue(r.stderr().contains("Berth does not implement") && r.stderr().contains(row.getValue()), r.stderr());
+        }
+        RawHttp.Response warned = api("POST", "/containers/create",
+                "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Volumes\":{\"/data\":{}},\"HostConfig\":{\"Binds\":[\"/tmp:/t:z\"]}}");
+        assertEquals(201, warned.status(), warned.bodyText());
+        String w = Json.MAPPER.readTree(warned.body()).path("Warnings").toString();
+        assertTrue(w.contains("/data") && w.contains("SELinux"), w);
+    }
+}
