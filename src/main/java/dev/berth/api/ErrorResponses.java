@@ -39,6 +39,13 @@ public final class ErrorResponses {
         } else if (failure instanceof HttpException e) {
             status = e.getStatusCode();
             message = e.getPayload() != null ? e.getPayload() : defaultMessage(ctx, status);
+        } else if (failure != null && fromHttpDecoder(failure)) {
+            status = 400;
+            message = "malformed HTTP request: " + failure.getMessage();
+        } else if (failure instanceof ClientGoneException || failure instanceof io.vertx.core.http.HttpClosedException) {
+            LOG.fine(() -> ctx.request().method() + " " + ctx.request().path() + ": the client went away");
+            ctx.response().reset();
+            return;
         } else if (failure != null) {
             status = 500;
             message = failure.getMessage() != null ? failure.getMessage() : failure.getClass().getName();
@@ -48,6 +55,15 @@ public final class ErrorResponses {
             message = defaultMessage(ctx, status);
         }
         send(ctx, status, message);
+    }
+
+    /**
+     * Netty's HTTP decoder reports a malformed request (a bad chunk size, a bad header) as a plain
+     * exception raised in the decoder itself: the client's fault, not the daemon's.
+     */
+    private static boolean fromHttpDecoder(Throwable t) {
+        StackTraceElement[] trace = t.getStackTrace();
+        return trace.length > 0 && trace[0].getClassName().startsWith("io.netty.handler.codec.http.");
     }
 
     public static void send(RoutingContext ctx, int status, String message) {

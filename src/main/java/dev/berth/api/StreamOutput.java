@@ -47,14 +47,30 @@ public final class StreamOutput extends OutputStream {
         }
         if (failure != null) {
             room.release(cost);
-            throw failure;
+            throw gone();
         }
         sink.write(chunk).onComplete(ar -> {
             if (ar.failed()) {
-                fail(new IOException("the client went away", ar.cause()));
+                fail(new IOException("write failed", ar.cause()));
             }
             room.release(cost);
         });
+    }
+
+    /**
+     * Throws once the client has gone: a writer that has nothing to write (a follow on a quiet log) calls
+     * this now and then to notice, instead of holding its thread and file until the container ends.
+     */
+    @Override
+    public void flush() throws IOException {
+        if (failure != null) {
+            throw gone();
+        }
+    }
+
+    /** A new exception each time: try-with-resources adds the one close throws to the first as suppressed. */
+    private IOException gone() {
+        return new ClientGoneException(failure);
     }
 
     /** Ends the stream for the writer: its next write (or the one waiting now) throws. */

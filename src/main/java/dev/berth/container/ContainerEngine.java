@@ -369,7 +369,7 @@ public final class ContainerEngine implements AutoCloseable {
         CompletableFuture<dev.berth.monitor.AttachSocket> f = new CompletableFuture<>();
         synchronized (this) {
             if (!containers.get(c.id()).state().running()) {
-                pendingAttaches.computeIfAbsent(c.id(), k -> new ArrayList<>()).add(f);
+                enlist(pendingAttaches, c.id(), f);
                 return f;
             }
         }
@@ -668,8 +668,23 @@ public final class ContainerEngine implements AutoCloseable {
             f.complete(c.state().exitCode());
             return f;
         }
-        (condition == WaitCondition.REMOVED ? removeWaiters : exitWaiters).computeIfAbsent(c.id(), k -> new ArrayList<>()).add(f);
+        enlist(condition == WaitCondition.REMOVED ? removeWaiters : exitWaiters, c.id(), f);
         return f;
+    }
+
+    /** Adds a waiter to a container's list; one cancelled by its client (who hung up) leaves the list at once. */
+    private synchronized <T> void enlist(Map<String, List<CompletableFuture<T>>> waiters, String id, CompletableFuture<T> f) {
+        waiters.computeIfAbsent(id, k -> new ArrayList<>()).add(f);
+        f.whenComplete((v, e) -> {
+            if (f.isCancelled()) {
+                synchronized (this) {
+                    List<CompletableFuture<T>> list = waiters.get(id);
+                    if (list != null && list.remove(f) && list.isEmpty()) {
+                        waiters.remove(id);
+                    }
+                }
+            }
+        });
     }
 
     public void remove(String ref, boolean force) throws IOException {

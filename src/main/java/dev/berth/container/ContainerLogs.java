@@ -64,8 +64,8 @@ public final class ContainerLogs {
                 long before = offset;
                 if (ch != null) {
                     offset = emitter.emit(ch, offset);
-                    out.flush();
                 }
+                out.flush();    // also how a quiet follow learns that its client has gone: the flush throws
                 if (offset == before) {
                     if (!stillRunning) {
                         return;

@@ -86,11 +86,19 @@ public final class ExecSessions {
             throw EngineException.invalid("No exec command specified");
         }
         Session s = new Session(ContainerEngine.newId(), c.id(), config, false, false, 0, null);
+        List<String> forgotten;
         synchronized (this) {
             sessions.put(s.id(), s);
+            forgotten = allOf(c.id()).stream().filter(id -> sessions.get(id).exitCode() != null).toList();
         }
+        // ended sessions stay inspectable, but only the newest few: a container exec'd into in a loop
+        // (a wait strategy, a health probe by hand) must not grow the daemon for its whole life
+        forgotten.subList(0, Math.max(0, forgotten.size() - KEEP_ENDED)).forEach(this::discard);
         return s;
     }
+
+    /** How many ended sessions of one container stay inspectable. */
+    static final int KEEP_ENDED = 64;
 
     /** The session as it stands; a session whose process ended meanwhile gets its exit code. */
     public Session get(String id) throws IOException {

@@ -152,7 +152,7 @@ public final class Berthd {
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
-        listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(), tracker);
+        listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(), tracker, config.connections());
         listeners.listen(config, activated).await(30, TimeUnit.SECONDS);
         tracker.start();
         LOG.info("Berth " + BuildInfo.CURRENT.version() + " serving the Docker API on " + config.hosts()

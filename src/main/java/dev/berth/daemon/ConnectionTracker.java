@@ -32,6 +32,10 @@ final class ConnectionTracker {
         idle();
     }
 
+    int open() {
+        return open.get();
+    }
+
     void opened(Channel channel) {
         open.incrementAndGet();
         synchronized (this) {

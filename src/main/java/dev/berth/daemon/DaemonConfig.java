@@ -25,9 +25,19 @@ public record DaemonConfig(
         Tls tls,
         Duration idleExit,
         long maxRequestBody,
-        Duration shutdownTimeout) {
+        Duration shutdownTimeout,
+        Connections connections) {
 
     public record Tls(Path cert, Path key, Path ca) {}
+
+    /**
+     * @param idle    a connection with no request for this long is closed
+     * @param read    a request (head and body) that makes no progress for this long is dropped
+     * @param max     connections served at once; 0: the open-files limit less a reserve for the daemon's own files
+     */
+    public record Connections(Duration idle, Duration read, int max) {
+        public static final Connections DEFAULT = new Connections(Duration.ofSeconds(120), Duration.ofSeconds(30), 0);
+    }
 
     public static final Path DEFAULT_CONFIG = Path.of("/etc/berth/berth.json");
     public static final Path DEFAULT_SOCKET = Path.of("/run/berth/berth.sock");

@@ -38,12 +38,30 @@ final class Listeners {
     private final Predicate<String> hijackPaths;
     private final ConnectionTracker tracker;
     private final List<HttpServer> servers = new ArrayList<>();
+    private final DaemonConfig.Connections limits;
+    private final int maxConnections;
 
-    Listeners(Vertx vertx, Router router, Predicate<String> hijackPaths, ConnectionTracker tracker) {
+    Listeners(Vertx vertx, Router router, Predicate<String> hijackPaths, ConnectionTracker tracker, DaemonConfig.Connections limits) {
         this.vertx = vertx;
         this.router = router;
         this.hijackPaths = hijackPaths;
         this.tracker = tracker;
+        this.limits = limits;
+        this.maxConnections = limits.max() > 0 ? limits.max() : Math.max(64, openFilesLimit() - FD_RESERVE);
+    }
+
+    /** Descriptors kept for the daemon's own files, processes and container sockets when connections pile up. */
+    private static final int FD_RESERVE = 1024;
+
+    /** The soft RLIMIT_NOFILE this process runs with (the JVM raises it to the hard limit). */
+    private static int openFilesLimit() {
+        try {
+            return Files.readAllLines(Path.of("/proc/self/limits")).stream().filter(l -> l.startsWith("Max open files"))
+                    .map(l -> l.substring(26).trim().split("\\s+")[0]).filter(v -> v.matches("\\d+"))
+                    .map(Integer::parseInt).findFirst().orElse(1024);
+        } catch (IOException e) {
+            return 1024;
+        }
     }
 
     /** Called from main before the event loop serves anything: blocking checks are fine here. */
@@ -75,7 +93,14 @@ final class Listeners {
                 .requestHandler(router)
                 .connectionHandler(conn -> {
                     ChannelPipeline pipeline = ((HttpServerConnection) conn).channelHandlerContext().pipeline();
+                    if (tracker.open() >= maxConnections) {
+                        // over the cap: refused at once, so the daemon keeps descriptors for its own files
+                        LOG.warning("refusing a connection: " + maxConnections + " are open (max-connections)");
+                        pipeline.channel().close();
+                        return;
+                    }
                     HijackPipeline.install(pipeline, hijackPaths);
+                    ConnectionGuard.install(pipeline, limits.idle(), limits.read());
                     tracker.opened(pipeline.channel());
                 });
         servers.add(server);

@@ -40,7 +40,11 @@ public final class Options {
             new Option("tlscacert", null, "FILE", false, "CA (PEM) that client certificates must chain to"),
             new Option("time", "t", "SECONDS", false, "when socket-activated, exit after this many idle seconds (0: never)"),
             new Option("max-request-body", null, "BYTES", false, "largest JSON request body accepted (default 2097152; archives are streamed, not capped)"),
-            new Option("shutdown-timeout", null, "SECONDS", false, "how long SIGTERM waits for requests in flight (default 10)"));
+            new Option("shutdown-timeout", null, "SECONDS", false, "how long SIGTERM waits for requests in flight (default 10)"),
+            new Option("idle-timeout", null, "SECONDS", false, "close a connection with no request for this long (default 120)"),
+            new Option("read-timeout", null, "SECONDS", false, "drop a request that makes no progress for this long (default 30)"),
+            new Option("max-connections", null, "N", false,
+                    "connections served at once (default: the open-files limit less 1024 for the daemon's own files)"));
 
     /** What the command line asked for: run with a config, or just print help/version. */
     public sealed interface Parsed {
@@ -182,7 +186,9 @@ public final class Options {
                 tls,
                 idle > 0 ? Duration.ofSeconds(idle) : null,
                 number(o, "max-request-body", 2L << 20),
-                Duration.ofSeconds(number(o, "shutdown-timeout", 10)));
+                Duration.ofSeconds(number(o, "shutdown-timeout", 10)),
+                new DaemonConfig.Connections(Duration.ofSeconds(positive(o, "idle-timeout", 120)),
+                        Duration.ofSeconds(positive(o, "read-timeout", 30)), (int) number(o, "max-connections", 0)));
     }
 
     private static DaemonConfig.Tls tls(Map<String, List<String>> o) {
@@ -201,6 +207,14 @@ public final class Options {
     private static String string(Map<String, List<String>> o, String name, String dflt) {
         List<String> v = o.get(name);
         return v == null ? dflt : last(v);
+    }
+
+    private static long positive(Map<String, List<String>> o, String name, long dflt) {
+        long n = number(o, name, dflt);
+        if (n == 0) {
+            throw new ConfigException("invalid value \"0\" for " + name + ": expected a whole number > 0");
+        }
+        return n;
     }
 
     private static long number(Map<String, List<String>> o, String name, long dflt) {

@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -39,6 +40,9 @@ class HijackAndBadInputTest {
     private static Path dir;
     private static Path socket;
 
+    /** Short timeouts and a small cap, so that the tests can see them act. */
+    private static final DaemonConfig.Connections LIMITS = new DaemonConfig.Connections(Duration.ofSeconds(1), Duration.ofSeconds(2), 30);
+
     @BeforeAll
     static void start() throws Exception {
         dir = BerthDaemon.scratch();
@@ -47,9 +51,9 @@ class HijackAndBadInputTest {
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
         ApiRouter api = new ApiRouter(vertx, 1024, registry, List.of(HijackAndBadInputTest::routes));
         Listeners listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(),
-                new ConnectionTracker(vertx, registry, null, () -> {}));
+                new ConnectionTracker(vertx, registry, null, () -> {}), LIMITS);
         DaemonConfig config = new DaemonConfig(List.of(new HostAddress.Unix(socket)), dir, dir, null, null, null, Level.INFO,
-                null, null, 1024, Duration.ofSeconds(1));
+                null, null, 1024, Duration.ofSeconds(1), LIMITS);
         listeners.listen(config, List.of()).await(10, TimeUnit.SECONDS);
     }
 
@@ -192,6 +196,79 @@ class HijackAndBadInputTest {
         assertEquals(500, r.status());
         assertEquals("{\"message\":\"boom\"}", r.bodyText());
         assertEquals(200, json("{\"Name\":\"after\",\"Count\":2}").status());
+    }
+
+    /** Reads to the end of the stream, which must come (the server closes the connection) within 10 s. */
+    private static byte[] closedByServer(RawHttp c) {
+        return assertTimeoutPreemptively(Duration.ofSeconds(10), c::readToEnd, "the server kept the connection open");
+    }
+
+    @Test
+    void idleAndStalledConnectionsAreClosedStreamsAreNot() throws Exception {
+        try (RawHttp c = new RawHttp(socket)) {
+            c.sendRequest("POST", "/test/json", Map.of("Content-Type", "application/json"),
+                    "{\"Name\":\"a\",\"Count\":1}".getBytes(StandardCharsets.UTF_8));
+            RawHttp.Response head = c.readHead();
+            assertEquals(200, head.status());
+            c.readBody(head);
+            assertEquals(0, closedByServer(c).length, "an idle keep-alive connection is closed");
+        }
+        try (RawHttp c = new RawHttp(socket)) {
+            c.write("POST /test/json HTTP/1.1\r\nHost: x\r\nContent-Type: appl".getBytes(StandardCharsets.UTF_8));
+            closedByServer(c);      // slowloris: a request head that never ends
+        }
+        try (RawHttp c = new RawHttp(socket)) {
+            c.write(("POST /test/json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+                    .getBytes(StandardCharsets.UTF_8));
+            closedByServer(c);      // a Content-Length larger than the body sent
+        }
+        try (RawHttp c = new RawHttp(socket)) {
+            c.sendRequest("POST", "/containers/abc/attach?stream=1&stdin=1", UPGRADE, null);
+            assertEquals(101, c.readHead().status());
+            assertEquals("ready\n", text(c.readExactly(6)));
+            Thread.sleep(3000);     // quieter than both timeouts: a stream is the client's to keep
+            c.write("still".getBytes(StandardCharsets.UTF_8));
+            assertEquals("STILL", text(c.readExactly(5)));
+        }
+    }
+
+    @Test
+    void connectionsOverTheCapAreRefusedAndTheDaemonCarriesOn() throws Exception {
+        java.util.List<RawHttp> open = new java.util.ArrayList<>();
+        try {
+            for (int i = 0; i < 40; i++) {
+                open.add(new RawHttp(socket));
+            }
+            int answered = 0;
+            int refused = 0;
+            for (RawHttp c : open) {
+                try {
+                    c.sendRequest("POST", "/test/json", Map.of("Content-Type", "application/json"),
+                            "{\"Name\":\"a\",\"Count\":1}".getBytes(StandardCharsets.UTF_8));
+                    c.readHead();
+                    answered++;
+                } catch (java.io.IOException closed) {
+                    refused++;
+                }
+            }
+            assertTrue(answered <= 30 && refused >= 10, answered + " answered, " + refused + " refused");
+        } finally {
+            for (RawHttp c : open) {
+                c.close();
+            }
+        }
+        Thread.sleep(200);
+        assertEquals(200, json("{\"Name\":\"ok\",\"Count\":1}").status(), "served again once connections closed");
+    }
+
+    @Test
+    void brokenChunkedEncodingIs400() throws Exception {
+        try (RawHttp c = new RawHttp(socket)) {
+            c.write(("POST /test/json HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+                    + "zz\r\n{}\r\n0\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            RawHttp.Response head = c.readHead();
+            assertEquals(400, head.status());
+        }
     }
 
     private static RawHttp.Response json(String body) throws Exception {
