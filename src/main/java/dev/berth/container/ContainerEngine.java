@@ -66,6 +66,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Map<String, CompletableFuture<Void>> exitFiles = new java.util.concurrent.ConcurrentHashMap<>();
     /** Exits are recorded and cleaned up here, not on the watcher's thread, so a burst of exits cannot hold it up. */
     private final java.util.concurrent.ExecutorService exitWork = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor();
+    private final MonitorWatch monitors = new MonitorWatch(this::monitorDied);
     private final Map<String, java.time.Duration> restartDelays = new java.util.concurrent.ConcurrentHashMap<>();
     private final WatchService watcher;
     private final Thread watchThread;
@@ -301,6 +302,7 @@ public final class ContainerEngine implements AutoCloseable {
             boolean leaveStdinOpen = c.tty() || !c.config().path("StdinOnce").asBoolean(false);
             long pid = runtime.create(id, new OciRuntime.Stdio(c.tty(), c.config().path("OpenStdin").asBoolean(false),
                     leaveStdinOpen), LogOptions.policy(c.hostConfig())).pid();
+            runtime.monitor(id).ifPresent(m -> monitors.watch(id, m));
             connectPendingAttaches(id);     // before start: a process that prints and exits at once loses nothing
             runtime.start(id);
             update(id, s -> s.withState(s.state().started(pid, Instant.now().toString(), HealthCheck.of(s.config()).isPresent())));
@@ -605,8 +607,51 @@ public final class ContainerEngine implements AutoCloseable {
         } finally {
             exitFiles.remove(id, exit);
         }
-        exited(id);
+        settleExit(id);
         return true;
+    }
+
+    /**
+     * The container's process ended, or its monitor died: records the exit from the exit file, or, with no
+     * exit file and no monitor left to write one, kills what is left and records that. Holding its lock.
+     */
+    private void settleExit(String id) throws IOException {
+        if (runtime.exitCode(runtime.paths(id)).isPresent()) {
+            exited(id);
+            return;
+        }
+        Container c;
+        synchronized (this) {
+            c = containers.get(id);
+        }
+        if (c == null || !c.state().running() || runtime.monitor(id).isPresent()) {
+            return;
+        }
+        try {
+            runtime.kill(id, 9);
+        } catch (IOException gone) {
+            LOG.fine("SIGKILL after the monitor died: " + gone.getMessage());
+        }
+        recordExit(id, c, 137, Instant.now().toString(), false,
+                "the container's monitor (conmon) died: the container was killed");
+    }
+
+    /** A watched monitor is gone: wakes a transition waiting for the exit, then settles it. */
+    private void monitorDied(String id) {
+        CompletableFuture<Void> waiting = exitFiles.get(id);
+        if (waiting != null) {
+            waiting.complete(null);
+        }
+        exitWork.execute(() -> {
+            try {
+                transitions.with(id, () -> {
+                    settleExit(id);
+                    return null;
+                });
+            } catch (IOException | RuntimeException e) {
+                LOG.log(Level.WARNING, "after the monitor of " + id + " died: " + e.getMessage(), e);
+            }
+        });
     }
 
     /** StopSignal, then SIGKILL after the timeout; false when it was not running (304). */
@@ -861,12 +906,16 @@ public final class ContainerEngine implements AutoCloseable {
         if (c == null || code.isEmpty() || !c.state().running()) {
             return;
         }
-        boolean oom = Files.exists(runtime.paths(id).oomFile());
-        String finishedAt = finishedAt(runtime.paths(id).exitFile());
-        update(id, s -> s.withState(s.state().exited(code.getAsInt(), finishedAt, oom)));
+        recordExit(id, c, code.getAsInt(), finishedAt(runtime.paths(id).exitFile()), Files.exists(runtime.paths(id).oomFile()), "");
+    }
+
+    /** Records an exit, releases the runtime's hold, then wakes the waiters and applies auto-removal or the restart policy. */
+    private void recordExit(String id, Container c, int exitCode, String finishedAt, boolean oom, String error) {
+        monitors.forget(id);
+        update(id, s -> s.withState(s.state().exited(exitCode, finishedAt, oom).withError(error)));
         fire(id, "die");
         cleanupRuntime(id);
-        boolean restart = RestartPolicy.of(c.hostConfig()).restarts(code.getAsInt(), c.restartCount(), c.state().manuallyStopped(), false);
+        boolean restart = RestartPolicy.of(c.hostConfig()).restarts(exitCode, c.restartCount(), c.state().manuallyStopped(), false);
         if (restart) {
             scheduleRestart(id);    // before the waiters wake: a remove right after the wait sees it restarting
         }
@@ -875,7 +924,7 @@ public final class ContainerEngine implements AutoCloseable {
             waiters = exitWaiters.remove(id);
         }
         if (waiters != null) {
-            waiters.forEach(w -> w.complete(code.getAsInt()));
+            waiters.forEach(w -> w.complete(exitCode));
         }
         if (!restart && c.autoRemove()) {
             try {
@@ -908,12 +957,45 @@ public final class ContainerEngine implements AutoCloseable {
                         return null;
                     });
                 } else if (!Files.isDirectory(runtime.paths(c.id()).bundle()) || !Files.exists(Path.of("/proc/" + c.state().pid()))) {
-                    // gone without an exit file: the host rebooted (the runroot is empty), or its monitor was killed
-                    update(c.id(), s -> s.withState(s.state().exited(255, Instant.now().toString(), false)));
+                    // gone without an exit file: the host rebooted (the runroot is empty), or the runroot was removed
+                    // under a running container, or its process was killed with its monitor. In the last two cases
+                    // processes may live on, out of reach: they are killed, never left to run beside a second instance.
+                    List<ProcessHandle> left = runtime.leftovers(c.id());
+                    if (!left.isEmpty()) {
+                        LOG.warning("container " + c.id() + ": its runtime state is gone but " + left.size()
+                                + " of its processes live on; killing them");
+                        left.forEach(ProcessHandle::destroyForcibly);
+                        awaitGone(left);
+                    }
+                    String error = left.isEmpty() ? "" : "its runtime state was lost while it ran: its processes were killed";
+                    update(c.id(), s -> s.withState(s.state().exited(255, Instant.now().toString(), false).withError(error)));
                     cleanupRuntime(c.id());
+                } else {
+                    transitions.with(c.id(), () -> {
+                        runtime.monitor(c.id()).ifPresentOrElse(m -> monitors.watch(c.id(), m), () -> {
+                            try {
+                                settleExit(c.id());     // its monitor died while the daemon was away
+                            } catch (IOException e) {
+                                LOG.warning("reconciling " + c.id() + ": " + e.getMessage());
+                            }
+                        });
+                        return null;
+                    });
                 }
             } catch (IOException e) {
                 LOG.warning("reconciling " + c.id() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    private static void awaitGone(List<ProcessHandle> processes) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (processes.stream().anyMatch(ProcessHandle::isAlive) && System.nanoTime() < deadline) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
@@ -1040,6 +1122,7 @@ public final class ContainerEngine implements AutoCloseable {
     public void close() throws IOException {
         watcher.close();
         watchThread.interrupt();
+        monitors.close();
         exitWork.shutdown();
     }
 }

@@ -59,6 +59,10 @@ public record ContainerState(String status, long pid, int exitCode, String start
         return new ContainerState(status, pid, exitCode, startedAt, finishedAt, oomKilled, error, manuallyStopped, h);
     }
 
+    public ContainerState withError(String message) {
+        return new ContainerState(status, pid, exitCode, startedAt, finishedAt, oomKilled, message, manuallyStopped, health);
+    }
+
     public ContainerState failed(String message) {
         return new ContainerState(status.equals("running") || restarting() ? "exited" : status,
                 0, 128, startedAt, finishedAt, false, message, manuallyStopped, health);

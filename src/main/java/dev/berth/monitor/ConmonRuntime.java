@@ -322,6 +322,34 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     @Override
+    public java.util.Optional<ProcessHandle> monitor(String id) {
+        try {
+            return ProcessHandle.of(Long.parseLong(Files.readString(paths(id).bundle().resolve("conmon.pid")).strip()))
+                    .filter(p -> p.info().command().map(c -> c.endsWith("conmon")).orElse(true));
+        } catch (IOException | NumberFormatException gone) {
+            return java.util.Optional.empty();
+        }
+    }
+
+    @Override
+    public List<ProcessHandle> leftovers(String id) {
+        String leaf = "/" + id;
+        return ProcessHandle.allProcesses().filter(p -> {
+            String cmdline = p.info().commandLine().orElse("");
+            if (p.info().command().map(c -> c.endsWith("/conmon")).orElse(false) && cmdline.contains(" -c " + id + " ")) {
+                return true;
+            }
+            try {
+                // the container's cgroup ends in its id, whatever its parent (--cgroup-parent)
+                return Files.readAllLines(Path.of("/proc", Long.toString(p.pid()), "cgroup")).stream()
+                        .anyMatch(l -> l.endsWith(leaf));
+            } catch (IOException | RuntimeException gone) {
+                return false;
+            }
+        }).toList();
+    }
+
+    @Override
     public OptionalInt exitCode(Paths paths) throws IOException {
         Path f = paths.exitFile();
         if (!Files.exists(f)) {

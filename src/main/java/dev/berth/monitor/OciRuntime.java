@@ -78,6 +78,15 @@ public interface OciRuntime {
     /** Removes the container from the runtime (killing what is left of it). */
     void delete(String id) throws IOException;
 
+    /** The container's monitor process while it lives (it outlives the daemon, so it is no child of ours). */
+    java.util.Optional<ProcessHandle> monitor(String id);
+
+    /**
+     * Processes of a container whose runtime state is gone (its runroot was removed while it ran): its
+     * monitor and whatever still runs in its cgroup. The daemon cannot attach to them again.
+     */
+    List<ProcessHandle> leftovers(String id);
+
     /** The exit code, once the process these files belong to (container or exec session) has ended. */
     OptionalInt exitCode(Paths paths) throws IOException;
 }
