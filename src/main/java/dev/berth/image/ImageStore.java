@@ -41,6 +41,7 @@ public final class ImageStore {
     private final LayerStore layers;
     private final ImageIndex index;
     private final ReentrantReadWriteLock gcLock = new ReentrantReadWriteLock();
+    private final java.util.concurrent.atomic.AtomicBoolean gcPending = new java.util.concurrent.atomic.AtomicBoolean();
     /** Configs are immutable (their id is their digest): parsed once, not on every list or inspect. */
     private final Map<Digest, ImageConfig> configs = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.function.Function<Digest, java.util.Optional<String>> users = id -> java.util.Optional.empty();
@@ -155,8 +156,7 @@ public final class ImageStore {
 
     /** Loads every image of a docker-archive or OCI-layout tar; answers what was loaded, by name or id. */
     public List<String> load(InputStream archive) throws IOException {
-        gcLock.readLock().lock();
-        try {
+        return withoutGarbageCollection(() -> {
             List<String> loaded = new ArrayList<>();
             for (ArchiveReader.ArchiveImage a : ArchiveReader.read(archive, blobs)) {
                 ImageConfig config = ImageConfig.parse(blobs.read(a.config(), ImageConfig.MAX_SIZE));
@@ -175,9 +175,7 @@ public final class ImageStore {
                 }
             }
             return loaded;
-        } finally {
-            gcLock.readLock().unlock();
-        }
+        });
     }
 
     /**
@@ -203,8 +201,7 @@ public final class ImageStore {
 
     /** Imports a root filesystem tar (plain or gzip) as a one-layer image ({@code docker import}). */
     public Image importRootfs(InputStream tar, ImportRequest request) throws IOException {
-        gcLock.readLock().lock();
-        try {
+        return withoutGarbageCollection(() -> {
             Digest diffId;
             try (BlobStore.PendingBlob plain = blobs.create()) {
                 ArchiveReader.decompressed(tar).transferTo(plain.stream());
@@ -218,9 +215,7 @@ public final class ImageStore {
             ImageConfig config = ImageConfig.parse(blobs.read(blobs.write(request.config(diffId)), ImageConfig.MAX_SIZE));
             commit(config, request.reference() == null ? List.of() : List.of(request.reference()));
             return get(config.id().toString());
-        } finally {
-            gcLock.readLock().unlock();
-        }
+        });
     }
 
     /** Records an image whose blobs and layers are all in place, and points the names at it. */
@@ -325,11 +320,32 @@ public final class ImageStore {
                 images.add(new ArchiveWriter.SavedImage(image, tags));
             }
         }
+        withoutGarbageCollection(() -> {
+            ArchiveWriter.write(images, blobs, out);
+            return null;
+        });
+    }
+
+    @FunctionalInterface
+    private interface StoreWork<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Work that writes blobs not yet referenced, or reads blobs an image may stop referencing (load,
+     * import, save, each as slow as its client): no garbage is collected meanwhile. A collection asked for
+     * meanwhile is not waited for (a stalled load must not hold up rmi, prune or other loads): the last
+     * such work to end runs it.
+     */
+    private <T> T withoutGarbageCollection(StoreWork<T> work) throws IOException {
         gcLock.readLock().lock();
         try {
-            ArchiveWriter.write(images, blobs, out);
+            return work.run();
         } finally {
             gcLock.readLock().unlock();
+            if (gcPending.get()) {
+                collectGarbage();
+            }
         }
     }
 
@@ -370,10 +386,16 @@ public final class ImageStore {
         }
     }
 
-    /** Removes blobs and layers that no image references any more. */
+    /** Removes blobs and layers that no image references any more, now or when the loads under way end. */
     private void collectGarbage() throws IOException {
-        gcLock.writeLock().lock();
+        gcPending.set(true);
+        if (!gcLock.writeLock().tryLock()) {
+            return;     // a load, import or save is under way: the last of them collects
+        }
         try {
+            if (!gcPending.getAndSet(false)) {
+                return;
+            }
             Set<Digest> keepBlobs = new HashSet<>();
             Set<Digest> keepLayers = new HashSet<>();
             synchronized (this) {
@@ -397,6 +419,9 @@ public final class ImageStore {
             }
         } finally {
             gcLock.writeLock().unlock();
+        }
+        if (gcPending.get()) {
+            collectGarbage();   // asked for again while this one ran
         }
     }
 }

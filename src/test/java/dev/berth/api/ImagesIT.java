@@ -19,6 +19,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -238,6 +239,23 @@ class ImagesIT {
         int at = text.indexOf(new String(layer, 0, 512, StandardCharsets.ISO_8859_1));
         System.arraycopy(actual, 0, archive, at, actual.length);
         return archive;
+    }
+
+    @Test
+    void aStalledLoadHoldsUpNeitherRemovalsNorOtherLoads() throws Exception {
+        byte[] archive = BusyboxImage.archive("busybox:latest");
+        ok("load", "-i", write("a.tar", BusyboxImage.archive(BusyboxImage.rootfs(), "[\"true\"]", "other:1")).toString());
+        try (RawHttp stalled = new RawHttp(daemon.socket())) {
+            stalled.write(("POST /images/load HTTP/1.1\r\nHost: d\r\nContent-Type: application/x-tar\r\nContent-Length: "
+                    + archive.length + "\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+            stalled.write(Arrays.copyOf(archive, archive.length / 2));      // and then nothing more
+            Thread.sleep(500);
+            assertTimeoutPreemptively(java.time.Duration.ofSeconds(20), () -> {
+                ok("rmi", "other:1");
+                ok("load", "-i", write("b.tar", archive).toString());
+                ok("rmi", "busybox");
+            }, "a removal or a load waited for the stalled load");
+        }
     }
 
     @Test

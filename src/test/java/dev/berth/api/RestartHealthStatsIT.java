@@ -104,7 +104,8 @@ class RestartHealthStatsIT extends ContainerTestBase {
         try (var sessions = Files.list(daemon.dir().resolve("run/b").resolve(id.substring(0, 20)).resolve("x"))) {
             assertTrue(sessions.count() <= 2, "probes' exec sessions are cleaned up (one may be running)");
         }
-        assertEquals("[]", inspect("doc", "{{json .ExecIDs}}").replace("null", "[]"));
+        // ended probes are not listed; one may be running now (dockerd lists a running probe too)
+        assertTrue(JSON.readTree(inspect("doc", "{{json .ExecIDs}}")).size() <= 1, inspect("doc", "{{json .ExecIDs}}"));
         // a daemon killed and started again picks the check up for the container that kept running
         daemon.process().destroyForcibly();
         assertTrue(daemon.process().waitFor(10, java.util.concurrent.TimeUnit.SECONDS));

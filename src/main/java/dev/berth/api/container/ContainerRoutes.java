@@ -264,10 +264,22 @@ public final class ContainerRoutes implements ApiRouter.Group {
     private void relayOnceAttached(RoutingContext ctx, AttachRequest r, AttachRelay.Client client,
                                    CompletableFuture<AttachSocket> socketFuture, boolean raw) {
         var context = ctx.vertx().getOrCreateContext();
-        client.pause();
-        client.closeHandler(v -> socketFuture.cancel(false));
+        boolean[] gone = {false};   // on the context only: the client left before the relay could hear of it
+        client.closeHandler(v -> {
+            gone[0] = true;
+            socketFuture.cancel(false);
+        });
+        if (r.stdin()) {
+            client.pause();         // what it sends before the container starts is its stdin: kept for it
+        } else {
+            client.handler(b -> { });
+            client.inputEndHandler(v -> client.close());    // it sends nothing: its end of input is its leaving
+        }
         socketFuture.whenComplete((socket, error) -> context.runOnContext(v -> {
-            if (error != null) {
+            if (error != null || gone[0]) {
+                if (socket != null) {
+                    socket.close();
+                }
                 client.close();
                 return;
             }
@@ -339,6 +351,11 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 tail != null && tail.toLowerCase(Locale.ROOT).equals("all") ? -1 : QueryParams.integer(ctx, "tail", -1),
                 time(ctx.request().getParam("since")), time(ctx.request().getParam("until")), QueryParams.bool(ctx, "follow"));
         ctx.response().putHeader("Content-Type", c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED);
+        if (options.follow()) {
+            // the head goes out now, as dockerd sends it: a client following a quiet container is not left
+            // waiting for it (docker-py times such a read out)
+            ctx.response().setChunked(true).setStatusCode(200).writeHead();
+        }
         BlockingIo.run(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
                 ContainerLogs.write(runtime.paths(c.id()).log(), options, c.tty(), out, () -> running(engine, c.id()));
