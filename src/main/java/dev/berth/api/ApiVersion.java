@@ -1,6 +1,6 @@
 package dev.berth.api;
 
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;

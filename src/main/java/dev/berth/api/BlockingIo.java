@@ -45,6 +45,11 @@ public final class BlockingIo {
                 .recover(t -> Future.failedFuture(t instanceof CompletionException && t.getCause() != null ? t.getCause() : t));
     }
 
+    /** Runs blocking engine work off the event loop, then {@code reply} on the request's context; a failure goes to the error handler. */
+    public static <T> void respond(RoutingContext ctx, Callable<T> work, java.util.function.Consumer<T> reply) {
+        run(ctx, work).onSuccess(reply::accept).onFailure(ctx::fail);
+    }
+
     /** The request body as a blocking stream; the request is paused while the reader falls behind. */
     public static InputStream requestBody(RoutingContext ctx) {
         return new RequestInputStream(ctx.request(), ctx.vertx().getOrCreateContext());

@@ -1,7 +1,7 @@
 package dev.berth.api;
 
 import dev.berth.api.hijack.HijackedStream;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import io.vertx.ext.web.RoutingContext;
 import io.vertx.ext.web.handler.HttpException;
 

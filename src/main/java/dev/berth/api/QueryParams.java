@@ -1,7 +1,7 @@
 package dev.berth.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;

@@ -1,6 +1,6 @@
 package dev.berth.api;
 
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import io.vertx.core.http.HttpMethod;
 
 import java.io.BufferedReader;

@@ -4,12 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.engine.EngineException;
+import dev.berth.store.EngineJson;
+import dev.berth.errors.EngineException;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntime;
-import dev.berth.storage.RootfsDriver;
-import dev.berth.storage.ScopedPath;
+import dev.berth.rootfs.RootfsDriver;
+import dev.berth.rootfs.ScopedPath;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;
@@ -43,7 +44,7 @@ import java.util.regex.Pattern;
 public final class ContainerEngine implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ContainerEngine.class.getName());
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EngineJson.MAPPER;
     private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
 
     /** What a wait asks for ({@code condition=}). */

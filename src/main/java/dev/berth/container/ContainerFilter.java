@@ -1,6 +1,6 @@
 package dev.berth.container;
 
-import dev.berth.engine.FilterValues;
+import dev.berth.filters.FilterValues;
 
 import java.util.List;
 import java.util.Map;

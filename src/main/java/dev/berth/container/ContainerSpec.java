@@ -3,9 +3,9 @@ package dev.berth.container;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.image.ImageConfig;
-import dev.berth.storage.ScopedPath;
+import dev.berth.rootfs.ScopedPath;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,6 +1,7 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.store.EngineJson;
 import dev.berth.image.FileTrees;
 import dev.berth.store.AtomicFiles;
 
@@ -14,7 +15,7 @@ import java.util.stream.Stream;
 /** Containers on disk: {@code containers/<id>/container.json}, each rewritten atomically on every change. */
 final class ContainerStore {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EngineJson.MAPPER;
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ContainerStore.class.getName());
 
     private final Path dir;

@@ -4,7 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.engine.EngineException;
+import dev.berth.store.EngineJson;
+import dev.berth.errors.EngineException;
 import dev.berth.monitor.AttachSocket;
 import dev.berth.monitor.OciRuntime;
 
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ExecSessions {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EngineJson.MAPPER;
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ExecSessions.class.getName());
 
     /** What {@code POST /containers/{id}/exec} asked for. */

@@ -2,7 +2,7 @@ package dev.berth.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.monitor.OciRuntime;
 
 import java.util.ArrayList;

@@ -3,7 +3,7 @@ package dev.berth.container;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -3,6 +3,7 @@ package dev.berth.container;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.store.EngineJson;
 
 import java.nio.file.Path;
 import java.util.List;
@@ -26,7 +27,7 @@ public final class OciSpecBuilder {
     /** What runs: argv, environment, working directory, user, terminal. */
     public record Process(List<String> args, List<String> env, String cwd, int uid, int gid, List<Integer> groups, boolean terminal) {}
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EngineJson.MAPPER;
 
     private OciSpecBuilder() {}
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.store.EngineJson;
 
 import java.io.IOException;
 import java.util.Collection;
@@ -20,7 +21,7 @@ import java.util.Set;
  */
 public final class SeccompProfile {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EngineJson.MAPPER;
     /** The namespace flags of clone(2) (CLONE_NEWNS|NEWCGROUP|NEWUTS|NEWIPC|NEWUSER|NEWPID|NEWNET): none may be set without CAP_SYS_ADMIN. */
     private static final long CLONE_NAMESPACE_FLAGS = 0x7E020000L;
     private static final int AF_VSOCK = 40;

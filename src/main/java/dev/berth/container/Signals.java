@@ -1,6 +1,6 @@
 package dev.berth.container;
 
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 
 import java.util.Locale;
 import java.util.Map;

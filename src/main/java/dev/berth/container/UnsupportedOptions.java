@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 
 import java.util.ArrayList;
 import java.util.List;

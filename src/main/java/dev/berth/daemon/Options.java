@@ -1,7 +1,6 @@
 package dev.berth.daemon;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -128,7 +127,7 @@ public final class Options {
     private static Map<String, List<String>> readConfigFile(Path file, boolean explicit) {
         JsonNode root;
         try {
-            root = new ObjectMapper().readTree(Files.readAllBytes(file));
+            root = dev.berth.store.EngineJson.MAPPER.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             if (explicit) {
                 throw new ConfigException("config file " + file + " does not exist");

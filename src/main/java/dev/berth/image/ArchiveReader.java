@@ -1,7 +1,7 @@
 package dev.berth.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 

@@ -51,7 +51,7 @@ public final class BlobStore {
     public byte[] read(Digest digest, long max) throws IOException {
         long size = Files.size(path(digest));
         if (size > max) {
-            throw dev.berth.engine.EngineException.invalid("blob " + digest + " has " + size + " bytes, more than the " + max
+            throw dev.berth.errors.EngineException.invalid("blob " + digest + " has " + size + " bytes, more than the " + max
                     + " an image config or manifest may have");
         }
         return Files.readAllBytes(path(digest));

@@ -3,7 +3,7 @@ package dev.berth.image;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 
 import java.io.IOException;
 import java.time.Instant;
@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record ImageConfig(Digest id, ObjectNode json, List<Digest> diffIds) {
 
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    static final ObjectMapper MAPPER = dev.berth.store.EngineJson.MAPPER;
     /** The most bytes an image config, manifest or index may have (dockerd and containerd cap manifests at 4 MiB; configs with long histories get more room). */
     static final long MAX_SIZE = 8 << 20;
 

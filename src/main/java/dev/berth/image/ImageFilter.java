@@ -1,7 +1,7 @@
 package dev.berth.image;
 
-import dev.berth.engine.EngineException;
-import dev.berth.engine.FilterValues;
+import dev.berth.errors.EngineException;
+import dev.berth.filters.FilterValues;
 
 import java.time.Instant;
 import java.util.List;

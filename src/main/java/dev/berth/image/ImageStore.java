@@ -1,6 +1,6 @@
 package dev.berth.image;
 
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 
 import java.io.IOException;
 import java.io.InputStream;

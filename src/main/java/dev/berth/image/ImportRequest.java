@@ -2,7 +2,7 @@ package dev.berth.image;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,6 +1,6 @@
 package dev.berth.image;
 
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.system.Posix;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;

@@ -2,8 +2,9 @@ package dev.berth.monitor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.engine.EngineException;
-import dev.berth.runtime.ChildProcesses;
+import dev.berth.store.EngineJson;
+import dev.berth.errors.EngineException;
+import dev.berth.system.ChildProcesses;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -26,7 +27,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ConmonRuntime implements OciRuntime {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = EngineJson.MAPPER;
 
     private final Path conmon;
     private final Path runtime;

@@ -1,7 +1,7 @@
 package dev.berth.system;
 
-import dev.berth.runtime.OciRuntimeSelection;
-import dev.berth.runtime.ToolVersion;
+import dev.berth.monitor.OciRuntimeSelection;
+import dev.berth.system.ToolVersion;
 
 import java.nio.file.Path;
 import java.time.Instant;

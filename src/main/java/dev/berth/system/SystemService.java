@@ -3,8 +3,8 @@ package dev.berth.system;
 import dev.berth.container.ContainerEngine;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
-import dev.berth.runtime.OciRuntimeSelection;
-import dev.berth.runtime.ToolVersion;
+import dev.berth.monitor.OciRuntimeSelection;
+import dev.berth.system.ToolVersion;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

@@ -1,6 +1,6 @@
 package dev.berth.system;
 
-import dev.berth.runtime.ToolVersion;
+import dev.berth.system.ToolVersion;
 
 import java.util.List;
 

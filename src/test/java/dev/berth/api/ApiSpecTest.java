@@ -1,7 +1,7 @@
 package dev.berth.api;
 
 import dev.berth.daemon.Berthd;
-import dev.berth.runtime.OciRuntimeSelection;
+import dev.berth.monitor.OciRuntimeSelection;
 import dev.berth.system.HostFacts;
 import dev.berth.system.SystemService;
 import dev.berth.testing.ApiSpec;
@@ -13,7 +13,7 @@ import org.junit.jupiter.api.io.TempDir;
 import dev.berth.image.ImageStore;
 import dev.berth.container.ContainerEngine;
 import dev.berth.monitor.ConmonRuntime;
-import dev.berth.storage.RootfsDrivers;
+import dev.berth.rootfs.RootfsDrivers;
 
 import java.nio.file.Path;
 import java.util.Optional;

@@ -1,6 +1,6 @@
 package dev.berth.api;
 
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.image.ImageConfig;
 import org.junit.jupiter.api.Test;
 

@@ -1,8 +1,8 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.engine.EngineException;
-import dev.berth.engine.FilterValues;
+import dev.berth.errors.EngineException;
+import dev.berth.filters.FilterValues;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;

@@ -4,7 +4,7 @@ import dev.berth.api.ApiRouter;
 import dev.berth.api.ApiRoutes;
 import dev.berth.api.Json;
 import dev.berth.api.hijack.HijackedStream;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.testing.BerthDaemon;
 import dev.berth.testing.RawHttp;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;

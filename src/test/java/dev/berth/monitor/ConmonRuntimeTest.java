@@ -1,11 +1,11 @@
 package dev.berth.monitor;
 
 import dev.berth.container.OciSpecBuilder;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.image.ImageStore;
-import dev.berth.runtime.Executables;
-import dev.berth.storage.RootfsDriver;
-import dev.berth.storage.RootfsDrivers;
+import dev.berth.system.Executables;
+import dev.berth.rootfs.RootfsDriver;
+import dev.berth.rootfs.RootfsDrivers;
 import dev.berth.testing.BerthDaemon;
 import dev.berth.testing.BusyboxImage;
 import org.junit.jupiter.api.AfterEach;

@@ -13,7 +13,7 @@ import dev.berth.container.ContainerEngine;
 import dev.berth.container.ContainerFilter;
 import dev.berth.container.ContainerLogs;
 import dev.berth.container.ContainerState;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.container.DetachKeys;
 import dev.berth.monitor.AttachSocket;
 import dev.berth.monitor.OciRuntime;
@@ -118,11 +118,11 @@ public final class ContainerRoutes implements ApiRouter.Group {
     }
 
     private static <T> void blocking(RoutingContext ctx, Work<T> work) {
-        BlockingIo.run(ctx, work::run).onSuccess(v -> Json.send(ctx, 200, v)).onFailure(ctx::fail);
+        BlockingIo.respond(ctx, work::run, v -> Json.send(ctx, 200, v));
     }
 
     private static void status(RoutingContext ctx, Work<Integer> work) {
-        BlockingIo.run(ctx, work::run).onSuccess(code -> ctx.response().setStatusCode(code).end()).onFailure(ctx::fail);
+        BlockingIo.respond(ctx, work::run, code -> ctx.response().setStatusCode(code).end());
     }
 
     private static Integer timeout(RoutingContext ctx) {
@@ -148,9 +148,8 @@ public final class ContainerRoutes implements ApiRouter.Group {
     }
 
     private static void blockingCreated(RoutingContext ctx, Work<ContainerEngine.Created> work) {
-        BlockingIo.run(ctx, work::run)
-                .onSuccess(c -> Json.send(ctx, 201, Map.of("Id", c.container().id(), "Warnings", c.warnings())))
-                .onFailure(ctx::fail);
+        BlockingIo.respond(ctx, work::run,
+                c -> Json.send(ctx, 201, Map.of("Id", c.container().id(), "Warnings", c.warnings())));
     }
 
     private void list(RoutingContext ctx) {
@@ -241,11 +240,10 @@ public final class ContainerRoutes implements ApiRouter.Group {
     private void attach(RoutingContext ctx) {
         AttachRequest r = AttachRequest.of(ctx, engine);
         Container c = r.container();
-        BlockingIo.run(ctx, () -> r.stream() ? engine.attach(c.id()) : CompletableFuture.<AttachSocket>completedFuture(null))
-                .onSuccess(socketFuture -> HijackedStream.open(ctx, c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED)
+        BlockingIo.respond(ctx, () -> r.stream() ? engine.attach(c.id()) : CompletableFuture.<AttachSocket>completedFuture(null),
+                socketFuture -> HijackedStream.open(ctx, c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED)
                         .onSuccess(stream -> relayOnceAttached(ctx, r, AttachRelay.Client.of(stream), socketFuture, c.tty()))
-                        .onFailure(ctx::fail))
-                .onFailure(ctx::fail);
+                        .onFailure(ctx::fail));
     }
 
     /** The same session over a WebSocket, for browsers: binary messages carry raw bytes both ways (API >= 1.28). */
@@ -301,7 +299,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
             throw EngineException.invalid("cannot have stream=true and one-shot=true");
         }
         ctx.response().putHeader("Content-Type", "application/json");
-        BlockingIo.run(ctx, () -> {
+        BlockingIo.respond(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
                 ObjectNode previous = null;
                 if (!stream && !oneShot) {
@@ -328,7 +326,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 } while (stream);
             }
             return null;
-        }).onSuccess(v -> ctx.response().end()).onFailure(ctx::fail);
+        }, v -> ctx.response().end());
     }
 
     /** precpu_stats of a first sample, as dockerd sends it. */
@@ -356,12 +354,12 @@ public final class ContainerRoutes implements ApiRouter.Group {
             // waiting for it (docker-py times such a read out)
             ctx.response().setChunked(true).setStatusCode(200).writeHead();
         }
-        BlockingIo.run(ctx, () -> {
+        BlockingIo.respond(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
                 ContainerLogs.write(runtime.paths(c.id()).log(), options, c.tty(), out, () -> running(engine, c.id()));
             }
             return null;
-        }).onSuccess(v -> ctx.response().end()).onFailure(ctx::fail);
+        }, v -> ctx.response().end());
     }
 
     private static Instant time(String v) {

@@ -9,7 +9,7 @@ import dev.berth.api.QueryParams;
 import dev.berth.api.hijack.HijackedStream;
 import dev.berth.container.ContainerLogs;
 import dev.berth.container.ExecSessions;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -32,30 +32,29 @@ public final class ExecRoutes implements ApiRouter.Group {
     public void register(ApiRoutes routes) {
         routes.withBody(HttpMethod.POST, "/containers/{id}/exec", this::create);
         routes.hijack("/exec/{id}/start", this::start);
-        routes.get("/exec/{id}/json", ctx -> BlockingIo.run(ctx, () -> inspect(execs.get(ctx.pathParam("id"))))
-                .onSuccess(v -> Json.send(ctx, 200, v)).onFailure(ctx::fail));
+        routes.get("/exec/{id}/json", ctx -> BlockingIo.respond(ctx, () -> inspect(execs.get(ctx.pathParam("id"))),
+                v -> Json.send(ctx, 200, v)));
         routes.post("/exec/{id}/resize", ctx -> {
             int h = QueryParams.integer(ctx, "h", 0);
             int w = QueryParams.integer(ctx, "w", 0);
-            BlockingIo.run(ctx, () -> {
+            BlockingIo.respond(ctx, () -> {
                 execs.resize(ctx.pathParam("id"), h, w);
                 return null;
-            }).onSuccess(v -> ctx.response().setStatusCode(200).end()).onFailure(ctx::fail);
+            }, v -> ctx.response().setStatusCode(200).end());
         });
     }
 
     private void create(RoutingContext ctx) {
         var body = ctx.body().buffer();
-        BlockingIo.run(ctx, () -> execs.create(ctx.pathParam("id"), ExecSessions.Config.of(Json.object(body))))
-                .onSuccess(s -> Json.send(ctx, 201, Map.of("Id", s.id()))).onFailure(ctx::fail);
+        BlockingIo.respond(ctx, () -> execs.create(ctx.pathParam("id"), ExecSessions.Config.of(Json.object(body))),
+                s -> Json.send(ctx, 201, Map.of("Id", s.id())));
     }
 
     private void start(RoutingContext ctx) throws IOException {
         JsonNode body = Json.object(ctx.body().buffer());
         String id = ctx.pathParam("id");
         if (body.path("Detach").asBoolean(false)) {
-            BlockingIo.run(ctx, () -> execs.start(id, false))
-                    .onSuccess(v -> ctx.response().setStatusCode(200).end()).onFailure(ctx::fail);
+            BlockingIo.respond(ctx, () -> execs.start(id, false), v -> ctx.response().setStatusCode(200).end());
             return;
         }
         // What can be refused is refused as JSON before the upgrade; what the process does comes after it.

@@ -5,7 +5,7 @@ import dev.berth.api.ApiRoutes;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.image.ImageFilter;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
@@ -40,12 +40,12 @@ public final class ImageRoutes implements ApiRouter.Group {
         routes.get("/images/get", ctx -> save(ctx, ctx.queryParam("names")));
         routes.get("/images/{name}/get", ctx -> save(ctx, List.of(ctx.pathParam("name"))));
         routes.post("/images/create", this::create);
-        routes.get("/images/{name}/json", ctx -> BlockingIo.run(ctx, () -> images.get(ctx.pathParam("name")))
-                .onSuccess(i -> Json.send(ctx, 200, ImageResponses.inspect(i, storageDriver, images::layerPath))).onFailure(ctx::fail));
-        routes.get("/images/{name}/history", ctx -> BlockingIo.run(ctx, () -> {
+        routes.get("/images/{name}/json", ctx -> BlockingIo.respond(ctx, () -> images.get(ctx.pathParam("name")),
+                i -> Json.send(ctx, 200, ImageResponses.inspect(i, storageDriver, images::layerPath))));
+        routes.get("/images/{name}/history", ctx -> BlockingIo.respond(ctx, () -> {
             var image = images.get(ctx.pathParam("name"));
             return ImageResponses.history(image, images::layerSize);
-        }).onSuccess(h -> Json.send(ctx, 200, h)).onFailure(ctx::fail));
+        }, h -> Json.send(ctx, 200, h)));
         routes.post("/images/{name}/tag", this::tag);
         routes.delete("/images/{name}", this::remove);
         routes.post("/images/prune", this::prune);
@@ -53,19 +53,17 @@ public final class ImageRoutes implements ApiRouter.Group {
 
     private void list(RoutingContext ctx) {
         var filters = QueryParams.filters(ctx, ImageFilter.KEYS);
-        BlockingIo.run(ctx, () -> images.list().stream().filter(ImageFilter.of(filters, images))
-                        .map(ImageResponses::summary).toList())
-                .onSuccess(l -> Json.send(ctx, 200, l)).onFailure(ctx::fail);
+        BlockingIo.respond(ctx, () -> images.list().stream().filter(ImageFilter.of(filters, images))
+                        .map(ImageResponses::summary).toList(), l -> Json.send(ctx, 200, l));
     }
 
     private void load(RoutingContext ctx) {
         InputStream body = BlockingIo.requestBody(ctx);
-        BlockingIo.run(ctx, () -> {
+        BlockingIo.respond(ctx, () -> {
             try (body) {
                 return images.load(body);
             }
-        }).onSuccess(lines -> Json.sendMessages(ctx, lines.stream().map(line -> Map.of("stream", line + "\n")).toList()))
-                .onFailure(ctx::fail);
+        }, lines -> Json.sendMessages(ctx, lines.stream().map(line -> Map.of("stream", line + "\n")).toList()));
     }
 
     private void save(RoutingContext ctx, List<String> names) {
@@ -73,12 +71,12 @@ public final class ImageRoutes implements ApiRouter.Group {
             throw EngineException.invalid("no image names given (names=...)");
         }
         ctx.response().putHeader("Content-Type", "application/x-tar");
-        BlockingIo.run(ctx, () -> {
+        BlockingIo.respond(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
                 images.save(names, out);
             }
             return null;
-        }).onSuccess(v -> ctx.response().end()).onFailure(ctx::fail);
+        }, v -> ctx.response().end());
     }
 
     private void create(RoutingContext ctx) {
@@ -99,11 +97,11 @@ public final class ImageRoutes implements ApiRouter.Group {
         ImageReference ref = repo == null || repo.isEmpty() ? null : ImageReference.parse(repo, null).tagged(tag);
         ImportRequest request = new ImportRequest(ref, ctx.request().getParam("message"), ctx.queryParam("changes"), architecture);
         InputStream body = BlockingIo.requestBody(ctx);
-        BlockingIo.run(ctx, () -> {
+        BlockingIo.respond(ctx, () -> {
             try (body) {
                 return images.importRootfs(body, request);
             }
-        }).onSuccess(i -> Json.sendMessages(ctx, List.of(Map.of("status", i.id().toString())))).onFailure(ctx::fail);
+        }, i -> Json.sendMessages(ctx, List.of(Map.of("status", i.id().toString()))));
     }
 
     private void tag(RoutingContext ctx) {
@@ -113,31 +111,28 @@ public final class ImageRoutes implements ApiRouter.Group {
         }
         String tag = ctx.request().getParam("tag");
         ImageReference target = ImageReference.parse(repo, null).tagged(tag);
-        BlockingIo.run(ctx, () -> {
+        BlockingIo.respond(ctx, () -> {
             images.tag(ctx.pathParam("name"), target);
             return null;
-        }).onSuccess(v -> ctx.response().setStatusCode(201).end()).onFailure(ctx::fail);
+        }, v -> ctx.response().setStatusCode(201).end());
     }
 
     private void remove(RoutingContext ctx) {
         boolean force = QueryParams.bool(ctx, "force");
-        BlockingIo.run(ctx, () -> images.remove(ctx.pathParam("name"), force))
-                .onSuccess(r -> Json.send(ctx, 200, deletions(r.untagged(), r.deleted())))
-                .onFailure(ctx::fail);
+        BlockingIo.respond(ctx, () -> images.remove(ctx.pathParam("name"), force),
+                r -> Json.send(ctx, 200, deletions(r.untagged(), r.deleted())));
     }
 
     private void prune(RoutingContext ctx) {
         var filters = new LinkedHashMap<>(QueryParams.filters(ctx, ImageFilter.KEYS));
         List<String> dangling = filters.remove("dangling");
         boolean all = dangling != null && dangling.stream().anyMatch(v -> v.equalsIgnoreCase("false") || v.equals("0"));
-        BlockingIo.run(ctx, () -> images.prune(all, ImageFilter.of(filters, images)))
-                .onSuccess(p -> {
+        BlockingIo.respond(ctx, () -> images.prune(all, ImageFilter.of(filters, images)), p -> {
                     Map<String, Object> body = new LinkedHashMap<>();
                     body.put("ImagesDeleted", p.deleted().isEmpty() && p.untagged().isEmpty() ? null : deletions(p.untagged(), p.deleted()));
                     body.put("SpaceReclaimed", p.reclaimed());
                     Json.send(ctx, 200, body);
-                })
-                .onFailure(ctx::fail);
+                });
     }
 
     private static List<Map<String, String>> deletions(List<String> untagged, List<dev.berth.image.Digest> deleted) {

@@ -2,7 +2,7 @@ package dev.berth.api.system;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.berth.system.BuildInfo;
-import dev.berth.runtime.ToolVersion;
+import dev.berth.system.ToolVersion;
 import dev.berth.system.InfoReport;
 
 import java.time.format.DateTimeFormatter;

@@ -2,7 +2,7 @@ package dev.berth.api.system;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import dev.berth.api.ApiVersion;
-import dev.berth.runtime.ToolVersion;
+import dev.berth.system.ToolVersion;
 import dev.berth.system.VersionReport;
 
 import java.util.ArrayList;

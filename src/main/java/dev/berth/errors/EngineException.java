@@ -1,4 +1,4 @@
-package dev.berth.engine;
+package dev.berth.errors;
 
 /**
  * An engine failure a client can act on. The kind decides the HTTP status in exactly one place

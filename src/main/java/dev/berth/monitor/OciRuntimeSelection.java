@@ -1,4 +1,6 @@
-package dev.berth.runtime;
+package dev.berth.monitor;
+
+import dev.berth.system.Executables;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

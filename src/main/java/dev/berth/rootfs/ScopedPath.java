@@ -1,6 +1,6 @@
-package dev.berth.storage;
+package dev.berth.rootfs;
 
-import dev.berth.engine.EngineException;
+import dev.berth.errors.EngineException;
 import dev.berth.system.Posix;
 
 import java.io.IOException;

@@ -1,6 +1,7 @@
-package dev.berth.engine;
+package dev.berth.filters;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.errors.EngineException;
 
 import java.time.Duration;
 import java.time.Instant;

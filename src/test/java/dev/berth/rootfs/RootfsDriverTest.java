@@ -1,4 +1,4 @@
-package dev.berth.storage;
+package dev.berth.rootfs;
 
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;

@@ -1,4 +1,4 @@
-package dev.berth.runtime;
+package dev.berth.system;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.berth.storage;
+package dev.berth.rootfs;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,4 +1,4 @@
-package dev.berth.runtime;
+package dev.berth.system;
 
 import java.io.File;
 import java.nio.file.Files;

@@ -1,4 +1,4 @@
-package dev.berth.storage;
+package dev.berth.rootfs;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +28,7 @@ class ScopedPathTest {
         assertEquals(root.resolve("etc/passwd"), ScopedPath.resolve(root, "rel/passwd"));
         assertEquals(root.resolve("etc"), ScopedPath.resolve(root, "/abs/../abs/./"));
         assertEquals(root, ScopedPath.resolve(root, "/"));
-        assertThrows(dev.berth.engine.EngineException.class, () -> ScopedPath.resolve(root, "/etc/loop/x"));
+        assertThrows(dev.berth.errors.EngineException.class, () -> ScopedPath.resolve(root, "/etc/loop/x"));
     }
 
     @Test
@@ -42,7 +42,7 @@ class ScopedPathTest {
             assertEquals(0, made.count());
         }
         Files.writeString(root.resolve("file"), "x");
-        assertThrows(dev.berth.engine.EngineException.class, () -> ScopedPath.createDirectories(root, "/file/sub"));
+        assertThrows(dev.berth.errors.EngineException.class, () -> ScopedPath.createDirectories(root, "/file/sub"));
     }
 
     @Test

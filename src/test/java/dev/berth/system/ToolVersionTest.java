@@ -1,4 +1,4 @@
-package dev.berth.runtime;
+package dev.berth.system;
 
 import org.junit.jupiter.api.Test;
 
