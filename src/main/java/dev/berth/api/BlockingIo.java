@@ -57,9 +57,15 @@ public final class BlockingIo {
 
     /** A blocking stream into the (chunked) response; a write waits while the client is slower than us. */
     public static OutputStream responseBody(RoutingContext ctx) {
-        HttpServerResponse response = ctx.response().setChunked(true);
+        HttpServerResponse response = ctx.response();
+        if (!response.headWritten()) {
+            response.setChunked(true);      // else the route sent its (chunked) head already
+        }
         StreamOutput out = new StreamOutput(response);
         response.closeHandler(v -> out.fail(new IOException("the client went away")));
+        if (response.closed()) {
+            out.fail(new IOException("the client went away"));     // before the handler was there to hear it
+        }
         return new java.io.BufferedOutputStream(out, 1 << 16);
     }
 

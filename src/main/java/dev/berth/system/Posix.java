@@ -51,6 +51,7 @@ public final class Posix {
     private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SYSCALL_OPENAT2 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
             FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
     private static final long SYS_OPENAT2 = 437;     // x86_64 and aarch64 alike
@@ -262,6 +263,23 @@ public final class Posix {
             }
         } catch (Throwable t) {
             // nothing to release
+        }
+    }
+
+    /**
+     * Whether the peer of a connected unix socket has closed it entirely (POLLHUP, without waiting): a
+     * peer that only shut down its writing side (a half-close) leaves it readable, not hung up.
+     */
+    public static boolean hungUp(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = arena.allocate(CALL_STATE);
+            MemorySegment pollfd = arena.allocate(8);
+            pollfd.set(JAVA_INT, 0, fd);
+            pollfd.set(ValueLayout.JAVA_SHORT, 4, (short) 0);
+            int n = (int) POLL.invokeExact(state, pollfd, 1L, 0);
+            return n > 0 && (pollfd.get(ValueLayout.JAVA_SHORT, 6) & 0x10 /* POLLHUP */) != 0;
+        } catch (Throwable t) {
+            return false;
         }
     }
 

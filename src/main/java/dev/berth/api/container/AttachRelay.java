@@ -118,9 +118,6 @@ public final class AttachRelay {
             client.inputEndHandler(v -> r.inputEnded());
         } else {
             client.handler(b -> { });
-            // nothing of the client's goes in: its end of input is its leaving (a quiet session would never
-            // find out otherwise, and hold its thread and files until the container ends)
-            client.inputEndHandler(v -> client.close());
         }
         client.closeHandler(v -> {
             r.out.fail(new IOException("the client went away"));

@@ -270,8 +270,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         if (r.stdin()) {
             client.pause();         // what it sends before the container starts is its stdin: kept for it
         } else {
-            client.handler(b -> { });
-            client.inputEndHandler(v -> client.close());    // it sends nothing: its end of input is its leaving
+            client.handler(b -> { });   // nothing of it goes in; the CLI half-closes at once, and stays
         }
         socketFuture.whenComplete((socket, error) -> context.runOnContext(v -> {
             if (error != null || gone[0]) {

@@ -94,6 +94,26 @@ public final class HijackPipeline {
         ctx.fireChannelReadComplete();
     }
 
+    /**
+     * After the client's half-close nothing more is read, so a client that then leaves entirely is only
+     * noticed by a write, and a quiet session (a follow of a quiet log, an attach waiting for a start) may
+     * write nothing for hours. On a unix socket a full close shows as POLLHUP: looked for every few seconds.
+     */
+    private static void watchForHangUp(io.netty.channel.Channel channel) {
+        if (!(channel instanceof io.netty.channel.unix.UnixChannel unix) || !(channel instanceof io.netty.channel.unix.DomainSocketChannel)) {
+            return;
+        }
+        int fd = unix.fd().intValue();
+        var check = channel.eventLoop().scheduleAtFixedRate(() -> {
+            if (channel.isOpen() && dev.berth.system.Posix.hungUp(fd)) {
+                channel.close();
+            }
+        }, HANG_UP_CHECK_SECONDS, HANG_UP_CHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);
+        channel.closeFuture().addListener(f -> check.cancel(false));
+    }
+
+    private static final int HANG_UP_CHECK_SECONDS = 2;
+
     private void release() {
         heldByGate.forEach(ReferenceCountUtil::release);
         heldByMarker.forEach(ReferenceCountUtil::release);
@@ -129,6 +149,7 @@ public final class HijackPipeline {
             if (evt == ChannelInputShutdownEvent.INSTANCE && (holding || armed)) {
                 // Not for the HTTP decoder: it would flush (and lose) what it buffered.
                 inputEnded = true;
+                watchForHangUp(ctx.channel());
                 if (armed) {
                     deliver(ctx, INPUT_END);
                 }
