@@ -16,7 +16,15 @@ import java.util.Set;
 final class UnsupportedOptions {
 
     private static final Set<String> NETWORK_MODES = Set.of("", "default", "bridge", "none", "host");
-    private static final Set<String> IPC_MODES = Set.of("", "private", "shareable");
+
+    /** A namespace sharing option and the values Berth serves (the container's own namespace). */
+    private record NamespaceMode(String field, String namespace, String flag, Set<String> served) {}
+
+    private static final List<NamespaceMode> NAMESPACE_MODES = List.of(
+            new NamespaceMode("PidMode", "PID", "--pid", Set.of("")),
+            new NamespaceMode("IpcMode", "IPC", "--ipc", Set.of("", "private", "shareable")),
+            new NamespaceMode("UTSMode", "UTS", "--uts", Set.of("")),
+            new NamespaceMode("UsernsMode", "user", "--userns", Set.of("", "host")));
 
     private UnsupportedOptions() {}
 
@@ -42,21 +50,11 @@ final class UnsupportedOptions {
                 throw missing("the network " + name + " (NetworkingConfig)");
             }
         });
-        String pid = hostConfig.path("PidMode").asText("");
-        if (!pid.isEmpty()) {
-            throw missing("the PID namespace mode " + pid + " (PidMode, docker run --pid)");
-        }
-        String ipc = hostConfig.path("IpcMode").asText("");
-        if (!IPC_MODES.contains(ipc)) {
-            throw missing("the IPC namespace mode " + ipc + " (IpcMode, docker run --ipc)");
-        }
-        String uts = hostConfig.path("UTSMode").asText("");
-        if (!uts.isEmpty()) {
-            throw missing("the UTS namespace mode " + uts + " (UTSMode, docker run --uts)");
-        }
-        String userns = hostConfig.path("UsernsMode").asText("");
-        if (!userns.isEmpty() && !userns.equals("host")) {
-            throw missing("the user namespace mode " + userns + " (UsernsMode, docker run --userns)");
+        for (NamespaceMode mode : NAMESPACE_MODES) {
+            String value = hostConfig.path(mode.field()).asText("");
+            if (!mode.served().contains(value)) {
+                throw missing("the " + mode.namespace() + " namespace mode " + value + " (" + mode.field() + ", docker run " + mode.flag() + ")");
+            }
         }
         List<String> warnings = new ArrayList<>();
         for (JsonNode bind : hostConfig.path("Binds")) {

@@ -148,7 +148,7 @@ public final class Berthd {
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
-                containers, monitor, rootfs.name(), config.root()));
+                containers, monitor, rootfs.name()));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
@@ -169,11 +169,11 @@ public final class Berthd {
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
                                                   PrometheusMeterRegistry metrics, ContainerEngine containers,
-                                                  OciRuntime monitor, String storageDriver, Path root) {
+                                                  OciRuntime monitor, String storageDriver) {
         ExecSessions execs = new ExecSessions(containers, monitor);
         new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host, system.storageDriver()),
-                new ContainerRoutes(containers, execs, monitor, storageDriver, root), new ExecRoutes(execs));
+                new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs));
     }
 
     private void stop(String why) {

@@ -144,7 +144,9 @@ public final class ConmonRuntime implements OciRuntime {
             Files.deleteIfExists(f);
             mkfifo(f);
         }
-        List<String> cmd = new ArrayList<>(List.of("sh", "-c",
+        // setpriv: a daemon that dies before it opened the FIFOs' other ends takes the wrapper, blocked opening
+        // them, with it (it would wait for ever); the monitor itself is forked off later and lives on
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "sh", "-c",
                 "exec \"$0\" \"$@\" 3>\"$SYNC_FIFO\" 4<\"$START_FIFO\"" + (ready == null ? "" : " 5>\"$ATTACH_FIFO\"")));
         cmd.addAll(conmonArgs);
         // conmon's output goes to a file: its monitor process keeps the descriptors, and a pipe would never end.

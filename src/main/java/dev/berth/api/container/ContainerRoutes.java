@@ -16,7 +16,6 @@ import dev.berth.container.ContainerState;
 import dev.berth.errors.EngineException;
 import dev.berth.container.DetachKeys;
 import dev.berth.monitor.AttachSocket;
-import dev.berth.monitor.OciRuntime;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
@@ -31,17 +30,12 @@ public final class ContainerRoutes implements ApiRouter.Group {
 
     private final ContainerEngine engine;
     private final dev.berth.container.ExecSessions execs;
-    private final OciRuntime runtime;
     private final String storageDriver;
-    private final java.nio.file.Path root;
 
-    public ContainerRoutes(ContainerEngine engine, dev.berth.container.ExecSessions execs, OciRuntime runtime, String storageDriver,
-                           java.nio.file.Path root) {
+    public ContainerRoutes(ContainerEngine engine, dev.berth.container.ExecSessions execs, String storageDriver) {
         this.engine = engine;
         this.execs = execs;
-        this.runtime = runtime;
         this.storageDriver = storageDriver;
-        this.root = root;
     }
 
     @Override
@@ -50,8 +44,8 @@ public final class ContainerRoutes implements ApiRouter.Group {
         routes.get("/containers/json", this::list);
         routes.get("/containers/{id}/json", ctx -> blocking(ctx, () -> {
             Container c = engine.get(ctx.pathParam("id"));
-            return ContainerResponses.inspect(c, storageDriver, runtime.paths(c.id()).log().toString(),
-                    root.resolve("containers").resolve(c.id()).toString(), execs.idsOf(c.id()));
+            ContainerEngine.ContainerPaths paths = engine.paths(c.id());
+            return ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(), execs.idsOf(c.id()));
         }));
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
         routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
@@ -207,21 +201,21 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }
 
         /** Output: the log (replayed, then followed while streaming: one source, so no gap and no repeat), or the live socket. */
-        AttachRelay.Output output(OciRuntime runtime, ContainerEngine engine, AttachSocket socket, boolean raw) {
+        AttachRelay.Output output(ContainerEngine engine, AttachSocket socket, boolean raw) {
             if (!logs) {
                 return AttachRelay.fromSocket(socket, raw, stdout, stderr);
             }
             var options = new ContainerLogs.Options(stdout, stderr, false, -1, null, null, stream);
-            return out -> ContainerLogs.write(runtime.paths(container.id()).log(), options, raw, out,
+            return out -> ContainerLogs.write(engine.paths(container.id()).log(), options, raw, out,
                     () -> running(engine, container.id()));
         }
 
         /** Relays until the output ends or the client leaves; the socket (null without stream=1) goes with the session. */
         void relay(AttachRelay.Client client, io.vertx.core.Context context, AttachSocket socket, boolean raw,
-                   OciRuntime runtime, ContainerEngine engine) {
+                   ContainerEngine engine) {
             AttachRelay.start(client, context, new AttachRelay.Session(container.tty(), stdin ? socket : null, detachKeys,
                     container.config().path("StdinOnce").asBoolean(false)),
-                    output(runtime, engine, socket, raw), () -> { }, () -> {
+                    output(engine, socket, raw), () -> { }, () -> {
                         if (socket != null) {
                             socket.close();
                         }
@@ -281,7 +275,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 return;
             }
             client.resume();
-            r.relay(client, context, socket, raw, runtime, engine);
+            r.relay(client, context, socket, raw, engine);
         }));
     }
 
@@ -355,7 +349,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }
         BlockingIo.respond(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
-                ContainerLogs.write(runtime.paths(c.id()).log(), options, c.tty(), out, () -> running(engine, c.id()));
+                ContainerLogs.write(engine.paths(c.id()).log(), options, c.tty(), out, () -> running(engine, c.id()));
             }
             return null;
         }, v -> ctx.response().end());

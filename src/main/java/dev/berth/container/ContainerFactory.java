@@ -1,0 +1,114 @@
+package dev.berth.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.errors.EngineException;
+import dev.berth.image.Image;
+import dev.berth.image.ImageStore;
+import dev.berth.store.EngineJson;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Turns a create request into a container: the image's config merged under the request's as dockerd
+ * merges them, every option checked (a bad one is a 400 naming it), and what the host cannot honour
+ * fully returned as warnings.
+ */
+final class ContainerFactory {
+
+    /** A container ready to be registered under a name, and the warnings for the client. */
+    record Made(java.util.function.Function<String, Container> named, List<String> warnings) {}
+
+    private final ImageStore images;
+    private final ContainerRegistry registry;
+    private final String runtimeName;
+    private final ResourceOptions.Host host;
+
+    ContainerFactory(ImageStore images, ContainerRegistry registry, String runtimeName, ResourceOptions.Host host) {
+        this.images = images;
+        this.registry = registry;
+        this.runtimeName = runtimeName;
+        this.host = host;
+    }
+
+    Made make(ObjectNode request, String id) {
+        String imageName = request.path("Image").asText("");
+        if (imageName.isEmpty()) {
+            throw EngineException.invalid("no image specified (Image)");
+        }
+        Image image = images.get(imageName);
+        List<String> args = ContainerSpec.args(request, image.config());
+        List<String> env = ContainerSpec.env(request, image.config());
+        String hostname = request.path("Hostname").asText("").isEmpty() ? id.substring(0, 12) : request.get("Hostname").asText();
+        ObjectNode hostConfig = request.path("HostConfig").isObject() ? ((ObjectNode) request.get("HostConfig")).deepCopy()
+                : EngineJson.MAPPER.createObjectNode();
+        if (!hostConfig.hasNonNull("NetworkMode") || hostConfig.get("NetworkMode").asText().isEmpty()) {
+            hostConfig.put("NetworkMode", "default");
+        }
+        String runtime = hostConfig.path("Runtime").asText("");
+        if (!runtime.isEmpty() && !runtime.equals(runtimeName)) {
+            throw EngineException.invalid("Unknown runtime specified " + runtime + " (Berth runs " + runtimeName + ")");
+        }
+        hostConfig.put("Runtime", runtimeName);
+        if (!RestartPolicy.of(hostConfig).none() && hostConfig.path("AutoRemove").asBoolean(false)) {
+            throw EngineException.invalid("conflicting options: cannot specify both --restart and --rm");
+        }
+        String workingDir = request.path("WorkingDir").asText("");
+        if (!workingDir.isEmpty() && !workingDir.startsWith("/")) {
+            throw EngineException.invalid("the working directory '" + workingDir + "' is invalid, it needs to be an absolute path");
+        }
+        // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
+        // tail, since, until): clients such as docker-py read output through logs only for that driver
+        List<String> warnings = new ArrayList<>(LogOptions.validate(hostConfig));
+        warnings.addAll(UnsupportedOptions.check(request, hostConfig, image.config().containerConfig()));
+        List<String> inherited = volumesFrom(hostConfig);
+        MountOptions.parse(hostConfig);
+        warnings.addAll(SecurityOptions.validate(hostConfig));
+        warnings.addAll(ResourceOptions.validate(hostConfig, host));
+        HostFiles.validate(hostConfig);
+        if (hostConfig.path("Init").asBoolean(false) && RuntimeSpecs.initBinary().isEmpty()) {
+            throw EngineException.invalid("Init: no init binary found (install catatonit or tini)");
+        }
+        ObjectNode config = ContainerSpec.mergedConfig(request, image.config(), imageName, hostname, env,
+                ContainerSpec.given(request.path("Entrypoint")) ? List.of() : ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
+        HealthCheck.of(config);
+        String created = Instant.now().toString();
+        return new Made(name -> new Container(id, name, created, imageName, image.id().toString(), config, hostConfig,
+                args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0, inherited), warnings);
+    }
+
+    /**
+     * {@code VolumesFrom: ["name[:ro|:rw]"]}: the bind mounts of those containers (their own and what they
+     * inherited), copied now as dockerd does, read-only or read-write when told, else as they are. A target
+     * the container mounts itself stays its own.
+     */
+    private List<String> volumesFrom(ObjectNode hostConfig) {
+        List<String> out = new ArrayList<>();
+        Set<String> taken = new HashSet<>();
+        MountOptions.parse(hostConfig).forEach(m -> taken.add(m.target()));
+        for (JsonNode entry : hostConfig.path("VolumesFrom")) {
+            String[] parts = entry.asText("").split(":");
+            if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && !parts[1].matches("ro|rw"))) {
+                throw EngineException.invalid("invalid VolumesFrom: '" + entry.asText() + "' (expected a container name, and :ro or :rw)");
+            }
+            Container source;
+            try {
+                source = registry.get(parts[0]);
+            } catch (EngineException e) {
+                // a 400, not a 404: the CLI takes a 404 from create for a missing image and pulls
+                throw EngineException.invalid("invalid VolumesFrom: " + e.getMessage());
+            }
+            for (MountOptions.Mount m : MountOptions.parse(source.mountConfig())) {
+                if (m.type().equals("bind") && taken.add(m.target())) {
+                    String mode = parts.length == 2 ? parts[1] : m.readOnly() ? "ro" : "rw";
+                    out.add(m.source() + ":" + m.target() + ":" + mode + "," + m.propagation());
+                }
+            }
+        }
+        return List.copyOf(out);
+    }
+}

@@ -1,0 +1,126 @@
+package dev.berth.container;
+
+import dev.berth.monitor.OciRuntime;
+
+import java.io.IOException;
+import java.nio.file.ClosedWatchServiceException;
+import java.nio.file.FileSystems;
+import java.nio.file.Path;
+import java.nio.file.StandardWatchEventKinds;
+import java.nio.file.WatchKey;
+import java.nio.file.WatchService;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.function.Consumer;
+import java.util.function.Supplier;
+import java.util.logging.Logger;
+
+/**
+ * Where exits arrive: conmon's exit files (through inotify, with a rescan when events were lost) and
+ * the deaths of monitors that could not write one. Each is handed to {@code settle} on a thread of its
+ * own, never on the watcher's, so a burst of exits cannot hold up the watch; a transition holding a
+ * container's lock waits for its exit through {@link #exitOf}.
+ */
+final class ExitMonitor implements AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(ExitMonitor.class.getName());
+
+    private final OciRuntime runtime;
+    private final Supplier<List<Container>> containers;
+    private final Consumer<String> settle;
+    private final WatchService watcher;
+    private final Map<String, CompletableFuture<Void>> exits = new ConcurrentHashMap<>();
+    private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
+    private final MonitorWatch monitors = new MonitorWatch(this::ended);
+    private Thread thread;
+
+    /** @param settle records what happened to a container (it takes the container's lock) */
+    ExitMonitor(Path exitDir, OciRuntime runtime, Supplier<List<Container>> containers, Consumer<String> settle) throws IOException {
+        this.runtime = runtime;
+        this.containers = containers;
+        this.settle = settle;
+        this.watcher = FileSystems.getDefault().newWatchService();
+        exitDir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+    }
+
+    /** Starts watching, and looks once at what exited before. */
+    void start() {
+        thread = Thread.ofPlatform().daemon().name("exit-watcher").start(this::watch);
+        rescan();
+    }
+
+    /** Completed when the container's exit file appears or its monitor dies (at once when the file is there). */
+    CompletableFuture<Void> exitOf(String id) throws IOException {
+        CompletableFuture<Void> f = exits.computeIfAbsent(id, k -> new CompletableFuture<>());
+        if (runtime.exitCode(runtime.paths(id)).isPresent()) {
+            f.complete(null);
+        }
+        return f;
+    }
+
+    /** A transition is done waiting for this exit. */
+    void done(String id, CompletableFuture<Void> exit) {
+        exits.remove(id, exit);
+    }
+
+    void watchMonitor(String id, ProcessHandle monitor) {
+        monitors.watch(id, monitor);
+    }
+
+    void forgetMonitor(String id) {
+        monitors.forget(id);
+    }
+
+    private void watch() {
+        try {
+            while (true) {
+                WatchKey key = watcher.take();
+                for (var event : key.pollEvents()) {
+                    if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
+                        rescan();       // events were lost: look at every running container's exit file
+                    } else if (event.context() instanceof Path p) {
+                        ended(p.getFileName().toString());
+                    }
+                }
+                key.reset();
+            }
+        } catch (ClosedWatchServiceException | InterruptedException e) {
+            // closing
+        }
+    }
+
+    private void rescan() {
+        for (Container c : containers.get()) {
+            try {
+                if (c.state().running() && runtime.exitCode(runtime.paths(c.id())).isPresent()) {
+                    ended(c.id());
+                }
+            } catch (IOException | RuntimeException e) {
+                LOG.fine("exit file of " + c.id() + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** Wakes a transition waiting for this exit, and has it recorded elsewhere (that waits for the transition). */
+    private void ended(String id) {
+        CompletableFuture<Void> waiting = exits.get(id);
+        if (waiting != null) {
+            waiting.complete(null);
+        }
+        work.execute(() -> settle.accept(id));
+    }
+
+    @Override
+    public void close() throws IOException {
+        watcher.close();
+        if (thread != null) {
+            thread.interrupt();
+        }
+        monitors.close();
+        work.shutdown();
+    }
+}

@@ -1,0 +1,78 @@
+package dev.berth.container;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.errors.EngineException;
+import dev.berth.rootfs.ScopedPath;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.stream.Stream;
+
+/** A container's OCI spec ({@code config.json}): its process, files, mounts, security and resources, from what it was created with. */
+final class RuntimeSpecs {
+
+    private final ContainerRegistry registry;
+    private final long nofileHardLimit;
+    private final ResourceOptions.Host host;
+
+    RuntimeSpecs(ContainerRegistry registry, long nofileHardLimit, ResourceOptions.Host host) {
+        this.registry = registry;
+        this.nofileHardLimit = nofileHardLimit;
+        this.host = host;
+    }
+
+    /** The spec for running {@code c} on the root filesystem mounted at {@code root}; writes its hostname, hosts and resolv.conf. */
+    ObjectNode spec(Container c, Path root) throws IOException {
+        int[] ug = ContainerSpec.user(c.config().path("User").asText(""), root);
+        String cwd = c.config().path("WorkingDir").asText("");
+        cwd = cwd.startsWith("/") ? cwd : "/" + cwd;    // an image's relative WorkingDir counts from /, as in dockerd
+        ScopedPath.createDirectories(root, cwd);
+        List<String> args = new ArrayList<>();
+        args.add(c.path());
+        args.addAll(c.args());
+        var process = new OciSpecBuilder.Process(args, ContainerSpec.strings(c.config().path("Env")), cwd, ug[0], ug[1], List.of(),
+                c.tty());
+        boolean hostNet = c.hostConfig().path("NetworkMode").asText("").equals("host");
+        ObjectNode spec = OciSpecBuilder.build(process, root, c.config().path("Hostname").asText(), nofileHardLimit,
+                "/berth/" + c.id(), hostNet);
+        JsonNode consoleSize = c.hostConfig().path("ConsoleSize");
+        if (c.tty() && consoleSize.size() == 2 && consoleSize.get(0).asInt() > 0 && consoleSize.get(1).asInt() > 0) {
+            ((ObjectNode) spec.get("process")).putObject("consoleSize")
+                    .put("height", consoleSize.get(0).asInt()).put("width", consoleSize.get(1).asInt());
+        }
+        Path dir = registry.dir(c.id());
+        HostFiles.write(dir, c.config(), c.hostConfig());
+        OciSpecBuilder.bind(spec, dir.resolve("hostname"), "/etc/hostname", false);
+        OciSpecBuilder.bind(spec, dir.resolve("hosts"), "/etc/hosts", false);
+        OciSpecBuilder.bind(spec, dir.resolve("resolv.conf"), "/etc/resolv.conf", false);
+        String domain = c.config().path("Domainname").asText("");
+        if (!domain.isEmpty()) {
+            // runc before 1.2 ignores the spec's domainname; the UTS namespace's sysctl works with every version
+            spec.put("domainname", domain);
+            ((ObjectNode) spec.get("linux")).withObjectProperty("sysctl").put("kernel.domainname", domain);
+        }
+        MountOptions.apply(spec, c.mountConfig());
+        SecurityOptions.apply(spec, c.hostConfig(), root);
+        ResourceOptions.apply(spec, c.hostConfig(), host, c.id());
+        if (c.hostConfig().path("Init").asBoolean(false)) {
+            Path init = initBinary().orElseThrow(() -> EngineException.invalid("Init: no init binary found (install catatonit or tini)"));
+            OciSpecBuilder.bind(spec, init, "/sbin/docker-init", true);
+            ArrayNode argv = ((ObjectNode) spec.get("process")).putArray("args");
+            argv.add("/sbin/docker-init").add("--");
+            args.forEach(argv::add);
+        }
+        return spec;
+    }
+
+    /** The init process for {@code Init: true}: catatonit (podman's) or tini, from the host. */
+    static Optional<Path> initBinary() {
+        return Stream.of("/usr/bin/catatonit", "/usr/libexec/podman/catatonit", "/usr/bin/tini-static", "/usr/bin/tini")
+                .map(Path::of).filter(Files::isExecutable).findFirst();
+    }
+}
