@@ -75,6 +75,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final Waiters waiters = new Waiters();
     private final RestartManager restarts;
     private final ExitMonitor exits;
+    private final LogRotator logRotator;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
     public ContainerEngine(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir,
@@ -93,6 +94,7 @@ public final class ContainerEngine implements AutoCloseable {
         reconcile();
         restarts.atDaemonStart();
         exits.start();
+        this.logRotator = new LogRotator(registry::list, runtime);
     }
 
     // ---- queries ----
@@ -531,6 +533,9 @@ public final class ContainerEngine implements AutoCloseable {
             return;
         }
         waiters.removed(id, c.state().exitCode());
+        for (Path log : ContainerLogs.rotated(runtime.paths(id).log())) {
+            Files.delete(log);
+        }
         Files.deleteIfExists(runtime.paths(id).log());
         transitions.forget(id);
         fire(id, "destroy");
@@ -696,6 +701,7 @@ public final class ContainerEngine implements AutoCloseable {
 
     @Override
     public void close() throws IOException {
+        logRotator.close();
         exits.close();
     }
 }

@@ -63,8 +63,8 @@ final class ContainerFactory {
         }
         // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
         // tail, since, until): clients such as docker-py read output through logs only for that driver
-        List<String> warnings = new ArrayList<>(LogOptions.validate(hostConfig));
-        warnings.addAll(UnsupportedOptions.check(request, hostConfig, image.config().containerConfig()));
+        LogOptions.validate(hostConfig);
+        List<String> warnings = new ArrayList<>(UnsupportedOptions.check(request, hostConfig, image.config().containerConfig()));
         List<String> inherited = volumesFrom(hostConfig);
         MountOptions.parse(hostConfig);
         warnings.addAll(SecurityOptions.validate(hostConfig));

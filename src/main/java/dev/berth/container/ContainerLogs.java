@@ -11,7 +11,9 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Instant;
 import java.time.OffsetDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.function.BooleanSupplier;
 
 /**
@@ -41,29 +43,71 @@ public final class ContainerLogs {
     }
 
     /**
-     * Writes the log; with {@code follow}, keeps writing what is appended until {@code running} turns false.
-     * The file is streamed, never held whole: a log of any size costs one growing line buffer, follow reads
-     * only what was appended, and bytes pass through as they are (binary output included).
+     * Writes the log, the files rotated out of it first ({@code <log>.N} … {@code <log>.1}, oldest first);
+     * with {@code follow}, keeps writing what is appended (across rotations) until {@code running} turns
+     * false. Files are streamed, never held whole: a log of any size costs one growing line buffer, follow
+     * reads only what was appended, and bytes pass through as they are (binary output included).
      */
     public static void write(Path log, Options o, boolean tty, OutputStream sink, BooleanSupplier running) throws IOException {
         OutputStream out = new BufferedOutputStream(sink, 64 * 1024);
         Emitter emitter = new Emitter(o, tty, out);
+        List<Path> files = new ArrayList<>(rotated(log));
+        if (Files.exists(log)) {
+            files.add(log);
+        }
+        // where to begin: with a tail, as far back through the rotated files as the lines asked for reach
+        int first = 0;
+        long firstOffset = 0;
+        if (o.tail() >= 0) {
+            int wanted = o.tail();
+            for (int i = files.size() - 1; i >= 0; i--) {
+                Tail t;
+                try (FileChannel c = FileChannel.open(files.get(i), StandardOpenOption.READ)) {
+                    t = tail(c, wanted);
+                }
+                first = i;
+                firstOffset = t.start();
+                wanted -= t.lines();
+                if (wanted <= 0 || t.start() > 0) {
+                    break;
+                }
+            }
+        }
         FileChannel ch = null;
+        Object key = null;
         try {
             long offset = 0;
-            if (Files.exists(log)) {
-                ch = FileChannel.open(log, StandardOpenOption.READ);
-                offset = emitter.emit(ch, o.tail() >= 0 ? tailStart(ch, o.tail()) : 0);
+            for (int i = first; i < files.size(); i++) {
+                FileChannel c = FileChannel.open(files.get(i), StandardOpenOption.READ);
+                long end = emitter.emit(c, i == first ? firstOffset : 0);
+                if (files.get(i).equals(log)) {
+                    ch = c;
+                    key = fileKey(log);
+                    offset = end;
+                } else {
+                    c.close();
+                }
             }
             out.flush();
             while (o.follow()) {
                 boolean stillRunning = running.getAsBoolean();   // asked first: what it wrote before it ended is read next
                 if (ch == null && Files.exists(log)) {
                     ch = FileChannel.open(log, StandardOpenOption.READ);
+                    key = fileKey(log);
+                    offset = 0;
                 }
                 long before = offset;
                 if (ch != null) {
                     offset = emitter.emit(ch, offset);
+                    if (offset == before && Files.exists(log) && !fileKey(log).equals(key)) {
+                        // rotated, and the monitor writes to the new file: the last of the old one, then on
+                        emitter.emit(ch, offset);
+                        ch.close();
+                        ch = FileChannel.open(log, StandardOpenOption.READ);
+                        key = fileKey(log);
+                        offset = 0;
+                        continue;
+                    }
                 }
                 out.flush();    // also how a quiet follow learns that its client has gone: the flush throws
                 if (offset == before) {
@@ -85,14 +129,35 @@ public final class ContainerLogs {
         }
     }
 
+    /** The files rotated out of {@code log}, oldest first: {@code <log>.N} … {@code <log>.1}. */
+    public static List<Path> rotated(Path log) throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (int i = 1; Files.exists(rotation(log, i)); i++) {
+            out.addFirst(rotation(log, i));
+        }
+        return out;
+    }
+
+    /** The name of the {@code n}th file rotated out of {@code log}. */
+    public static Path rotation(Path log, int n) {
+        return log.resolveSibling(log.getFileName() + "." + n);
+    }
+
+    private static Object fileKey(Path p) throws IOException {
+        return Files.readAttributes(p, java.nio.file.attribute.BasicFileAttributes.class).fileKey();
+    }
+
+    /** Where a tail of a file starts, and how many whole lines it holds from there (at most the lines asked for). */
+    record Tail(long start, int lines) {}
+
     /**
      * Where the last {@code n} whole lines start, read backwards from the end: a line is its partial (P)
      * records and the full (F) one that ends it. An unfinished last line (no newline yet) is not counted.
      */
-    static long tailStart(FileChannel ch, int n) throws IOException {
+    static Tail tail(FileChannel ch, int n) throws IOException {
         long end = completeEnd(ch);
         if (n == 0 || end == 0) {
-            return end;
+            return new Tail(end, 0);
         }
         int lines = 0;
         long next = end;                    // the start of the record after the one looked at
@@ -106,14 +171,17 @@ public final class ContainerLogs {
                 if (block[i] == '\n') {
                     long recordStart = blockStart + i + 1;
                     if (endsLine(ch, recordStart) && ++lines > n) {
-                        return next;
+                        return new Tail(next, n);
                     }
                     next = recordStart;
                 }
             }
             blockEnd = blockStart;
         }
-        return endsLine(ch, 0) && ++lines > n ? next : 0;
+        if (endsLine(ch, 0)) {
+            lines++;
+        }
+        return lines > n ? new Tail(next, n) : new Tail(0, lines);
     }
 
     /** The offset after the file's last newline. */

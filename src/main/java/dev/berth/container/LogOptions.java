@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
 import dev.berth.monitor.OciRuntime;
 
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -14,7 +12,8 @@ import java.util.Set;
 /**
  * {@code HostConfig.LogConfig}: the drivers users name, all kept by conmon's log file: {@code json-file}
  * (the default) and {@code local} (what {@code docker logs} reads), and {@code none} (no log). Options
- * are checked as dockerd checks them; an unknown driver or option is a 400.
+ * are checked as dockerd checks them; an unknown driver or option is a 400. {@code max-size} alone cuts
+ * the log back (conmon does it); with {@code max-file} above 1 the daemon rotates the files (LogRotator).
  */
 final class LogOptions {
 
@@ -27,8 +26,8 @@ final class LogOptions {
 
     private LogOptions() {}
 
-    /** Fills in the default driver, checks the rest; answers the warnings. */
-    static List<String> validate(ObjectNode hostConfig) {
+    /** Fills in the default driver, checks the rest. */
+    static void validate(ObjectNode hostConfig) {
         JsonNode lc = hostConfig.path("LogConfig");
         String type = lc.path("Type").asText("");
         if (type.isEmpty()) {
@@ -45,7 +44,6 @@ final class LogOptions {
             throw EngineException.invalid("logger: no log driver named '" + type + "' is registered (Berth has "
                     + String.join(", ", DRIVER_OPTIONS.keySet().stream().sorted().toList()) + ")");
         }
-        List<String> warnings = new ArrayList<>();
         for (var option : lc.path("Config").properties()) {
             if (!known.contains(option.getKey())) {
                 throw EngineException.invalid("unknown log opt '" + option.getKey() + "' for " + type + " log driver");
@@ -69,12 +67,19 @@ final class LogOptions {
             if (maxSize.isMissingNode() || size(maxSize.asText()) < 0) {
                 throw EngineException.invalid("max-file can only be used together with max-size");
             }
-            if (files > 1) {
-                warnings.add("Berth keeps one log file per container: with max-file " + files
-                        + " the log is cut back when it reaches max-size, as with max-file 1");
-            }
         }
-        return warnings;
+    }
+
+    /** How many files the log keeps ({@code max-file}, default 1), and the size at which it moves on (-1: none). */
+    record Rotation(int files, long maxBytes) {
+        boolean rotates() {
+            return files > 1 && maxBytes > 0;
+        }
+    }
+
+    static Rotation rotation(JsonNode hostConfig) {
+        JsonNode config = hostConfig.path("LogConfig").path("Config");
+        return new Rotation(Integer.parseInt(config.path("max-file").asText("1")), size(config.path("max-size").asText("-1")));
     }
 
     /** What conmon is told to do with the container's output. */
@@ -83,7 +88,9 @@ final class LogOptions {
         if (lc.path("Type").asText(DEFAULT).equals("none")) {
             return new OciRuntime.LogPolicy(false, -1);
         }
-        return new OciRuntime.LogPolicy(true, size(lc.path("Config").path("max-size").asText("-1")));
+        // one file: conmon cuts it back at max-size, as dockerd's max-file 1; more: the daemon rotates them
+        Rotation rotation = rotation(hostConfig);
+        return new OciRuntime.LogPolicy(true, rotation.rotates() ? -1 : rotation.maxBytes());
     }
 
     /** Whether {@code docker logs} can read what this container wrote. */

@@ -79,8 +79,8 @@ public final class ConmonRuntime implements OciRuntime {
         Files.createDirectories(p.bundle());
         List<String> args = conmonArgs(id, id, p.bundle(), exits, stdio);
         args.addAll(List.of("-l", log.keep() ? "k8s-file:" + p.log() : "none"));
-        if (log.keep() && log.maxBytes() > 0) {
-            args.addAll(List.of("--log-size-max", Long.toString(log.maxBytes())));
+        if (log.keep() && log.cutAt() > 0) {
+            args.addAll(List.of("--log-size-max", Long.toString(log.cutAt())));
         }
         return launch(args, p.bundle(), null);
     }
@@ -103,6 +103,12 @@ public final class ConmonRuntime implements OciRuntime {
             args.add("--exec-attach");
         }
         return launch(args, dir, ready);
+    }
+
+    @Override
+    public void reopenLog(String id) throws IOException {
+        // conmon reads "<type> <height> <width>" lines; type 2 reopens the log (a bare "2" is refused)
+        dev.berth.system.Posix.writeFifo(paths(id).bundle().resolve("ctl"), "2 0 0\n".getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override

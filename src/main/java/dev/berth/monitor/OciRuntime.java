@@ -24,8 +24,11 @@ public interface OciRuntime {
      */
     record Stdio(boolean terminal, boolean stdin, boolean leaveStdinOpen) {}
 
-    /** What happens to the container's output besides the attached clients: kept in its log (cut back past {@code maxBytes} when > 0), or not. */
-    record LogPolicy(boolean keep, long maxBytes) {}
+    /**
+     * What happens to the container's output besides the attached clients: kept in its log, or not; the
+     * monitor cuts the log back once it reaches {@code cutAt} bytes (when > 0).
+     */
+    record LogPolicy(boolean keep, long cutAt) {}
 
     /** Called once the session's attach socket is ready, before its process runs: connect there to miss nothing. */
     @FunctionalInterface
@@ -56,6 +59,9 @@ public interface OciRuntime {
      * With {@code ready} the process waits until that returns; without, nobody attaches (detached exec).
      */
     Created exec(String containerId, String sessionId, byte[] process, Stdio stdio, AttachReady ready) throws IOException;
+
+    /** Has the container's monitor reopen its log file (after the daemon renamed it away: rotation). */
+    void reopenLog(String id) throws IOException;
 
     /** Resizes the terminal of the container or exec session whose files these are. */
     void resize(Paths paths, int height, int width) throws IOException;

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -127,6 +128,19 @@ class ClientCompatIT extends ContainerTestBase {
         String log = ok("inspect", "-f", "{{.LogPath}}", "small").stdout().strip();
         assertTrue(Files.size(Path.of(log)) <= 64 * 1024 + 4096, "log of " + Files.size(Path.of(log)) + " bytes");
         assertTrue(ok("logs", "--tail", "1", "small").stdout().startsWith("line-2999-"));
+        // max-file 3: rotated at max-size, three files at most, and the lines kept are whole and in order
+        ok("run", "--name", "rotated", "--log-opt", "max-size=16k", "--log-opt", "max-file=3", "busybox", "sh", "-c",
+                "i=0; while [ $i -lt 60 ]; do j=0; while [ $j -lt 40 ]; do echo n$((i*40+j))-xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx; j=$((j+1)); done; "
+                        + "i=$((i+1)); sleep 0.1; done");
+        Path live = Path.of(ok("inspect", "-f", "{{.LogPath}}", "rotated").stdout().strip());
+        assertTrue(Files.exists(live.resolveSibling(live.getFileName() + ".1")), "rotated at max-size");
+        assertTrue(!Files.exists(live.resolveSibling(live.getFileName() + ".3")), "no more than max-file files");
+        List<Integer> kept = ok("logs", "rotated").stdout().lines().map(l -> Integer.parseInt(l.substring(1, l.indexOf('-')))).toList();
+        assertEquals(2399, kept.getLast());
+        for (int i = 1; i < kept.size(); i++) {
+            assertEquals(kept.get(i - 1) + 1, kept.get(i), "a gap in the kept lines");
+        }
+        assertTrue(kept.size() < 2400, "old lines were dropped");
     }
 
     @Test

@@ -52,6 +52,43 @@ class ContainerLogsTest {
     }
 
     @Test
+    void rotatedFilesAreReadOldestFirstAndTailsReachIntoThem() throws Exception {
+        Path log = dir.resolve("log");
+        Files.writeString(dir.resolve("log.2"), "2026-11-22T10:00:01Z stdout F a\n2026-11-22T10:00:02Z stdout F b\n");
+        Files.writeString(dir.resolve("log.1"), "2026-11-22T10:00:03Z stdout F c\n");
+        Files.writeString(log, "2026-11-22T10:00:04Z stdout F d\n2026-11-22T10:00:05Z stdout F e\n");
+        assertEquals("a\nb\nc\nd\ne\n", raw(log, options(-1, null, false)));
+        assertEquals("d\ne\n", raw(log, options(2, null, false)));
+        assertEquals("c\nd\ne\n", raw(log, options(3, null, false)));
+        assertEquals("b\nc\nd\ne\n", raw(log, options(4, null, false)), "a tail reaching into the second rotated file");
+        assertEquals("a\nb\nc\nd\ne\n", raw(log, options(50, null, false)));
+        Files.delete(log);
+        assertEquals("b\nc\n", raw(log, options(2, null, false)), "between a rotation and the reopen");
+    }
+
+    @Test
+    void aFollowGoesOnAcrossARotation() throws Exception {
+        Path log = Files.writeString(dir.resolve("log"), "2026-11-22T10:00:01Z stdout F before\n");
+        AtomicBoolean running = new AtomicBoolean(true);
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        Thread follower = Thread.ofPlatform().start(() -> {
+            try {
+                ContainerLogs.write(log, new ContainerLogs.Options(true, true, false, -1, null, null, true), true, out, running::get);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        Files.move(log, dir.resolve("log.1"));
+        Files.writeString(dir.resolve("log.1"), "2026-11-22T10:00:02Z stdout F late-in-old\n", StandardOpenOption.APPEND);
+        Files.writeString(log, "2026-11-22T10:00:03Z stdout F after\n");
+        Thread.sleep(500);
+        running.set(false);
+        follower.join(5000);
+        assertEquals("before\nlate-in-old\nafter\n", out.toString(StandardCharsets.UTF_8));
+    }
+
+    @Test
     void framesCarryTheStreamAndBinaryBytesPassUnchanged() throws Exception {
         byte[] binary = {(byte) 0xff, (byte) 0xfe, 0, 1, (byte) 0x80};
         Path log = dir.resolve("log");
