@@ -10,6 +10,8 @@ import dev.berth.container.ContainerEngine;
 import dev.berth.monitor.ConmonRuntime;
 import dev.berth.api.system.SystemRoutes;
 import dev.berth.image.ImageStore;
+import dev.berth.registry.ImagePuller;
+import dev.berth.registry.RegistryClient;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.rootfs.RootfsDrivers;
 import dev.berth.system.Executables;
@@ -172,7 +174,9 @@ public final class Berthd {
                                                   OciRuntime monitor, String storageDriver) {
         ExecSessions execs = new ExecSessions(containers, monitor);
         new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
-        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, host, system.storageDriver()),
+        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images,
+                        new ImagePuller(images, new RegistryClient(), new ImagePuller.Platform("linux", host.goArch(), "")), host,
+                        system.storageDriver()),
                 new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs));
     }
 

@@ -142,10 +142,11 @@ public final class ImageStore {
 
     private Image image(Digest id) {
         ImageIndex.Entry e = index.images().get(id);
-        List<ImageReference> tags = index.refs().entrySet().stream().filter(r -> r.getValue().equals(id))
+        List<ImageReference> refs = index.refs().entrySet().stream().filter(r -> r.getValue().equals(id))
                 .map(r -> ImageReference.parse(r.getKey())).sorted(Comparator.comparing(ImageReference::familiar)).toList();
         try {
-            return new Image(config(id), tags, e.size(),
+            return new Image(config(id), refs.stream().filter(r -> r.digest() == null).toList(),
+                    refs.stream().filter(r -> r.digest() != null).toList(), e.size(),
                     e.lastTagged() == 0 ? null : Instant.ofEpochMilli(e.lastTagged()));
         } catch (IOException ex) {
             throw new EngineException(EngineException.Kind.NOT_FOUND, "image " + id + " is damaged: " + ex.getMessage(), ex);
@@ -197,6 +198,42 @@ public final class ImageStore {
                 plain.commit();
             }
         }
+    }
+
+    /** Whether layer {@code diffId} is unpacked and its tar kept: a pull need not fetch it. */
+    public boolean hasLayer(Digest diffId) {
+        return layers.has(diffId) && blobs.has(diffId);
+    }
+
+    /**
+     * Adds a layer from its uncompressed tar as it streams in (a pull), checked against {@code diffId};
+     * call within {@link #withoutGarbageCollection}.
+     */
+    public void addLayer(InputStream tar, Digest diffId, String source) throws IOException {
+        try (BlobStore.PendingBlob plain = blobs.create()) {
+            layers.unpack(tar, diffId, plain.stream(), source);
+            plain.commit();
+        }
+    }
+
+    /**
+     * Records a pulled image whose layers are all in place: its config, and the names it was pulled by
+     * (a tag, and the manifest's digest); call within {@link #withoutGarbageCollection}.
+     */
+    public Image addPulled(byte[] config, List<ImageReference> names) throws IOException {
+        ImageConfig c = ImageConfig.parse(blobs.read(blobs.write(config), ImageConfig.MAX_SIZE));
+        for (Digest d : c.diffIds()) {
+            if (!hasLayer(d)) {
+                throw EngineException.invalid("image " + c.id() + " names layer " + d + ", which was not pulled");
+            }
+        }
+        commit(c, names);
+        return get(c.id().toString());
+    }
+
+    /** The image a name points at now, if any. */
+    public synchronized java.util.Optional<Digest> idOf(ImageReference name) {
+        return java.util.Optional.ofNullable(index.refs().get(name.toString()));
     }
 
     /** Imports a root filesystem tar (plain or gzip) as a one-layer image ({@code docker import}). */
@@ -254,7 +291,9 @@ public final class ImageStore {
         Removal r;
         synchronized (this) {
             Digest id = resolve(nameOrId);
-            List<String> names = index.refs().entrySet().stream().filter(e -> e.getValue().equals(id)).map(Map.Entry::getKey).toList();
+            List<String> refs = index.refs().entrySet().stream().filter(e -> e.getValue().equals(id)).map(Map.Entry::getKey).toList();
+            // tags count as names; the digests it was pulled by go with the image
+            List<String> names = refs.stream().filter(n -> ImageReference.parse(n).digest() == null).toList();
             boolean byName = !names.isEmpty() && isName(nameOrId) && index.refs().containsKey(ImageReference.parse(nameOrId).toString())
                     && index.refs().get(ImageReference.parse(nameOrId).toString()).equals(id);
             List<String> untagged = new ArrayList<>();
@@ -273,7 +312,7 @@ public final class ImageStore {
                 throw EngineException.conflict("conflict: unable to delete " + id.shortHex() + " (cannot be forced) - image is being used by container "
                         + user.get());
             }
-            for (String n : names) {
+            for (String n : refs) {
                 index.refs().remove(n);
                 untagged.add(ImageReference.parse(n).familiar());
             }
@@ -301,6 +340,7 @@ public final class ImageStore {
                     deleted.add(i.id());
                 }
             }
+            index.refs().values().removeIf(id -> !index.images().containsKey(id));     // the repository digests
             index.save();
         }
         // Outside the monitor: collection waits for loads in flight, and they need the monitor to finish.
@@ -327,7 +367,7 @@ public final class ImageStore {
     }
 
     @FunctionalInterface
-    private interface StoreWork<T> {
+    public interface StoreWork<T> {
         T run() throws IOException;
     }
 
@@ -337,7 +377,7 @@ public final class ImageStore {
      * meanwhile is not waited for (a stalled load must not hold up rmi, prune or other loads): the last
      * such work to end runs it.
      */
-    private <T> T withoutGarbageCollection(StoreWork<T> work) throws IOException {
+    public <T> T withoutGarbageCollection(StoreWork<T> work) throws IOException {
         gcLock.readLock().lock();
         try {
             return work.run();

@@ -41,7 +41,8 @@ public final class ImageResponses {
     record History(String id, long created, String createdBy, List<String> tags, long size, String comment) {}
 
     public static Summary summary(Image i) {
-        return new Summary(i.id().toString(), "", i.tags().stream().map(ImageReference::familiar).toList(), List.of(),
+        return new Summary(i.id().toString(), "", i.tags().stream().map(ImageReference::familiar).toList(),
+                i.repoDigests().stream().map(ImageReference::familiar).toList(),
                 i.config().created().getEpochSecond(), i.size(), -1, i.size(),
                 i.config().labels().isObject() ? i.config().labels() : null, -1);
     }
@@ -49,7 +50,8 @@ public final class ImageResponses {
     static Inspect inspect(Image i, String storageDriver, Function<Digest, Path> layerPath) {
         var c = i.config();
         List<String> dirs = c.diffIds().reversed().stream().map(d -> layerPath.apply(d).toString()).toList();
-        return new Inspect(i.id().toString(), i.tags().stream().map(ImageReference::familiar).toList(), List.of(), "",
+        return new Inspect(i.id().toString(), i.tags().stream().map(ImageReference::familiar).toList(),
+                i.repoDigests().stream().map(ImageReference::familiar).toList(), "",
                 c.json().path("comment").asText(""), c.createdText(), c.json().path("docker_version").asText(""),
                 c.json().path("author").asText(""), c.containerConfig().isMissingNode() ? null : c.containerConfig(),
                 c.architecture(), c.json().path("variant").asText(""), c.os(), i.size(), i.size(),

@@ -3,16 +3,19 @@ package dev.berth.api.image;
 import dev.berth.api.ApiRouter;
 import dev.berth.api.ApiRoutes;
 import dev.berth.api.BlockingIo;
+import dev.berth.api.ClientGoneException;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.errors.EngineException;
 import dev.berth.image.ImageFilter;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
+import dev.berth.registry.ImagePuller;
 import dev.berth.image.ImportRequest;
 import dev.berth.system.HostFacts;
 import io.vertx.ext.web.RoutingContext;
 
+import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.ArrayList;
@@ -20,15 +23,17 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Image routes: load, save, import, list, inspect, history, tag, remove, prune. */
+/** Image routes: pull, load, save, import, list, inspect, history, tag, remove, prune. */
 public final class ImageRoutes implements ApiRouter.Group {
 
     private final ImageStore images;
+    private final ImagePuller puller;
     private final String architecture;
     private final String storageDriver;
 
-    public ImageRoutes(ImageStore images, HostFacts host, String storageDriver) {
+    public ImageRoutes(ImageStore images, ImagePuller puller, HostFacts host, String storageDriver) {
         this.images = images;
+        this.puller = puller;
         this.architecture = host.goArch();
         this.storageDriver = storageDriver;
     }
@@ -83,8 +88,8 @@ public final class ImageRoutes implements ApiRouter.Group {
         String fromImage = ctx.request().getParam("fromImage");
         String fromSrc = ctx.request().getParam("fromSrc");
         if (fromImage != null && !fromImage.isEmpty()) {
-            throw EngineException.notImplemented("Berth cannot pull images from a registry yet (fromImage=" + fromImage
-                    + "): load them with docker load instead");
+            pull(ctx, fromImage);
+            return;
         }
         if (fromSrc == null || fromSrc.isEmpty()) {
             throw EngineException.invalid("either fromImage (pull) or fromSrc (import) is required");
@@ -102,6 +107,38 @@ public final class ImageRoutes implements ApiRouter.Group {
                 return images.importRootfs(body, request);
             }
         }, i -> Json.sendMessages(ctx, List.of(Map.of("status", i.id().toString()))));
+    }
+
+    /**
+     * {@code docker pull}: what fails before anything is downloaded (no such image, access denied, no
+     * such platform) is a plain error; after that, progress and errors go out as JSON messages.
+     */
+    private void pull(RoutingContext ctx, String fromImage) {
+        String tag = ctx.request().getParam("tag");
+        ImageReference ref = tag != null && tag.startsWith("sha256:")
+                ? ImageReference.parse(fromImage + "@" + tag, null)
+                : ImageReference.parse(fromImage, null).tagged(tag);
+        ImagePuller.Platform platform = ImagePuller.Platform.parse(ctx.request().getParam("platform"), puller.platform());
+        BlockingIo.respond(ctx, () -> puller.resolve(ref, platform), resolved -> {
+            ctx.response().putHeader("Content-Type", "application/json");
+            BlockingIo.respond(ctx, () -> {
+                try (OutputStream out = BlockingIo.responseBody(ctx)) {
+                    ImagePuller.Progress progress = m -> {
+                        out.write(Json.encode(m).appendString("\n").getBytes());
+                        out.flush();    // one message per chunk, as dockerd sends them
+                    };
+                    try {
+                        resolved.pull(progress);
+                    } catch (ClientGoneException gone) {
+                        throw gone;
+                    } catch (IOException | RuntimeException e) {
+                        String message = String.valueOf(e.getMessage());
+                        progress.message(Map.of("errorDetail", Map.of("message", message), "error", message));
+                    }
+                }
+                return null;
+            }, v -> ctx.response().end());
+        });
     }
 
     private void tag(RoutingContext ctx) {

@@ -1,0 +1,356 @@
+package dev.berth.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.errors.EngineException;
+import dev.berth.image.Digest;
+import dev.berth.image.ImageReference;
+import dev.berth.image.ImageStore;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.DigestInputStream;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.Semaphore;
+import java.util.zip.GZIPInputStream;
+
+/**
+ * {@code docker pull}: resolves the name to a manifest (choosing this host's platform from an index),
+ * fetches the config and the layers the store lacks, each verified by its digest while it streams and
+ * unpacked as it arrives, and records the image under its tag and its manifest's digest. Layers
+ * download three at a time; a layer another pull is already fetching is waited for, not fetched twice.
+ * Progress goes out as Docker's JSON messages, so the docker CLI draws its bars as with dockerd.
+ */
+public final class ImagePuller {
+
+    /** Receives Docker's progress messages, one JSON object each. */
+    @FunctionalInterface
+    public interface Progress {
+        void message(Map<String, Object> message) throws IOException;
+    }
+
+    /** The platform a pull picks from an index unless told otherwise. */
+    public record Platform(String os, String architecture, String variant) {
+        public static Platform parse(String text, Platform dflt) {
+            if (text == null || text.isBlank()) {
+                return dflt;
+            }
+            String[] p = text.split("/");
+            if (p.length < 2 || p.length > 3) {
+                throw EngineException.invalid("invalid platform \"" + text + "\": expected os/arch[/variant]");
+            }
+            return new Platform(p[0], p[1], p.length == 3 ? p[2] : "");
+        }
+
+        boolean matches(JsonNode p) {
+            return os.equals(p.path("os").asText()) && architecture.equals(p.path("architecture").asText())
+                    && (variant.isEmpty() || variant.equals(p.path("variant").asText()));
+        }
+
+        @Override
+        public String toString() {
+            return os + "/" + architecture + (variant.isEmpty() ? "" : "/" + variant);
+        }
+    }
+
+    private static final int PARALLEL_LAYERS = 3;
+
+    private final ImageStore images;
+    private final RegistryClient registry;
+    private final Platform platform;
+    private final Semaphore downloads = new Semaphore(PARALLEL_LAYERS);
+    private final Map<Digest, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
+    private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
+
+    public ImagePuller(ImageStore images, RegistryClient registry, Platform platform) {
+        this.images = images;
+        this.registry = registry;
+        this.platform = platform;
+    }
+
+    public Platform platform() {
+        return platform;
+    }
+
+    /** What a pull resolved before it downloads: the image's manifest, and what to call it. */
+    public final class Resolved {
+        private final ImageReference ref;
+        private final RegistryClient.Manifest manifest;
+        private final JsonNode json;
+
+        private Resolved(ImageReference ref, RegistryClient.Manifest manifest, JsonNode json) {
+            this.ref = ref;
+            this.manifest = manifest;
+            this.json = json;
+        }
+
+        /** Downloads what the store lacks and records the image; progress as it goes. */
+        public void pull(Progress progress) throws IOException {
+            ImagePuller.this.pull(this, progress);
+        }
+    }
+
+    /**
+     * Finds the image's manifest for the platform: what can fail before any progress is sent (no such
+     * name, access denied, no such platform) fails here, as a plain error.
+     */
+    public Resolved resolve(ImageReference ref, Platform wanted) throws IOException {
+        RegistryClient.Manifest m = registry.manifest(ref);
+        JsonNode json = m.json();
+        if (isIndex(m.mediaType(), json)) {
+            List<String> offered = new ArrayList<>();
+            JsonNode chosen = null;
+            for (JsonNode d : json.path("manifests")) {
+                JsonNode p = d.path("platform");
+                offered.add(p.path("os").asText() + "/" + p.path("architecture").asText()
+                        + (p.path("variant").asText("").isEmpty() ? "" : "/" + p.path("variant").asText()));
+                if (chosen == null && wanted.matches(p)) {
+                    chosen = d;
+                }
+            }
+            if (chosen == null) {
+                throw EngineException.notFound("no matching manifest for " + wanted + " in the manifest list entries of "
+                        + ref.familiar() + " (it has " + String.join(", ", offered) + ")");
+            }
+            RegistryClient.Manifest platformManifest = registry.manifest(
+                    new ImageReference(ref.domain(), ref.path(), null, Digest.parse(chosen.path("digest").asText())));
+            return new Resolved(ref, new RegistryClient.Manifest(m.mediaType(), m.bytes(), m.digest()), checkedImage(platformManifest, ref));
+        }
+        return new Resolved(ref, m, checkedImage(m, ref));
+    }
+
+    private static boolean isIndex(String mediaType, JsonNode json) {
+        return mediaType.endsWith("manifest.list.v2+json") || mediaType.endsWith("image.index.v1+json")
+                || (mediaType.isEmpty() && json.has("manifests"));
+    }
+
+    private static JsonNode checkedImage(RegistryClient.Manifest m, ImageReference ref) throws IOException {
+        JsonNode json = m.json();
+        if (m.mediaType().startsWith("application/vnd.docker.distribution.manifest.v1") || json.path("schemaVersion").asInt() == 1) {
+            throw EngineException.invalid("the manifest of " + ref.familiar() + " is Docker's schema 1, which Berth does not pull");
+        }
+        if (!json.path("config").has("digest") || !json.path("layers").isArray()) {
+            throw EngineException.invalid("the manifest of " + ref.familiar() + " (" + m.mediaType() + ") is not an image manifest");
+        }
+        return json;
+    }
+
+    private void pull(Resolved r, Progress progress) throws IOException {
+        ImageReference ref = r.ref;
+        progress.message(status("Pulling from " + ref.familiarRepository(), ref.tag() != null ? ref.tag() : ref.digest().toString()));
+        Digest configDigest = Digest.parse(r.json.path("config").path("digest").asText());
+        byte[] config;
+        try (InputStream in = registry.blob(ref, configDigest)) {
+            config = in.readNBytes(RegistryClient.MAX_MANIFEST + 1);
+        }
+        if (config.length > RegistryClient.MAX_MANIFEST || !Digest.of(config).equals(configDigest)) {
+            throw EngineException.invalid("the config blob of " + ref.familiar() + " is not " + configDigest);
+        }
+        List<Digest> diffIds = new ArrayList<>();
+        dev.berth.store.EngineJson.MAPPER.readTree(config).path("rootfs").path("diff_ids").forEach(d -> diffIds.add(Digest.parse(d.asText())));
+        JsonNode layers = r.json.path("layers");
+        if (diffIds.size() != layers.size()) {
+            throw EngineException.invalid("the manifest of " + ref.familiar() + " has " + layers.size() + " layers, its config "
+                    + diffIds.size());
+        }
+        ImageReference byDigest = new ImageReference(ref.domain(), ref.path(), null, r.manifest.digest());
+        boolean fresh = images.idOf(ref.digest() != null ? byDigest : ref).map(id -> !id.equals(Digest.of(config))).orElse(true);
+        images.withoutGarbageCollection(() -> {
+            List<Future<?>> work = new ArrayList<>();
+            for (int i = 0; i < layers.size(); i++) {
+                JsonNode layer = layers.get(i);
+                Digest diffId = diffIds.get(i);
+                String id = Digest.parse(layer.path("digest").asText()).hex().substring(0, 12);
+                if (images.hasLayer(diffId)) {
+                    progress.message(layerStatus("Already exists", id));
+                    continue;
+                }
+                progress.message(layerStatus("Pulling fs layer", id));
+                work.add(workers.submit(() -> {
+                    fetchOnce(ref, layer, diffId, id, progress);
+                    return null;
+                }));
+            }
+            for (Future<?> f : work) {
+                try {
+                    f.get();
+                } catch (InterruptedException e) {
+                    work.forEach(w -> w.cancel(true));
+                    Thread.currentThread().interrupt();
+                    throw new IOException("the pull was interrupted", e);
+                } catch (ExecutionException e) {
+                    work.forEach(w -> w.cancel(true));
+                    if (e.getCause() instanceof RuntimeException re) {
+                        throw re;
+                    }
+                    throw e.getCause() instanceof IOException io ? io : new IOException(e.getCause());
+                }
+            }
+            List<ImageReference> names = new ArrayList<>();
+            if (ref.tag() != null) {
+                names.add(new ImageReference(ref.domain(), ref.path(), ref.tag(), null));
+            }
+            names.add(byDigest);
+            images.addPulled(config, names);
+            return null;
+        });
+        progress.message(status("Digest: " + r.manifest.digest(), null));
+        String name = ref.familiar();
+        progress.message(status(fresh ? "Status: Downloaded newer image for " + name : "Status: Image is up to date for " + name, null));
+    }
+
+    /** Fetches a layer, or waits for the pull that is fetching it already. */
+    private void fetchOnce(ImageReference ref, JsonNode layer, Digest diffId, String id, Progress progress) throws Exception {
+        CompletableFuture<Void> mine = new CompletableFuture<>();
+        CompletableFuture<Void> other = inFlight.putIfAbsent(diffId, mine);
+        if (other != null) {
+            other.get();
+            progress.message(layerStatus("Download complete", id));
+            progress.message(layerStatus("Pull complete", id));
+            return;
+        }
+        try {
+            if (!images.hasLayer(diffId)) {
+                fetch(ref, layer, diffId, id, progress);
+            }
+            progress.message(layerStatus("Pull complete", id));
+            mine.complete(null);
+        } catch (Exception e) {
+            mine.completeExceptionally(e);
+            throw e;
+        } finally {
+            inFlight.remove(diffId, mine);
+        }
+    }
+
+    private void fetch(ImageReference ref, JsonNode layer, Digest diffId, String id, Progress progress) throws IOException,
+            InterruptedException {
+        Digest digest = Digest.parse(layer.path("digest").asText());
+        String media = layer.path("mediaType").asText("");
+        long total = layer.path("size").asLong(-1);
+        if (media.endsWith("+zstd") || media.endsWith(".zstd")) {
+            throw EngineException.notImplemented("layer " + digest + " of " + ref.familiar() + " is zstd-compressed, which Berth does not pull yet");
+        }
+        if (media.contains("nondistributable") || media.contains("foreign")) {
+            throw EngineException.notImplemented("layer " + digest + " of " + ref.familiar() + " is a foreign layer, which Berth does not pull");
+        }
+        downloads.acquire();
+        try (InputStream raw = registry.blob(ref, digest)) {
+            MessageDigest md = Digest.sha256();
+            CountingStream counted = new CountingStream(new DigestInputStream(raw, md), id, total, progress);
+            boolean gzip = media.isEmpty() || media.contains("gzip");
+            InputStream tar = gzip ? new GZIPInputStream(counted, 64 * 1024) : counted;
+            images.addLayer(tar, diffId, "layer " + digest);
+            counted.transferTo(java.io.OutputStream.nullOutputStream());   // what follows the gzip stream counts too
+            progress.message(layerStatus("Verifying Checksum", id));
+            if (!Digest.of(md).equals(digest)) {
+                throw EngineException.invalid("layer " + digest + " of " + ref.familiar() + " arrived with digest " + Digest.of(md));
+            }
+            progress.message(layerStatus("Download complete", id));
+        } finally {
+            downloads.release();
+        }
+    }
+
+    private static Map<String, Object> status(String status, String id) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("status", status);
+        if (id != null) {
+            m.put("id", id);
+        }
+        return m;
+    }
+
+    private static Map<String, Object> layerStatus(String status, String id) {
+        Map<String, Object> m = status(status, id);
+        m.put("progressDetail", Map.of());
+        return m;
+    }
+
+    /** Counts what a layer download read, and reports it now and then as Docker's "Downloading" message. */
+    private static final class CountingStream extends java.io.FilterInputStream {
+        private static final long EVERY = 256 * 1024;
+        private final String id;
+        private final long total;
+        private final Progress progress;
+        private long count;
+        private long reported;
+
+        CountingStream(InputStream in, String id, long total, Progress progress) {
+            super(in);
+            this.id = id;
+            this.total = total;
+            this.progress = progress;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b >= 0) {
+                advance(1);
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            int n = super.read(b, off, len);
+            if (n > 0) {
+                advance(n);
+            }
+            return n;
+        }
+
+        private void advance(long n) throws IOException {
+            count += n;
+            if (count - reported >= EVERY || (total > 0 && count == total)) {
+                reported = count;
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("status", "Downloading");
+                Map<String, Object> detail = new LinkedHashMap<>();
+                detail.put("current", count);
+                if (total > 0) {
+                    detail.put("total", total);
+                }
+                m.put("progressDetail", detail);
+                m.put("progress", bar(count, total));
+                m.put("id", id);
+                progress.message(m);
+            }
+        }
+
+        /** The bar the docker CLI prints as it is: {@code [=====>      ]  1.2MB/3.4MB}. */
+        private static String bar(long current, long total) {
+            if (total <= 0) {
+                return size(current);
+            }
+            int width = 50;
+            int done = (int) Math.min(width, current * width / total);
+            return "[" + "=".repeat(Math.max(0, done - 1)) + (done < width ? ">" : "=") + " ".repeat(width - done) + "] "
+                    + size(current) + "/" + size(total);
+        }
+
+        private static String size(long bytes) {
+            if (bytes < 1000) {
+                return bytes + "B";
+            }
+            String[] units = {"kB", "MB", "GB", "TB"};
+            double v = bytes;
+            int u = -1;
+            while (v >= 1000 && u < units.length - 1) {
+                v /= 1000;
+                u++;
+            }
+            return String.format(java.util.Locale.ROOT, "%.3g%s", v, units[u]);
+        }
+    }
+}

@@ -1,0 +1,121 @@
+package dev.berth.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testing.BusyboxImage;
+import dev.berth.testing.DockerCli;
+import dev.berth.testing.LocalRegistry;
+import dev.berth.testing.RawHttp;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.stream.Stream;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** docker pull from a real registry on 127.0.0.1 (issue 15): manifests, indexes, progress, digests, errors. */
+class RegistryPullIT extends ContainerTestBase {
+
+    private LocalRegistry registry;
+    private Path archive;
+
+    @BeforeEach
+    void startRegistry() throws Exception {
+        registry = LocalRegistry.start(daemon.dir().resolve("registry"));
+        archive = daemon.dir().resolve("busybox.tar");
+    }
+
+    @AfterEach
+    void stopRegistry() throws Exception {
+        if (registry != null) {
+            registry.close();
+        }
+    }
+
+    /** busybox with a second layer on top: a pull finds the first in the store and fetches the second. */
+    private Path layered() throws Exception {
+        java.io.ByteArrayOutputStream extra = new java.io.ByteArrayOutputStream();
+        try (var tar = BusyboxImage.tar(extra)) {
+            BusyboxImage.dir(tar, "etc/", 0755, 0);
+            BusyboxImage.file(tar, "etc/motd", "pulled\n".getBytes(StandardCharsets.UTF_8), 0644);
+        }
+        return Files.write(daemon.dir().resolve("layered.tar"),
+                BusyboxImage.archive(java.util.List.of(BusyboxImage.rootfs(), extra.toByteArray()), "[\"sh\"]", "layered:1"));
+    }
+
+    @Test
+    void pullShowsProgressRecordsDigestsAndRunPullsWhatIsMissing() throws Exception {
+        registry.copy(layered(), "busybox:latest", "v2s2");
+        registry.copy(archive, "oci-busybox:1", "oci");
+        String name = registry.host() + "/busybox";
+        DockerCli.Result pull = ok("pull", name);
+        assertTrue(pull.stdout().contains("Already exists") && pull.stdout().contains("Pull complete"), pull.stdout());
+        assertTrue(pull.stdout().matches("(?s).*Digest: sha256:[0-9a-f]{64}\n.*"), pull.stdout());
+        assertTrue(pull.stdout().contains("Status: Downloaded newer image for " + name + ":latest"), pull.stdout());
+        assertTrue(ok("pull", name).stdout().contains("Status: Image is up to date for " + name + ":latest"));
+        String digest = pull.stdout().replaceAll("(?s).*Digest: (sha256:[0-9a-f]{64}).*", "$1");
+        assertEquals("[\"" + name + "@" + digest + "\"]", ok("image", "inspect", "-f", "{{json .RepoDigests}}", name).stdout().strip());
+        assertTrue(ok("images", "--digests", "--format", "{{.Repository}} {{.Digest}}").stdout().contains(name + " " + digest));
+        assertEquals("pulled\n", ok("run", "--rm", name, "cat", "/etc/motd").stdout());
+
+        // docker run of an image that is not there pulls it (an OCI manifest this time), then runs it
+        DockerCli.Result run = ok("run", "--rm", registry.host() + "/oci-busybox:1", "echo", "from-the-registry");
+        assertTrue(run.stderr().contains("Unable to find image"), run.stderr());
+        assertTrue(run.stdout().endsWith("from-the-registry\n"), run.stdout());
+
+        // by digest: the image is known by that digest alone
+        ok("rmi", name);
+        ok("pull", name + "@" + digest);
+        assertEquals("hi\n", ok("run", "--rm", name + "@" + digest, "echo", "hi").stdout());
+        try (Stream<Path> tmp = Files.list(daemon.dir().resolve("root/image/tmp"))) {
+            assertEquals(0, tmp.count(), "temporary files left behind");
+        }
+    }
+
+    @Test
+    void anIndexGivesThisHostsPlatformAndNamesWhatItOffersOtherwise() throws Exception {
+        registry.copy(archive, "multi:amd64", "oci");
+        var m = registry.manifest("multi", "amd64", "application/vnd.oci.image.manifest.v1+json");
+        String manifestDigest = "sha256:" + BusyboxImage.sha256(m.body());
+        String entry = "{\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + manifestDigest
+                + "\",\"size\":" + m.body().length + ",\"platform\":{\"architecture\":\"%s\",\"os\":\"linux\"}}";
+        String index = "{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"manifests\":["
+                + entry.formatted("arm64") + "," + entry.formatted("amd64") + "]}";
+        registry.putManifest("multi", "latest", "application/vnd.oci.image.index.v1+json", index.getBytes(StandardCharsets.UTF_8));
+        String name = registry.host() + "/multi";
+        ok("pull", name);
+        assertEquals("hi\n", ok("run", "--rm", name, "echo", "hi").stdout());
+        RawHttp.Response other = RawHttp.request(daemon.socket(), "POST",
+                "/images/create?fromImage=" + name + "&tag=latest&platform=linux/s390x", Map.of(), null);
+        assertEquals(404, other.status(), other.bodyText());
+        assertTrue(other.bodyText().contains("no matching manifest for linux/s390x") && other.bodyText().contains("linux/arm64, linux/amd64"),
+                other.bodyText());
+    }
+
+    @Test
+    void whatIsNotThereIsAClearErrorAndProgressIsChunkedJson() throws Exception {
+        DockerCli.Result missing = docker.run("pull", registry.host() + "/nothere:1");
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.stderr().contains("manifest for " + registry.host() + "/nothere:1 not found: manifest unknown"), missing.stderr());
+        DockerCli.Result refused = docker.run("pull", "127.0.0.1:1/busybox");
+        assertEquals(1, refused.exitCode());
+        assertTrue(refused.stderr().contains("connection refused"), refused.stderr());
+
+        registry.copy(archive, "busybox:latest", "v2s2");
+        RawHttp.Response r = RawHttp.request(daemon.socket(), "POST", "/images/create?fromImage=" + registry.host() + "/busybox&tag=latest",
+                Map.of(), null);
+        assertEquals(200, r.status());
+        assertEquals("chunked", r.header("transfer-encoding"));
+        String[] messages = r.bodyText().split("\n");
+        for (String line : messages) {
+            JsonNode msg = Json.MAPPER.readTree(line);
+            assertTrue(msg.has("status"), line);
+        }
+        assertTrue(messages[messages.length - 1].contains("Status: "), r.bodyText());
+    }
+}

@@ -1,0 +1,112 @@
+package dev.berth.testing;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Debian's docker-registry (the CNCF distribution registry) on 127.0.0.1, storing under a scratch dir,
+ * with images put there by skopeo (independent of Berth) or by plain registry API calls.
+ */
+public final class LocalRegistry implements AutoCloseable {
+
+    private static final Path BINARY = Path.of("/usr/bin/docker-registry");
+    private static final Path SKOPEO = Path.of("/usr/bin/skopeo");
+
+    private final Path dir;
+    private final int port;
+    private final Process process;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    private LocalRegistry(Path dir, int port, Process process) {
+        this.dir = dir;
+        this.port = port;
+        this.process = process;
+    }
+
+    public static LocalRegistry start(Path dir) throws Exception {
+        assumeTrue(Files.isExecutable(BINARY) && Files.isExecutable(SKOPEO),
+                "docker-registry or skopeo not installed (daemon/setup --test installs them): skipping");
+        Files.createDirectories(dir);
+        int port = BerthDaemon.freePort();
+        Path config = Files.writeString(dir.resolve("config.yml"), """
+                version: 0.1
+                log:
+                  level: error
+                storage:
+                  filesystem:
+                    rootdirectory: %s
+                  delete:
+                    enabled: true
+                http:
+                  addr: 127.0.0.1:%d
+                """.formatted(dir.resolve("data"), port));
+        Process p = new ProcessBuilder(BINARY.toString(), "serve", config.toString()).redirectErrorStream(true)
+                .redirectOutput(dir.resolve("registry.log").toFile()).start();
+        LocalRegistry r = new LocalRegistry(dir, port, p);
+        for (int i = 0; i < 100; i++) {
+            try {
+                if (r.http.send(HttpRequest.newBuilder(URI.create(r.url("/v2/"))).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode() == 200) {
+                    return r;
+                }
+            } catch (IOException notYet) {
+                Thread.sleep(50);
+            }
+        }
+        r.close();
+        throw new IllegalStateException("the registry did not come up: " + Files.readString(dir.resolve("registry.log")));
+    }
+
+    /** {@code 127.0.0.1:PORT}, the registry part of image names. */
+    public String host() {
+        return "127.0.0.1:" + port;
+    }
+
+    public String url(String path) {
+        return "http://" + host() + path;
+    }
+
+    /** Copies a docker-archive into the registry with skopeo, as {@code name} ("oci" or "v2s2" manifests). */
+    public void copy(Path dockerArchive, String name, String format) throws Exception {
+        Process p = new ProcessBuilder(SKOPEO.toString(), "copy", "--dest-tls-verify=false", "--format", format,
+                "docker-archive:" + dockerArchive, "docker://" + host() + "/" + name).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException("skopeo copy failed: " + out);
+        }
+    }
+
+    /** The manifest a name has, as the registry serves it for these media types. */
+    public HttpResponse<byte[]> manifest(String repo, String reference, String accept) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(url("/v2/" + repo + "/manifests/" + reference))).header("Accept", accept).build(),
+                HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    /** Puts a manifest (or an index) under a tag. */
+    public void putManifest(String repo, String tag, String mediaType, byte[] body) throws Exception {
+        HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(url("/v2/" + repo + "/manifests/" + tag)))
+                .header("Content-Type", mediaType).PUT(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 201) {
+            throw new IllegalStateException("PUT manifest: " + r.statusCode() + " " + r.body());
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor();
+        }
+        BerthDaemon.deleteTree(dir);
+    }
+}
