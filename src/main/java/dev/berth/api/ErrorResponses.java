@@ -19,6 +19,7 @@ public final class ErrorResponses {
     public static int statusOf(EngineException.Kind kind) {
         return switch (kind) {
             case INVALID_ARGUMENT -> 400;
+            case UNAUTHORIZED -> 401;
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case NOT_MODIFIED -> 304;

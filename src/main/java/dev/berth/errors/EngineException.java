@@ -6,7 +6,7 @@ package dev.berth.errors;
  */
 public final class EngineException extends RuntimeException {
 
-    public enum Kind { INVALID_ARGUMENT, NOT_FOUND, CONFLICT, NOT_MODIFIED, NOT_IMPLEMENTED, UNAVAILABLE, TOO_LARGE }
+    public enum Kind { INVALID_ARGUMENT, UNAUTHORIZED, NOT_FOUND, CONFLICT, NOT_MODIFIED, NOT_IMPLEMENTED, UNAVAILABLE, TOO_LARGE }
 
     private final Kind kind;
 
@@ -25,6 +25,11 @@ public final class EngineException extends RuntimeException {
 
     public static EngineException invalid(String message) {
         return new EngineException(Kind.INVALID_ARGUMENT, message);
+    }
+
+    /** Credentials a registry refused (docker login). */
+    public static EngineException unauthorized(String message) {
+        return new EngineException(Kind.UNAUTHORIZED, message);
     }
 
     public static EngineException notFound(String message) {

@@ -81,14 +81,21 @@ public final class ImagePuller {
         return platform;
     }
 
+    /** {@code docker login}: whether the registry takes these credentials; its identity token, if it gave one. */
+    public String login(String domain, Credentials creds) throws IOException {
+        return registry.login(domain, creds);
+    }
+
     /** What a pull resolved before it downloads: the image's manifest, and what to call it. */
     public final class Resolved {
         private final ImageReference ref;
+        private final Credentials creds;
         private final RegistryClient.Manifest manifest;
         private final JsonNode json;
 
-        private Resolved(ImageReference ref, RegistryClient.Manifest manifest, JsonNode json) {
+        private Resolved(ImageReference ref, Credentials creds, RegistryClient.Manifest manifest, JsonNode json) {
             this.ref = ref;
+            this.creds = creds;
             this.manifest = manifest;
             this.json = json;
         }
@@ -103,8 +110,8 @@ public final class ImagePuller {
      * Finds the image's manifest for the platform: what can fail before any progress is sent (no such
      * name, access denied, no such platform) fails here, as a plain error.
      */
-    public Resolved resolve(ImageReference ref, Platform wanted) throws IOException {
-        RegistryClient.Manifest m = registry.manifest(ref);
+    public Resolved resolve(ImageReference ref, Platform wanted, Credentials creds) throws IOException {
+        RegistryClient.Manifest m = registry.manifest(ref, creds);
         JsonNode json = m.json();
         if (isIndex(m.mediaType(), json)) {
             List<String> offered = new ArrayList<>();
@@ -122,10 +129,10 @@ public final class ImagePuller {
                         + ref.familiar() + " (it has " + String.join(", ", offered) + ")");
             }
             RegistryClient.Manifest platformManifest = registry.manifest(
-                    new ImageReference(ref.domain(), ref.path(), null, Digest.parse(chosen.path("digest").asText())));
-            return new Resolved(ref, new RegistryClient.Manifest(m.mediaType(), m.bytes(), m.digest()), checkedImage(platformManifest, ref));
+                    new ImageReference(ref.domain(), ref.path(), null, Digest.parse(chosen.path("digest").asText())), creds);
+            return new Resolved(ref, creds, m, checkedImage(platformManifest, ref));
         }
-        return new Resolved(ref, m, checkedImage(m, ref));
+        return new Resolved(ref, creds, m, checkedImage(m, ref));
     }
 
     private static boolean isIndex(String mediaType, JsonNode json) {
@@ -149,7 +156,7 @@ public final class ImagePuller {
         progress.message(status("Pulling from " + ref.familiarRepository(), ref.tag() != null ? ref.tag() : ref.digest().toString()));
         Digest configDigest = Digest.parse(r.json.path("config").path("digest").asText());
         byte[] config;
-        try (InputStream in = registry.blob(ref, configDigest)) {
+        try (InputStream in = registry.blob(ref, configDigest, r.creds)) {
             config = in.readNBytes(RegistryClient.MAX_MANIFEST + 1);
         }
         if (config.length > RegistryClient.MAX_MANIFEST || !Digest.of(config).equals(configDigest)) {
@@ -176,7 +183,7 @@ public final class ImagePuller {
                 }
                 progress.message(layerStatus("Pulling fs layer", id));
                 work.add(workers.submit(() -> {
-                    fetchOnce(ref, layer, diffId, id, progress);
+                    fetchOnce(r, layer, diffId, id, progress);
                     return null;
                 }));
             }
@@ -209,7 +216,7 @@ public final class ImagePuller {
     }
 
     /** Fetches a layer, or waits for the pull that is fetching it already. */
-    private void fetchOnce(ImageReference ref, JsonNode layer, Digest diffId, String id, Progress progress) throws Exception {
+    private void fetchOnce(Resolved r, JsonNode layer, Digest diffId, String id, Progress progress) throws Exception {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> other = inFlight.putIfAbsent(diffId, mine);
         if (other != null) {
@@ -220,7 +227,7 @@ public final class ImagePuller {
         }
         try {
             if (!images.hasLayer(diffId)) {
-                fetch(ref, layer, diffId, id, progress);
+                fetch(r.ref, r.creds, layer, diffId, id, progress);
             }
             progress.message(layerStatus("Pull complete", id));
             mine.complete(null);
@@ -232,7 +239,7 @@ public final class ImagePuller {
         }
     }
 
-    private void fetch(ImageReference ref, JsonNode layer, Digest diffId, String id, Progress progress) throws IOException,
+    private void fetch(ImageReference ref, Credentials creds, JsonNode layer, Digest diffId, String id, Progress progress) throws IOException,
             InterruptedException {
         Digest digest = Digest.parse(layer.path("digest").asText());
         String media = layer.path("mediaType").asText("");
@@ -244,7 +251,7 @@ public final class ImagePuller {
             throw EngineException.notImplemented("layer " + digest + " of " + ref.familiar() + " is a foreign layer, which Berth does not pull");
         }
         downloads.acquire();
-        try (InputStream raw = registry.blob(ref, digest)) {
+        try (InputStream raw = registry.blob(ref, digest, creds)) {
             MessageDigest md = Digest.sha256();
             CountingStream counted = new CountingStream(new DigestInputStream(raw, md), id, total, progress);
             boolean gzip = media.isEmpty() || media.contains("gzip");

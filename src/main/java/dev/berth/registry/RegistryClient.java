@@ -51,13 +51,13 @@ public final class RegistryClient {
 
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
             .connectTimeout(Duration.ofSeconds(30)).build();
-    /** Bearer tokens by registry and repository, reused until the registry refuses one. */
-    private final Map<String, String> tokens = new ConcurrentHashMap<>();
+    /** Authorization header values by registry, repository and user, reused until the registry refuses one. */
+    private final Map<String, String> authorizations = new ConcurrentHashMap<>();
 
     /** The manifest {@code ref} names (its digest, else its tag). */
-    Manifest manifest(ImageReference ref) throws IOException {
+    Manifest manifest(ImageReference ref, Credentials creds) throws IOException {
         String reference = ref.digest() != null ? ref.digest().toString() : ref.tag();
-        HttpResponse<InputStream> r = get(ref, "/manifests/" + reference, String.join(", ", MANIFEST_TYPES));
+        HttpResponse<InputStream> r = get(ref, "/manifests/" + reference, String.join(", ", MANIFEST_TYPES), creds);
         try (InputStream body = r.body()) {
             if (r.statusCode() == 404) {
                 throw EngineException.notFound("manifest for " + ref.familiar() + " not found: manifest unknown");
@@ -77,8 +77,8 @@ public final class RegistryClient {
     }
 
     /** A blob of {@code ref}'s repository, as a stream the caller verifies and closes. */
-    InputStream blob(ImageReference ref, Digest digest) throws IOException {
-        HttpResponse<InputStream> r = get(ref, "/blobs/" + digest, "*/*");
+    InputStream blob(ImageReference ref, Digest digest, Credentials creds) throws IOException {
+        HttpResponse<InputStream> r = get(ref, "/blobs/" + digest, "*/*", creds);
         if (r.statusCode() != 200) {
             r.body().close();
             check(ref, r);
@@ -87,31 +87,74 @@ public final class RegistryClient {
         return r.body();
     }
 
-    private HttpResponse<InputStream> get(ImageReference ref, String path, String accept) throws IOException {
+    private HttpResponse<InputStream> get(ImageReference ref, String path, String accept, Credentials creds) throws IOException {
         URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + path);
-        String key = ref.domain() + "/" + ref.path();
-        HttpResponse<InputStream> r = send(uri, accept, tokens.get(key));
+        String key = ref.domain() + "/" + ref.path() + "|" + creds.who();
+        HttpResponse<InputStream> r = send(uri, accept, authorizations.get(key));
         if (r.statusCode() == 401) {
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
             r.body().close();
-            if (!challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
-                throw accessDenied(ref);
-            }
-            String token = token(challenge, ref);
-            tokens.put(key, token);
-            r = send(uri, accept, token);
+            String authorization = authorize(challenge, "repository:" + ref.path() + ":pull", creds)
+                    .orElseThrow(() -> accessDenied(ref));
+            authorizations.put(key, authorization);
+            r = send(uri, accept, authorization);
             if (r.statusCode() == 401) {
                 r.body().close();
+                authorizations.remove(key);
                 throw accessDenied(ref);
             }
         }
         return r;
     }
 
-    private HttpResponse<InputStream> send(URI uri, String accept, String token) throws IOException {
+    /**
+     * The Authorization header that answers a registry's challenge: Basic with the user's password, or a
+     * Bearer token from the challenge's realm (asked with the user's password, or anonymously). Empty
+     * when the challenge cannot be met.
+     */
+    private java.util.Optional<String> authorize(String challenge, String defaultScope, Credentials creds) throws IOException {
+        if (challenge.regionMatches(true, 0, "Basic ", 0, 6)) {
+            return creds.username().isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(creds.basic());
+        }
+        if (!challenge.regionMatches(true, 0, "Bearer ", 0, 7)) {
+            return java.util.Optional.empty();
+        }
+        if (!creds.registryToken().isEmpty()) {
+            return java.util.Optional.of("Bearer " + creds.registryToken());
+        }
+        return token(challenge, defaultScope, creds).map(t -> "Bearer " + t);
+    }
+
+    /**
+     * {@code docker login}: whether the registry takes these credentials (a registry that asks for none
+     * takes any). Answers the identity token the registry gave, if any.
+     */
+    public String login(String domain, Credentials creds) throws IOException {
+        URI uri = URI.create(base(domain) + "/v2/");
+        HttpResponse<InputStream> r = send(uri, "application/json", null);
+        r.body().close();
+        if (r.statusCode() == 401) {
+            String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
+            String authorization = authorize(challenge, null, creds).orElseThrow(() -> unauthorized(domain));
+            HttpResponse<InputStream> again = send(uri, "application/json", authorization);
+            again.body().close();
+            if (again.statusCode() != 200) {
+                throw unauthorized(domain);
+            }
+        } else if (r.statusCode() != 200) {
+            throw new EngineException(EngineException.Kind.UNAVAILABLE, "login to " + domain + ": the registry answered HTTP " + r.statusCode());
+        }
+        return "";
+    }
+
+    private static EngineException unauthorized(String domain) {
+        return EngineException.unauthorized("Get \"" + base(domain) + "/v2/\": unauthorized: incorrect username or password");
+    }
+
+    private HttpResponse<InputStream> send(URI uri, String accept, String authorization) throws IOException {
         HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", accept).timeout(Duration.ofMinutes(10)).GET();
-        if (token != null) {
-            b.header("Authorization", "Bearer " + token);
+        if (authorization != null) {
+            b.header("Authorization", authorization);
         }
         try {
             return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
@@ -123,8 +166,8 @@ public final class RegistryClient {
         }
     }
 
-    /** An anonymous token for pulling from the repository, from the realm the challenge names. */
-    private String token(String challenge, ImageReference ref) throws IOException {
+    /** A token from the realm the challenge names, for its scope (or {@code defaultScope}), asked as the user or anonymously. */
+    private java.util.Optional<String> token(String challenge, String defaultScope, Credentials creds) throws IOException {
         Map<String, String> params = new LinkedHashMap<>();
         Matcher m = CHALLENGE_PARAM.matcher(challenge);
         while (m.find()) {
@@ -132,25 +175,24 @@ public final class RegistryClient {
         }
         String realm = params.get("realm");
         if (realm == null) {
-            throw accessDenied(ref);
+            return java.util.Optional.empty();
         }
-        String scope = params.getOrDefault("scope", "repository:" + ref.path() + ":pull");
+        String scope = params.getOrDefault("scope", defaultScope);
         StringBuilder q = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
         if (params.containsKey("service")) {
             q.append("service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8)).append('&');
         }
-        q.append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
-        HttpResponse<InputStream> r = send(URI.create(q.toString()), "application/json", null);
+        if (scope != null) {
+            q.append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+        }
+        HttpResponse<InputStream> r = send(URI.create(q.toString()), "application/json", creds.username().isEmpty() ? null : creds.basic());
         try (InputStream body = r.body()) {
             if (r.statusCode() != 200) {
-                throw accessDenied(ref);
+                return java.util.Optional.empty();
             }
             JsonNode json = EngineJson.MAPPER.readTree(body.readNBytes(1 << 20));
             String token = json.path("token").asText(json.path("access_token").asText(""));
-            if (token.isEmpty()) {
-                throw accessDenied(ref);
-            }
-            return token;
+            return token.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(token);
         }
     }
 

@@ -98,6 +98,26 @@ class RegistryPullIT extends ContainerTestBase {
     }
 
     @Test
+    void loginAndLogoutAgainstARegistryWithBasicAuth() throws Exception {
+        try (LocalRegistry locked = LocalRegistry.start(daemon.dir().resolve("locked"), "berth", "s3cret")) {
+            locked.copy(archive, "private:1", "v2s2", "berth:s3cret");
+            String name = locked.host() + "/private:1";
+            DockerCli.Result anonymous = docker.run("pull", name);
+            assertEquals(1, anonymous.exitCode());
+            assertTrue(anonymous.stderr().contains("pull access denied for " + locked.host() + "/private"), anonymous.stderr());
+            DockerCli.Result wrong = docker.run("login", "-u", "berth", "-p", "wrong", locked.host());
+            assertEquals(1, wrong.exitCode());
+            assertTrue(wrong.stderr().contains("unauthorized"), wrong.stderr());
+            assertTrue(ok("login", "-u", "berth", "-p", "s3cret", locked.host()).stdout().contains("Login Succeeded"));
+            assertTrue(ok("pull", name).stdout().contains("Status: Downloaded newer image for " + name));
+            ok("logout", locked.host());
+            ok("rmi", name);
+            assertEquals(1, docker.run("pull", name).exitCode(), "logged out: refused again");
+            assertTrue(!daemon.log().contains("s3cret"), "a password in the daemon's log");
+        }
+    }
+
+    @Test
     void whatIsNotThereIsAClearErrorAndProgressIsChunkedJson() throws Exception {
         DockerCli.Result missing = docker.run("pull", registry.host() + "/nothere:1");
         assertEquals(1, missing.exitCode());

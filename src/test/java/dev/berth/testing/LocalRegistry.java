@@ -33,10 +33,26 @@ public final class LocalRegistry implements AutoCloseable {
     }
 
     public static LocalRegistry start(Path dir) throws Exception {
+        return start(dir, null, null);
+    }
+
+    /** A registry that wants this user and password (htpasswd, HTTP basic auth) for everything. */
+    public static LocalRegistry start(Path dir, String user, String password) throws Exception {
         assumeTrue(Files.isExecutable(BINARY) && Files.isExecutable(SKOPEO),
                 "docker-registry or skopeo not installed (daemon/setup --test installs them): skipping");
         Files.createDirectories(dir);
         int port = BerthDaemon.freePort();
+        String auth = "";
+        if (user != null) {
+            assumeTrue(Files.isExecutable(Path.of("/usr/bin/htpasswd")), "htpasswd (apache2-utils) not installed: skipping");
+            Process h = new ProcessBuilder("htpasswd", "-Bbc", dir.resolve("htpasswd").toString(), user, password)
+                    .redirectErrorStream(true).start();
+            h.getInputStream().readAllBytes();
+            if (h.waitFor() != 0) {
+                throw new IllegalStateException("htpasswd failed");
+            }
+            auth = "auth:\n  htpasswd:\n    realm: berth-test\n    path: " + dir.resolve("htpasswd") + "\n";
+        }
         Path config = Files.writeString(dir.resolve("config.yml"), """
                 version: 0.1
                 log:
@@ -48,14 +64,15 @@ public final class LocalRegistry implements AutoCloseable {
                     enabled: true
                 http:
                   addr: 127.0.0.1:%d
-                """.formatted(dir.resolve("data"), port));
+                """.formatted(dir.resolve("data"), port) + auth);
         Process p = new ProcessBuilder(BINARY.toString(), "serve", config.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("registry.log").toFile()).start();
         LocalRegistry r = new LocalRegistry(dir, port, p);
         for (int i = 0; i < 100; i++) {
             try {
-                if (r.http.send(HttpRequest.newBuilder(URI.create(r.url("/v2/"))).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode() == 200) {
+                int status = r.http.send(HttpRequest.newBuilder(URI.create(r.url("/v2/"))).build(), HttpResponse.BodyHandlers.discarding())
+                        .statusCode();
+                if (status == 200 || status == 401) {
                     return r;
                 }
             } catch (IOException notYet) {
@@ -77,8 +94,18 @@ public final class LocalRegistry implements AutoCloseable {
 
     /** Copies a docker-archive into the registry with skopeo, as {@code name} ("oci" or "v2s2" manifests). */
     public void copy(Path dockerArchive, String name, String format) throws Exception {
-        Process p = new ProcessBuilder(SKOPEO.toString(), "copy", "--dest-tls-verify=false", "--format", format,
-                "docker-archive:" + dockerArchive, "docker://" + host() + "/" + name).redirectErrorStream(true).start();
+        copy(dockerArchive, name, format, null);
+    }
+
+    /** As {@link #copy(Path, String, String)}, logged in as {@code user:password}. */
+    public void copy(Path dockerArchive, String name, String format, String userColonPassword) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(SKOPEO.toString(), "copy", "--dest-tls-verify=false",
+                "--format", format));
+        if (userColonPassword != null) {
+            cmd.addAll(java.util.List.of("--dest-creds", userColonPassword));
+        }
+        cmd.addAll(java.util.List.of("docker-archive:" + dockerArchive, "docker://" + host() + "/" + name));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(60, TimeUnit.SECONDS) || p.exitValue() != 0) {
             throw new IllegalStateException("skopeo copy failed: " + out);

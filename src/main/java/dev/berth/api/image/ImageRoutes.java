@@ -10,9 +10,11 @@ import dev.berth.errors.EngineException;
 import dev.berth.image.ImageFilter;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
+import dev.berth.registry.Credentials;
 import dev.berth.registry.ImagePuller;
 import dev.berth.image.ImportRequest;
 import dev.berth.system.HostFacts;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
@@ -45,6 +47,7 @@ public final class ImageRoutes implements ApiRouter.Group {
         routes.get("/images/get", ctx -> save(ctx, ctx.queryParam("names")));
         routes.get("/images/{name}/get", ctx -> save(ctx, List.of(ctx.pathParam("name"))));
         routes.post("/images/create", this::create);
+        routes.withBody(HttpMethod.POST, "/auth", this::login);
         routes.get("/images/{name}/json", ctx -> BlockingIo.respond(ctx, () -> images.get(ctx.pathParam("name")),
                 i -> Json.send(ctx, 200, ImageResponses.inspect(i, storageDriver, images::layerPath))));
         routes.get("/images/{name}/history", ctx -> BlockingIo.respond(ctx, () -> {
@@ -119,7 +122,8 @@ public final class ImageRoutes implements ApiRouter.Group {
                 ? ImageReference.parse(fromImage + "@" + tag, null)
                 : ImageReference.parse(fromImage, null).tagged(tag);
         ImagePuller.Platform platform = ImagePuller.Platform.parse(ctx.request().getParam("platform"), puller.platform());
-        BlockingIo.respond(ctx, () -> puller.resolve(ref, platform), resolved -> {
+        Credentials creds = Credentials.fromHeader(ctx.request().getHeader("X-Registry-Auth"));
+        BlockingIo.respond(ctx, () -> puller.resolve(ref, platform, creds), resolved -> {
             ctx.response().putHeader("Content-Type", "application/json");
             BlockingIo.respond(ctx, () -> {
                 try (OutputStream out = BlockingIo.responseBody(ctx)) {
@@ -139,6 +143,18 @@ public final class ImageRoutes implements ApiRouter.Group {
                 return null;
             }, v -> ctx.response().end());
         });
+    }
+
+    /** {@code docker login}: the credentials are tried against the registry; nothing is stored by the daemon. */
+    private void login(RoutingContext ctx) {
+        var body = ctx.body().buffer();
+        BlockingIo.respond(ctx, () -> {
+            var auth = Json.object(body);
+            String server = auth.path("serveraddress").asText("");
+            String domain = server.isEmpty() || server.contains("index.docker.io") || server.contains("docker.io")
+                    ? ImageReference.DOCKER_HUB : server.replaceFirst("^https?://", "").replaceFirst("/.*$", "");
+            return puller.login(domain, Credentials.of(auth));
+        }, token -> Json.send(ctx, 200, Map.of("Status", "Login Succeeded", "IdentityToken", token)));
     }
 
     private void tag(RoutingContext ctx) {
