@@ -11,7 +11,7 @@ import dev.berth.monitor.ConmonRuntime;
 import dev.berth.api.system.SystemRoutes;
 import dev.berth.image.ImageStore;
 import dev.berth.registry.ImagePuller;
-import dev.berth.registry.RegistryClient;
+import dev.berth.registry.Distribution;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.rootfs.RootfsDrivers;
 import dev.berth.system.Executables;
@@ -150,7 +150,7 @@ public final class Berthd {
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
-                containers, monitor, rootfs.name()));
+                containers, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""))));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
@@ -171,12 +171,10 @@ public final class Berthd {
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
                                                   PrometheusMeterRegistry metrics, ContainerEngine containers,
-                                                  OciRuntime monitor, String storageDriver) {
+                                                  OciRuntime monitor, String storageDriver, Distribution distribution) {
         ExecSessions execs = new ExecSessions(containers, monitor);
         new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
-        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images,
-                        new ImagePuller(images, new RegistryClient(), new ImagePuller.Platform("linux", host.goArch(), "")), host,
-                        system.storageDriver()),
+        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
                 new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs));
     }
 

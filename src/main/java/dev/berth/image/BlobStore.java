@@ -58,6 +58,11 @@ public final class BlobStore {
     }
 
     /** Copies the stream to a new blob and answers its digest; an existing blob with that digest is kept. */
+    /** A new empty file among the store's temporary ones (removed at the next start if left). */
+    Path scratch() throws IOException {
+        return Files.createTempFile(tmp, "scratch-", ".tmp");
+    }
+
     public Digest write(InputStream in) throws IOException {
         Path t = Files.createTempFile(tmp, "blob-", ".tmp");
         try {

@@ -200,6 +200,21 @@ public final class ImageStore {
         }
     }
 
+    /** An image's config, as the bytes its id is the digest of (what a push uploads). */
+    public byte[] configBytes(Digest id) throws IOException {
+        return blobs.read(id, ImageConfig.MAX_SIZE);
+    }
+
+    /** A layer's uncompressed tar (what a push compresses and uploads). */
+    public InputStream layerTar(Digest diffId) throws IOException {
+        return blobs.open(diffId);
+    }
+
+    /** Where work files of the store's own go (a push's compressed layers): a crash leaves them for the next start to remove. */
+    public Path scratch() throws IOException {
+        return blobs.scratch();
+    }
+
     /** Whether layer {@code diffId} is unpacked and its tar kept: a pull need not fetch it. */
     public boolean hasLayer(Digest diffId) {
         return layers.has(diffId) && blobs.has(diffId);

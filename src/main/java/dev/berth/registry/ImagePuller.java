@@ -66,14 +66,16 @@ public final class ImagePuller {
 
     private final ImageStore images;
     private final RegistryClient registry;
+    private final DistributionMetadata metadata;
     private final Platform platform;
     private final Semaphore downloads = new Semaphore(PARALLEL_LAYERS);
     private final Map<Digest, CompletableFuture<Void>> inFlight = new ConcurrentHashMap<>();
     private final ExecutorService workers = Executors.newVirtualThreadPerTaskExecutor();
 
-    public ImagePuller(ImageStore images, RegistryClient registry, Platform platform) {
+    ImagePuller(ImageStore images, RegistryClient registry, DistributionMetadata metadata, Platform platform) {
         this.images = images;
         this.registry = registry;
+        this.metadata = metadata;
         this.platform = platform;
     }
 
@@ -262,6 +264,7 @@ public final class ImagePuller {
             if (!Digest.of(md).equals(digest)) {
                 throw EngineException.invalid("layer " + digest + " of " + ref.familiar() + " arrived with digest " + Digest.of(md));
             }
+            metadata.add(diffId, ref.domain(), ref.path(), digest);
             progress.message(layerStatus("Download complete", id));
         } finally {
             downloads.release();

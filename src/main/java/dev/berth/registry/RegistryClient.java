@@ -89,15 +89,24 @@ public final class RegistryClient {
 
     private HttpResponse<InputStream> get(ImageReference ref, String path, String accept, Credentials creds) throws IOException {
         URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + path);
-        String key = ref.domain() + "/" + ref.path() + "|" + creds.who();
-        HttpResponse<InputStream> r = send(uri, accept, authorizations.get(key));
+        return exchange(ref, "pull", auth -> request(uri, auth).header("Accept", accept).GET().build(), creds);
+    }
+
+    /**
+     * One request to a repository, answering the registry's challenge once (Basic, or a Bearer token for
+     * {@code repository:<path>:<actions>}) and remembering the answer for the next requests.
+     */
+    private HttpResponse<InputStream> exchange(ImageReference ref, String actions, java.util.function.Function<String, HttpRequest> request,
+                                               Credentials creds) throws IOException {
+        String key = ref.domain() + "/" + ref.path() + "|" + creds.who() + "|" + actions;
+        HttpResponse<InputStream> r = send(request.apply(authorizations.get(key)));
         if (r.statusCode() == 401) {
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
             r.body().close();
-            String authorization = authorize(challenge, "repository:" + ref.path() + ":pull", creds)
+            String authorization = authorize(challenge, "repository:" + ref.path() + ":" + actions, creds)
                     .orElseThrow(() -> accessDenied(ref));
             authorizations.put(key, authorization);
-            r = send(uri, accept, authorization);
+            r = send(request.apply(authorization));
             if (r.statusCode() == 401) {
                 r.body().close();
                 authorizations.remove(key);
@@ -105,6 +114,83 @@ public final class RegistryClient {
             }
         }
         return r;
+    }
+
+    private static HttpRequest.Builder request(URI uri, String authorization) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).timeout(Duration.ofMinutes(10));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return b;
+    }
+
+    // ---- push ----
+
+    /** The size of the blob when the repository has it (HEAD); empty when it has not. */
+    java.util.OptionalLong blobSize(ImageReference ref, Digest digest, Credentials creds) throws IOException {
+        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/blobs/" + digest);
+        HttpResponse<InputStream> r = exchange(ref, "pull,push", auth -> request(uri, auth).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), creds);
+        r.body().close();
+        return r.statusCode() == 200 ? java.util.OptionalLong.of(r.headers().firstValueAsLong("Content-Length").orElse(0)) : java.util.OptionalLong.empty();
+    }
+
+    /** Mounts a blob another repository of the same registry has; false when the registry would not. */
+    boolean mount(ImageReference ref, Digest digest, String fromPath, Credentials creds) throws IOException {
+        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/blobs/uploads/?mount=" + digest + "&from="
+                + URLEncoder.encode(fromPath, StandardCharsets.UTF_8));
+        HttpResponse<InputStream> r = exchange(ref, "pull,push", auth -> request(uri, auth).POST(HttpRequest.BodyPublishers.noBody()).build(), creds);
+        r.body().close();
+        if (r.statusCode() == 201) {
+            return true;
+        }
+        if (r.statusCode() == 202) {
+            // an upload was started instead: cancelled, the caller uploads the blob itself
+            URI upload = location(uri, r);
+            send(request(upload, authorizations.get(ref.domain() + "/" + ref.path() + "|" + creds.who() + "|pull,push"))
+                    .DELETE().build()).body().close();
+        }
+        return false;
+    }
+
+    /** Uploads a blob whole (POST, then PUT with its digest). */
+    void upload(ImageReference ref, Digest digest, java.util.function.Supplier<HttpRequest.BodyPublisher> body, Credentials creds)
+            throws IOException {
+        URI start = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/blobs/uploads/");
+        HttpResponse<InputStream> r = exchange(ref, "pull,push", auth -> request(start, auth).POST(HttpRequest.BodyPublishers.noBody()).build(), creds);
+        r.body().close();
+        if (r.statusCode() != 202) {
+            throw failed(ref, "starting an upload", r.statusCode());
+        }
+        URI location = location(start, r);
+        URI put = URI.create(location + (location.toString().contains("?") ? "&" : "?") + "digest=" + digest);
+        HttpResponse<InputStream> done = exchange(ref, "pull,push", auth -> request(put, auth)
+                .header("Content-Type", "application/octet-stream").PUT(body.get()).build(), creds);
+        done.body().close();
+        if (done.statusCode() != 201) {
+            throw failed(ref, "uploading " + digest, done.statusCode());
+        }
+    }
+
+    /** Puts a manifest under a tag; answers its digest. */
+    Digest putManifest(ImageReference ref, String mediaType, byte[] manifest, Credentials creds) throws IOException {
+        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/manifests/" + ref.tag());
+        HttpResponse<InputStream> r = exchange(ref, "pull,push", auth -> request(uri, auth).header("Content-Type", mediaType)
+                .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build(), creds);
+        try (InputStream body = r.body()) {
+            if (r.statusCode() != 201) {
+                throw failed(ref, "putting the manifest: " + new String(body.readNBytes(4096), StandardCharsets.UTF_8).strip(), r.statusCode());
+            }
+        }
+        return Digest.of(manifest);
+    }
+
+    private static URI location(URI base, HttpResponse<?> r) throws IOException {
+        return base.resolve(r.headers().firstValue("Location").orElseThrow(() -> new IOException("the registry gave no upload location")));
+    }
+
+    private static EngineException failed(ImageReference ref, String what, int status) {
+        return new EngineException(EngineException.Kind.UNAVAILABLE, "pushing to " + ref.familiarRepository() + ": " + what
+                + ": the registry answered HTTP " + status);
     }
 
     /**
@@ -131,12 +217,12 @@ public final class RegistryClient {
      */
     public String login(String domain, Credentials creds) throws IOException {
         URI uri = URI.create(base(domain) + "/v2/");
-        HttpResponse<InputStream> r = send(uri, "application/json", null);
+        HttpResponse<InputStream> r = send(request(uri, null).GET().build());
         r.body().close();
         if (r.statusCode() == 401) {
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
             String authorization = authorize(challenge, null, creds).orElseThrow(() -> unauthorized(domain));
-            HttpResponse<InputStream> again = send(uri, "application/json", authorization);
+            HttpResponse<InputStream> again = send(request(uri, authorization).GET().build());
             again.body().close();
             if (again.statusCode() != 200) {
                 throw unauthorized(domain);
@@ -151,13 +237,10 @@ public final class RegistryClient {
         return EngineException.unauthorized("Get \"" + base(domain) + "/v2/\": unauthorized: incorrect username or password");
     }
 
-    private HttpResponse<InputStream> send(URI uri, String accept, String authorization) throws IOException {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Accept", accept).timeout(Duration.ofMinutes(10)).GET();
-        if (authorization != null) {
-            b.header("Authorization", authorization);
-        }
+    private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
+        URI uri = request.uri();
         try {
-            return http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
+            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while talking to " + uri.getHost(), e);
@@ -185,7 +268,8 @@ public final class RegistryClient {
         if (scope != null) {
             q.append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
         }
-        HttpResponse<InputStream> r = send(URI.create(q.toString()), "application/json", creds.username().isEmpty() ? null : creds.basic());
+        HttpResponse<InputStream> r = send(request(URI.create(q.toString()), creds.username().isEmpty() ? null : creds.basic())
+                .header("Accept", "application/json").GET().build());
         try (InputStream body = r.body()) {
             if (r.statusCode() != 200) {
                 return java.util.Optional.empty();

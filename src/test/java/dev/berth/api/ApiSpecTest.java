@@ -42,7 +42,8 @@ class ApiSpecTest {
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
                     Optional.empty(), false, images, "vfs", containers);
             ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
-                    containers, monitor, "vfs"));
+                    containers, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
+                            new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""))));
             containers.close();
             Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
                     .collect(Collectors.toCollection(TreeSet::new));

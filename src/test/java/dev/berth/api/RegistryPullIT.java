@@ -98,6 +98,32 @@ class RegistryPullIT extends ContainerTestBase {
     }
 
     @Test
+    void pushSendsWhatIsMissingAndTheImageComesBack() throws Exception {
+        String name = registry.host() + "/pushed:1";
+        ok("tag", "busybox", name);
+        DockerCli.Result push = ok("push", name);
+        assertTrue(push.stdout().contains("The push refers to repository [" + registry.host() + "/pushed]"), push.stdout());
+        assertTrue(push.stdout().contains("Pushed"), push.stdout());
+        assertTrue(push.stdout().matches("(?s).*1: digest: sha256:[0-9a-f]{64} size: \\d+.*"), push.stdout());
+        String digest = push.stdout().replaceAll("(?s).*digest: (sha256:[0-9a-f]{64}).*", "$1");
+        assertTrue(ok("push", name).stdout().contains("Layer already exists"), "pushed again: nothing is sent");
+        // the registry has it: another tool reads it, and it comes back whole
+        var manifest = registry.manifest("pushed", "1", "application/vnd.docker.distribution.manifest.v2+json");
+        assertEquals(200, manifest.statusCode());
+        assertEquals(digest, manifest.headers().firstValue("Docker-Content-Digest").orElse(""));
+        ok("rmi", name);
+        ok("pull", name);
+        assertEquals("back\n", ok("run", "--rm", name, "echo", "back").stdout());
+        // a layer pulled from one repository is mounted into another of the same registry, by the digest it came with
+        String other = registry.host() + "/elsewhere:2";
+        ok("tag", name, other);
+        assertTrue(ok("push", other).stdout().contains("Mounted from pushed"), "mounted, not uploaded again");
+        DockerCli.Result none = docker.run("push", registry.host() + "/never:1");
+        assertEquals(1, none.exitCode());
+        assertTrue(none.stderr().contains("No such image") || none.stderr().contains("does not exist"), none.stderr());
+    }
+
+    @Test
     void loginAndLogoutAgainstARegistryWithBasicAuth() throws Exception {
         try (LocalRegistry locked = LocalRegistry.start(daemon.dir().resolve("locked"), "berth", "s3cret")) {
             locked.copy(archive, "private:1", "v2s2", "berth:s3cret");

@@ -11,7 +11,9 @@ import dev.berth.image.ImageFilter;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
 import dev.berth.registry.Credentials;
+import dev.berth.registry.Distribution;
 import dev.berth.registry.ImagePuller;
+import dev.berth.registry.ImagePusher;
 import dev.berth.image.ImportRequest;
 import dev.berth.system.HostFacts;
 import io.vertx.core.http.HttpMethod;
@@ -25,17 +27,19 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Image routes: pull, load, save, import, list, inspect, history, tag, remove, prune. */
+/** Image routes: pull, push, login, load, save, import, list, inspect, history, tag, remove, prune. */
 public final class ImageRoutes implements ApiRouter.Group {
 
     private final ImageStore images;
     private final ImagePuller puller;
+    private final ImagePusher pusher;
     private final String architecture;
     private final String storageDriver;
 
-    public ImageRoutes(ImageStore images, ImagePuller puller, HostFacts host, String storageDriver) {
+    public ImageRoutes(ImageStore images, Distribution distribution, HostFacts host, String storageDriver) {
         this.images = images;
-        this.puller = puller;
+        this.puller = distribution.puller();
+        this.pusher = distribution.pusher();
         this.architecture = host.goArch();
         this.storageDriver = storageDriver;
     }
@@ -48,6 +52,7 @@ public final class ImageRoutes implements ApiRouter.Group {
         routes.get("/images/{name}/get", ctx -> save(ctx, List.of(ctx.pathParam("name"))));
         routes.post("/images/create", this::create);
         routes.withBody(HttpMethod.POST, "/auth", this::login);
+        routes.post("/images/{name}/push", this::push);
         routes.get("/images/{name}/json", ctx -> BlockingIo.respond(ctx, () -> images.get(ctx.pathParam("name")),
                 i -> Json.send(ctx, 200, ImageResponses.inspect(i, storageDriver, images::layerPath))));
         routes.get("/images/{name}/history", ctx -> BlockingIo.respond(ctx, () -> {
@@ -123,26 +128,42 @@ public final class ImageRoutes implements ApiRouter.Group {
                 : ImageReference.parse(fromImage, null).tagged(tag);
         ImagePuller.Platform platform = ImagePuller.Platform.parse(ctx.request().getParam("platform"), puller.platform());
         Credentials creds = Credentials.fromHeader(ctx.request().getHeader("X-Registry-Auth"));
-        BlockingIo.respond(ctx, () -> puller.resolve(ref, platform, creds), resolved -> {
-            ctx.response().putHeader("Content-Type", "application/json");
-            BlockingIo.respond(ctx, () -> {
-                try (OutputStream out = BlockingIo.responseBody(ctx)) {
-                    ImagePuller.Progress progress = m -> {
-                        out.write(Json.encode(m).appendString("\n").getBytes());
-                        out.flush();    // one message per chunk, as dockerd sends them
-                    };
-                    try {
-                        resolved.pull(progress);
-                    } catch (ClientGoneException gone) {
-                        throw gone;
-                    } catch (IOException | RuntimeException e) {
-                        String message = String.valueOf(e.getMessage());
-                        progress.message(Map.of("errorDetail", Map.of("message", message), "error", message));
-                    }
+        BlockingIo.respond(ctx, () -> puller.resolve(ref, platform, creds), resolved -> streamProgress(ctx, resolved::pull));
+    }
+
+    /** {@code docker push}: the names are checked first (404 for none); then progress, as for a pull. */
+    private void push(RoutingContext ctx) {
+        Credentials creds = Credentials.fromHeader(ctx.request().getHeader("X-Registry-Auth"));
+        String name = ctx.pathParam("name");
+        String tag = ctx.request().getParam("tag");
+        BlockingIo.respond(ctx, () -> pusher.names(name, tag), names -> streamProgress(ctx, progress -> pusher.push(names, creds, progress)));
+    }
+
+    @FunctionalInterface
+    private interface ProgressWork {
+        void run(ImagePuller.Progress progress) throws IOException;
+    }
+
+    /** Docker's JSON message stream, one message per chunk; a failure once it has begun is its last message. */
+    private static void streamProgress(RoutingContext ctx, ProgressWork work) {
+        ctx.response().putHeader("Content-Type", "application/json");
+        BlockingIo.respond(ctx, () -> {
+            try (OutputStream out = BlockingIo.responseBody(ctx)) {
+                ImagePuller.Progress progress = m -> {
+                    out.write(Json.encode(m).appendString("\n").getBytes());
+                    out.flush();    // one message per chunk, as dockerd sends them
+                };
+                try {
+                    work.run(progress);
+                } catch (ClientGoneException gone) {
+                    throw gone;
+                } catch (IOException | RuntimeException e) {
+                    String message = String.valueOf(e.getMessage());
+                    progress.message(Map.of("errorDetail", Map.of("message", message), "error", message));
                 }
-                return null;
-            }, v -> ctx.response().end());
-        });
+            }
+            return null;
+        }, v -> ctx.response().end());
     }
 
     /** {@code docker login}: the credentials are tried against the registry; nothing is stored by the daemon. */
