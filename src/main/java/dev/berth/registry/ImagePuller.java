@@ -257,9 +257,23 @@ public final class ImagePuller {
             MessageDigest md = Digest.sha256();
             CountingStream counted = new CountingStream(new DigestInputStream(raw, md), id, total, progress);
             boolean gzip = media.isEmpty() || media.contains("gzip");
-            InputStream tar = gzip ? new GZIPInputStream(counted, 64 * 1024) : counted;
-            images.addLayer(tar, diffId, "layer " + digest);
-            counted.transferTo(java.io.OutputStream.nullOutputStream());   // what follows the gzip stream counts too
+            try {
+                InputStream tar = gzip ? new GZIPInputStream(counted, 64 * 1024) : counted;
+                images.addLayer(tar, diffId, "layer " + digest);
+                counted.transferTo(java.io.OutputStream.nullOutputStream());   // what follows the gzip stream counts too
+            } catch (IOException | RuntimeException e) {
+                // a broken download shows up as a broken tar or gzip stream: say what really happened
+                if (counted.broken != null || (total > 0 && counted.count < total)) {
+                    throw new IOException("the download of layer " + digest + " of " + ref.familiar() + " was cut short after "
+                            + counted.count + (total > 0 ? " of " + total : "") + " bytes"
+                            + (counted.broken != null ? " (" + counted.broken.getMessage() + ")" : ""), e);
+                }
+                counted.transferTo(java.io.OutputStream.nullOutputStream());
+                if (!Digest.of(md).equals(digest)) {
+                    throw EngineException.invalid("layer " + digest + " of " + ref.familiar() + " arrived with digest " + Digest.of(md));
+                }
+                throw e;
+            }
             progress.message(layerStatus("Verifying Checksum", id));
             if (!Digest.of(md).equals(digest)) {
                 throw EngineException.invalid("layer " + digest + " of " + ref.familiar() + " arrived with digest " + Digest.of(md));
@@ -294,6 +308,7 @@ public final class ImagePuller {
         private final Progress progress;
         private long count;
         private long reported;
+        private IOException broken;     // what the connection failed with, if it did
 
         CountingStream(InputStream in, String id, long total, Progress progress) {
             super(in);
@@ -304,16 +319,19 @@ public final class ImagePuller {
 
         @Override
         public int read() throws IOException {
-            int b = super.read();
-            if (b >= 0) {
-                advance(1);
-            }
-            return b;
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
         public int read(byte[] b, int off, int len) throws IOException {
-            int n = super.read(b, off, len);
+            int n;
+            try {
+                n = super.read(b, off, len);
+            } catch (IOException e) {
+                broken = e;
+                throw e;
+            }
             if (n > 0) {
                 advance(n);
             }

@@ -3,8 +3,10 @@ package dev.berth.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.testing.BusyboxImage;
 import dev.berth.testing.DockerCli;
+import dev.berth.testing.FaultyProxy;
 import dev.berth.testing.LocalRegistry;
 import dev.berth.testing.RawHttp;
+import dev.berth.testing.TokenServer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -43,6 +45,9 @@ class RegistryPullIT extends ContainerTestBase {
         try (var tar = BusyboxImage.tar(extra)) {
             BusyboxImage.dir(tar, "etc/", 0755, 0);
             BusyboxImage.file(tar, "etc/motd", "pulled\n".getBytes(StandardCharsets.UTF_8), 0644);
+            byte[] noise = new byte[128 * 1024];     // incompressible: the layer's blob is large enough to cut midway
+            new java.util.Random(42).nextBytes(noise);
+            BusyboxImage.file(tar, "etc/noise", noise, 0644);
         }
         return Files.write(daemon.dir().resolve("layered.tar"),
                 BusyboxImage.archive(java.util.List.of(BusyboxImage.rootfs(), extra.toByteArray()), "[\"sh\"]", "layered:1"));
@@ -124,6 +129,33 @@ class RegistryPullIT extends ContainerTestBase {
     }
 
     @Test
+    void aFailingRegistryGivesAClearErrorLeavesNothingAndARetryWorks() throws Exception {
+        registry.copy(layered(), "faulty:1", "v2s2");
+        try (FaultyProxy proxy = new FaultyProxy(registry.host())) {
+            String name = proxy.host() + "/faulty:1";
+            Map<FaultyProxy.Fault, String> expected = Map.of(
+                    FaultyProxy.Fault.CUT_BLOB, "cut short",
+                    FaultyProxy.Fault.FLIP_BLOB_BYTE, "digest",
+                    FaultyProxy.Fault.TOO_MANY_REQUESTS, "toomanyrequests",
+                    FaultyProxy.Fault.HUGE_MANIFEST, "larger than",
+                    FaultyProxy.Fault.NOT_AN_IMAGE, "not an image manifest");
+            for (var e : expected.entrySet()) {
+                proxy.fault(e.getKey());
+                DockerCli.Result r = docker.run("pull", name);
+                assertEquals(1, r.exitCode(), e.getKey() + ": " + r.stdout());
+                assertTrue((r.stdout() + r.stderr()).contains(e.getValue()), e.getKey() + ": " + r.stdout() + r.stderr());
+                try (Stream<Path> tmp = Files.list(daemon.dir().resolve("root/image/tmp"))) {
+                    assertEquals(0, tmp.count(), e.getKey() + ": temporary files left behind");
+                }
+                assertEquals(1, docker.run("image", "inspect", name).exitCode(), e.getKey() + ": a half image");
+            }
+            proxy.fault(FaultyProxy.Fault.NONE);
+            assertTrue(ok("pull", name).stdout().contains("Pull complete"));
+            assertEquals("pulled\n", ok("run", "--rm", name, "cat", "/etc/motd").stdout());
+        }
+    }
+
+    @Test
     void loginAndLogoutAgainstARegistryWithBasicAuth() throws Exception {
         try (LocalRegistry locked = LocalRegistry.start(daemon.dir().resolve("locked"), "berth", "s3cret")) {
             locked.copy(archive, "private:1", "v2s2", "berth:s3cret");
@@ -140,6 +172,24 @@ class RegistryPullIT extends ContainerTestBase {
             ok("rmi", name);
             assertEquals(1, docker.run("pull", name).exitCode(), "logged out: refused again");
             assertTrue(!daemon.log().contains("s3cret"), "a password in the daemon's log");
+        }
+    }
+
+    @Test
+    void theBearerTokenFlowWithCredentialsForPullPushAndLogin() throws Exception {
+        try (TokenServer tokens = new TokenServer(daemon.dir().resolve("tokens"), "berth", "t0ken");
+             LocalRegistry hub = LocalRegistry.withTokens(daemon.dir().resolve("hub"), tokens)) {
+            hub.copy(archive, "team/app:1", "v2s2", "berth:t0ken");
+            String name = hub.host() + "/team/app:1";
+            DockerCli.Result anonymous = docker.run("pull", name);
+            assertEquals(1, anonymous.exitCode(), anonymous.stdout());
+            assertTrue(anonymous.stderr().contains("pull access denied"), anonymous.stderr());
+            assertEquals(1, docker.run("login", "-u", "berth", "-p", "nope", hub.host()).exitCode());
+            assertTrue(ok("login", "-u", "berth", "-p", "t0ken", hub.host()).stdout().contains("Login Succeeded"));
+            assertTrue(ok("pull", name).stdout().contains("Status: Downloaded newer image for " + name));
+            ok("tag", name, hub.host() + "/team/copy:2");
+            assertTrue(ok("push", hub.host() + "/team/copy:2").stdout().contains("2: digest: sha256:"));
+            assertTrue(!daemon.log().contains("t0ken"), "a password in the daemon's log");
         }
     }
 

@@ -160,8 +160,8 @@ class SystemApiIT {
     void dockerRoutesNotServedYetAre501NamingTheRoute() {
         api().get("/volumes").then().statusCode(501)
                 .body("message", equalTo("Berth does not implement GET /volumes yet"));
-        api().post("/v1.44/images/localhost:5000/some/image:1/push").then().statusCode(501)
-                .body("message", containsString("POST /images/{name}/push"));
+        api().post("/v1.44/build").then().statusCode(501)
+                .body("message", containsString("POST /build"));
         api().get("/swarm").then().statusCode(503).body("message", containsString("swarm"));
     }
 

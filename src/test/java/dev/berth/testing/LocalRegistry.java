@@ -33,16 +33,26 @@ public final class LocalRegistry implements AutoCloseable {
     }
 
     public static LocalRegistry start(Path dir) throws Exception {
-        return start(dir, null, null);
+        return start(dir, null, null, "");
+    }
+
+    /** A registry that takes bearer tokens from this token server (the flow Docker Hub uses). */
+    public static LocalRegistry withTokens(Path dir, TokenServer tokens) throws Exception {
+        return start(dir, null, null, "auth:\n  token:\n    realm: " + tokens.realm() + "\n    service: " + TokenServer.SERVICE
+                + "\n    issuer: " + TokenServer.ISSUER + "\n    rootcertbundle: " + tokens.certificate() + "\n");
     }
 
     /** A registry that wants this user and password (htpasswd, HTTP basic auth) for everything. */
     public static LocalRegistry start(Path dir, String user, String password) throws Exception {
+        return start(dir, user, password, "");
+    }
+
+    private static LocalRegistry start(Path dir, String user, String password, String tokenAuth) throws Exception {
         assumeTrue(Files.isExecutable(BINARY) && Files.isExecutable(SKOPEO),
                 "docker-registry or skopeo not installed (daemon/setup --test installs them): skipping");
         Files.createDirectories(dir);
         int port = BerthDaemon.freePort();
-        String auth = "";
+        String auth = tokenAuth;
         if (user != null) {
             assumeTrue(Files.isExecutable(Path.of("/usr/bin/htpasswd")), "htpasswd (apache2-utils) not installed: skipping");
             Process h = new ProcessBuilder("htpasswd", "-Bbc", dir.resolve("htpasswd").toString(), user, password)
