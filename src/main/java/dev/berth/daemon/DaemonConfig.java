@@ -13,6 +13,7 @@ import java.util.logging.Level;
  * @param storageDriver {@code overlay} or {@code vfs}; {@code null} means overlay where it works
  * @param tls       TLS files for TCP listeners, or {@code null}
  * @param idleExit  with socket activation, exit after this long without connections; {@code null}: never
+ * @param insecureRegistries registries (host[:port] or CIDR) spoken to without TLS verification, besides loopback
  */
 public record DaemonConfig(
         List<HostAddress> hosts,
@@ -26,7 +27,8 @@ public record DaemonConfig(
         Duration idleExit,
         long maxRequestBody,
         Duration shutdownTimeout,
-        Connections connections) {
+        Connections connections,
+        List<String> insecureRegistries) {
 
     public record Tls(Path cert, Path key, Path ca) {}
 

@@ -42,6 +42,8 @@ public final class Options {
             new Option("shutdown-timeout", null, "SECONDS", false, "how long SIGTERM waits for requests in flight (default 10)"),
             new Option("idle-timeout", null, "SECONDS", false, "close a connection with no request for this long (default 120)"),
             new Option("read-timeout", null, "SECONDS", false, "drop a request that makes no progress for this long (default 30)"),
+            new Option("insecure-registry", null, "HOST|CIDR", true,
+                    "a registry spoken to without TLS verification (HTTPS, else plain HTTP); repeatable; loopback always is"),
             new Option("max-connections", null, "N", false,
                     "connections served at once (default: the open-files limit less 1024 for the daemon's own files)"));
 
@@ -142,7 +144,8 @@ public final class Options {
         Map<String, List<String>> out = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
-            String key = e.getKey().equals("hosts") ? "host" : e.getKey();
+            // dockerd's config file names these lists in the plural
+            String key = e.getKey().equals("hosts") ? "host" : e.getKey().equals("insecure-registries") ? "insecure-registry" : e.getKey();
             Option option = TABLE.stream().filter(o -> o.name().equals(key) && !key.equals("config")).findFirst()
                     .orElseThrow(() -> new ConfigException("config file " + file + ": unknown option \"" + e.getKey() + "\""));
             List<String> values = new ArrayList<>();
@@ -187,7 +190,8 @@ public final class Options {
                 number(o, "max-request-body", 2L << 20),
                 Duration.ofSeconds(number(o, "shutdown-timeout", 10)),
                 new DaemonConfig.Connections(Duration.ofSeconds(positive(o, "idle-timeout", 120)),
-                        Duration.ofSeconds(positive(o, "read-timeout", 30)), (int) number(o, "max-connections", 0)));
+                        Duration.ofSeconds(positive(o, "read-timeout", 30)), (int) number(o, "max-connections", 0)),
+                List.copyOf(o.getOrDefault("insecure-registry", List.of())));
     }
 
     private static DaemonConfig.Tls tls(Map<String, List<String>> o) {

@@ -8,9 +8,13 @@ import java.nio.file.Path;
 /** Pulls and pushes, sharing one registry client (its tokens) and what is known of where layers are. */
 public record Distribution(ImagePuller puller, ImagePusher pusher) {
 
-    /** @param root the daemon's --root, where the layers' registry locations are kept */
-    public static Distribution open(ImageStore images, Path root, ImagePuller.Platform platform) throws IOException {
-        RegistryClient client = new RegistryClient();
+    /**
+     * @param root the daemon's --root, where the layers' registry locations are kept
+     * @param insecureRegistries registries spoken to without TLS verification (besides loopback)
+     */
+    public static Distribution open(ImageStore images, Path root, ImagePuller.Platform platform, java.util.List<String> insecureRegistries)
+            throws IOException {
+        RegistryClient client = new RegistryClient(insecureRegistries);
         DistributionMetadata metadata = new DistributionMetadata(root.resolve("image").resolve("distribution.json"));
         return new Distribution(new ImagePuller(images, client, metadata, platform), new ImagePusher(images, client, metadata));
     }

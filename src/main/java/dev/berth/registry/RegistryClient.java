@@ -25,9 +25,10 @@ import java.util.regex.Pattern;
 
 /**
  * The OCI distribution protocol (v2) as a pull needs it: manifests by tag or digest, blobs, and the
- * anonymous bearer-token flow ({@code WWW-Authenticate: Bearer realm, service, scope}). Docker's rules
- * for where to connect: docker.io names go to registry-1.docker.io, loopback registries are spoken to
- * over plain HTTP, every other over HTTPS.
+ * bearer-token flow ({@code WWW-Authenticate: Bearer realm, service, scope}). Docker's rules for where
+ * to connect: docker.io names go to registry-1.docker.io; loopback registries and those declared insecure
+ * are spoken to over HTTPS without verification when they speak TLS, else over plain HTTP; every other
+ * over HTTPS, verified against the system's CAs.
  */
 public final class RegistryClient {
 
@@ -51,6 +52,24 @@ public final class RegistryClient {
 
     private final HttpClient http = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
             .connectTimeout(Duration.ofSeconds(30)).build();
+    /** For insecure registries: TLS without verification (dockerd's InsecureSkipVerify). */
+    private final HttpClient unverified = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
+            .connectTimeout(Duration.ofSeconds(30)).sslContext(trustAll()).build();
+    private final List<String> insecure;
+    /** How each insecure registry answered: its base URL, https:// when it speaks TLS, else http://. */
+    private final Map<String, String> insecureBases = new ConcurrentHashMap<>();
+
+    /** @param insecure registries (host[:port], or CIDRs of literal addresses) spoken to without TLS verification */
+    RegistryClient(List<String> insecure) {
+        this.insecure = List.copyOf(insecure);
+    }
+
+    /** What /info shows of where Berth connects: the insecure registries' CIDRs and hosts. */
+    public static List<String> insecureCidrs(List<String> configured) {
+        List<String> out = new java.util.ArrayList<>(List.of("127.0.0.0/8", "::1/128"));
+        configured.stream().filter(c -> c.contains("/")).forEach(out::add);
+        return out;
+    }
     /** Authorization header values by registry, repository and user, reused until the registry refuses one. */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
 
@@ -234,13 +253,14 @@ public final class RegistryClient {
     }
 
     private static EngineException unauthorized(String domain) {
-        return EngineException.unauthorized("Get \"" + base(domain) + "/v2/\": unauthorized: incorrect username or password");
+        return EngineException.unauthorized("Get \"" + domain + "/v2/\": unauthorized: incorrect username or password");
     }
 
     private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
         URI uri = request.uri();
+        HttpClient client = uri.getScheme().equals("https") && insecure(uri.getRawAuthority()) ? unverified : http;
         try {
-            return http.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted while talking to " + uri.getHost(), e);
@@ -299,26 +319,104 @@ public final class RegistryClient {
                 + ", repository does not exist or may require 'docker login'");
     }
 
-    /** Where a registry is: Docker Hub's API host, plain HTTP for loopback, HTTPS for the rest. */
-    static String base(String domain) {
+    /**
+     * Where a registry is: Docker Hub's API host; HTTPS for a secure registry; for an insecure one (loopback,
+     * or named by --insecure-registry) HTTPS without verification when it speaks TLS, else plain HTTP, as
+     * dockerd tries them.
+     */
+    String base(String domain) throws IOException {
         if (domain.equals(ImageReference.DOCKER_HUB)) {
             return "https://registry-1.docker.io";
         }
-        return (loopback(domain) ? "http://" : "https://") + domain;
+        if (!insecure(domain)) {
+            return "https://" + domain;
+        }
+        String known = insecureBases.get(domain);
+        if (known != null) {
+            return known;
+        }
+        String base = speaksPlainHttp(domain) ? "http://" + domain : "https://" + domain;
+        insecureBases.put(domain, base);
+        return base;
     }
 
-    private static boolean loopback(String domain) {
+    /**
+     * Whether the registry on this host:port answers plain HTTP. Asked in plain HTTP, not by a TLS
+     * handshake: a plain HTTP server given a ClientHello waits for a request line that never comes, while
+     * a TLS server given a plain request answers at once (Go's says "...to an HTTPS server").
+     */
+    private static boolean speaksPlainHttp(String domain) {
+        int colon = domain.lastIndexOf(':');
+        if (colon < 0 || domain.endsWith("]")) {
+            return false;   // no port: HTTPS on 443 first, as dockerd tries it
+        }
+        String host = domain.substring(0, colon).replaceAll("^\\[|\\]$", "");
+        try (java.net.Socket socket = new java.net.Socket()) {
+            socket.connect(new java.net.InetSocketAddress(host, Integer.parseInt(domain.substring(colon + 1))), 5000);
+            socket.setSoTimeout(5000);
+            socket.getOutputStream().write(("GET /v2/ HTTP/1.0\r\nHost: " + domain + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readNBytes(512), StandardCharsets.ISO_8859_1);
+            return answer.startsWith("HTTP/") && !answer.contains("HTTPS server");
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    private boolean insecure(String domain) {
         String host = domain.startsWith("[") ? domain.substring(1, domain.indexOf(']')) : domain.replaceFirst(":\\d+$", "");
-        if (host.equals("localhost")) {
+        if (host.equals("localhost") || insecure.contains(domain) || insecure.contains(host)) {
             return true;
         }
         if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-            return false;   // a name: never looked up here, only a literal loopback address counts
+            return false;   // a name: never looked up here, only a literal address is matched against CIDRs
         }
         try {
-            return InetAddress.getByName(host).isLoopbackAddress();
+            InetAddress address = InetAddress.getByName(host);
+            return address.isLoopbackAddress() || insecure.stream().filter(c -> c.contains("/")).anyMatch(c -> inCidr(address, c));
         } catch (IOException e) {
             return false;
+        }
+    }
+
+    private static boolean inCidr(InetAddress address, String cidr) {
+        try {
+            String[] parts = cidr.split("/");
+            byte[] net = InetAddress.getByName(parts[0]).getAddress();
+            byte[] a = address.getAddress();
+            int bits = Integer.parseInt(parts[1]);
+            if (net.length != a.length) {
+                return false;
+            }
+            for (int i = 0; i < bits; i++) {
+                int mask = 0x80 >> (i % 8);
+                if ((net[i / 8] & mask) != (a[i / 8] & mask)) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
+    /** Trusts any certificate and any host name: only for the registries the user declared insecure. */
+    private static javax.net.ssl.SSLContext trustAll() {
+        try {
+            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509ExtendedTrustManager() {
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) { }
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) { }
+                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) { }
+                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) { }
+                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                    return new java.security.cert.X509Certificate[0];
+                }
+            }}, null);
+            return ctx;
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
         }
     }
 

@@ -20,7 +20,8 @@ public record InfoReport(
         long openFiles,
         int threads,
         Instant systemTime,
-        boolean debug) {
+        boolean debug,
+        List<String> insecureRegistries) {
 
     public record Counts(int containers, int running, int paused, int stopped, int images) {}
 }

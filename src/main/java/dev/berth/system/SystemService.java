@@ -34,8 +34,11 @@ public final class SystemService {
     private final ContainerEngine containers;
     private final CompletableFuture<List<ToolVersion>> components;
 
+    private final List<String> insecureRegistries;
+
     public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug,
-                         ImageStore images, String storageDriver, ContainerEngine containers) {
+                         ImageStore images, String storageDriver, ContainerEngine containers, List<String> insecureRegistries) {
+        this.insecureRegistries = List.copyOf(insecureRegistries);
         this.containers = containers;
         this.images = images;
         this.storageDriver = storageDriver;
@@ -72,7 +75,8 @@ public final class SystemService {
                 openFiles(),
                 ManagementFactory.getThreadMXBean().getThreadCount(),
                 Instant.now(),
-                debug), BLOCKING);
+                debug,
+                insecureRegistries), BLOCKING);
     }
 
     /** What {@code /system/df} reports: the images and the bytes their layers take (each shared layer once). */

@@ -194,6 +194,18 @@ class RegistryPullIT extends ContainerTestBase {
     }
 
     @Test
+    void aLoopbackRegistryThatSpeaksTlsIsPulledFromOverTls() throws Exception {
+        try (LocalRegistry tls = LocalRegistry.withTls(daemon.dir().resolve("tls"))) {
+            tls.copy(archive, "secure:1", "v2s2");
+            String name = tls.host() + "/secure:1";
+            assertTrue(ok("pull", name).stdout().contains("Status: Downloaded newer image for " + name));
+            assertEquals("tls\n", ok("run", "--rm", name, "echo", "tls").stdout());
+        }
+        String info = ok("info", "--format", "{{json .RegistryConfig}}").stdout();
+        assertTrue(info.contains("\"InsecureRegistryCIDRs\":[\"127.0.0.0/8\""), info);
+    }
+
+    @Test
     void whatIsNotThereIsAClearErrorAndProgressIsChunkedJson() throws Exception {
         DockerCli.Result missing = docker.run("pull", registry.host() + "/nothere:1");
         assertEquals(1, missing.exitCode());

@@ -66,6 +66,19 @@ class OptionsTest {
     }
 
     @Test
+    void insecureRegistriesAndConnectionLimitsAreRead() throws Exception {
+        DaemonConfig c = run(withConfig("{\"insecure-registries\": [\"myreg:5000\", \"10.1.0.0/16\"], \"idle-timeout\": 60}",
+                "--insecure-registry", "other:443", "--max-connections", "100"));
+        assertEquals(List.of("other:443"), c.insecureRegistries(), "flags win over the config file's list");
+        assertEquals(List.of("myreg:5000", "10.1.0.0/16"), run(withConfig("{\"insecure-registries\": [\"myreg:5000\", \"10.1.0.0/16\"]}"))
+                .insecureRegistries());
+        assertEquals(Duration.ofSeconds(60), c.connections().idle());
+        assertEquals(Duration.ofSeconds(30), c.connections().read());
+        assertEquals(100, c.connections().max());
+        assertEquals(List.of(), run(withConfig("{}")).insecureRegistries());
+    }
+
+    @Test
     void badInputIsRefusedWithAMessage() throws Exception {
         assertMessage("unknown flag: --nope", "--nope", "x");
         assertMessage("needs a value", "--root");

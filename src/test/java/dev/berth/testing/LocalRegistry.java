@@ -33,21 +33,34 @@ public final class LocalRegistry implements AutoCloseable {
     }
 
     public static LocalRegistry start(Path dir) throws Exception {
-        return start(dir, null, null, "");
+        return start(dir, null, null, "", "");
     }
 
     /** A registry that takes bearer tokens from this token server (the flow Docker Hub uses). */
     public static LocalRegistry withTokens(Path dir, TokenServer tokens) throws Exception {
         return start(dir, null, null, "auth:\n  token:\n    realm: " + tokens.realm() + "\n    service: " + TokenServer.SERVICE
-                + "\n    issuer: " + TokenServer.ISSUER + "\n    rootcertbundle: " + tokens.certificate() + "\n");
+                + "\n    issuer: " + TokenServer.ISSUER + "\n    rootcertbundle: " + tokens.certificate() + "\n", "");
+    }
+
+    /** A registry that speaks only TLS, with a certificate made here (self-signed, for 127.0.0.1). */
+    public static LocalRegistry withTls(Path dir) throws Exception {
+        Files.createDirectories(dir);
+        Process p = new ProcessBuilder("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("tls.key").toString(),
+                "-out", dir.resolve("tls.crt").toString(), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1")
+                .redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("openssl failed");
+        }
+        return start(dir, null, null, "", "  tls:\n    certificate: " + dir.resolve("tls.crt") + "\n    key: " + dir.resolve("tls.key") + "\n");
     }
 
     /** A registry that wants this user and password (htpasswd, HTTP basic auth) for everything. */
     public static LocalRegistry start(Path dir, String user, String password) throws Exception {
-        return start(dir, user, password, "");
+        return start(dir, user, password, "", "");
     }
 
-    private static LocalRegistry start(Path dir, String user, String password, String tokenAuth) throws Exception {
+    private static LocalRegistry start(Path dir, String user, String password, String tokenAuth, String tls) throws Exception {
         assumeTrue(Files.isExecutable(BINARY) && Files.isExecutable(SKOPEO),
                 "docker-registry or skopeo not installed (daemon/setup --test installs them): skipping");
         Files.createDirectories(dir);
@@ -74,17 +87,13 @@ public final class LocalRegistry implements AutoCloseable {
                     enabled: true
                 http:
                   addr: 127.0.0.1:%d
-                """.formatted(dir.resolve("data"), port) + auth);
+                """.formatted(dir.resolve("data"), port) + tls + auth);
         Process p = new ProcessBuilder(BINARY.toString(), "serve", config.toString()).redirectErrorStream(true)
                 .redirectOutput(dir.resolve("registry.log").toFile()).start();
         LocalRegistry r = new LocalRegistry(dir, port, p);
         for (int i = 0; i < 100; i++) {
-            try {
-                int status = r.http.send(HttpRequest.newBuilder(URI.create(r.url("/v2/"))).build(), HttpResponse.BodyHandlers.discarding())
-                        .statusCode();
-                if (status == 200 || status == 401) {
-                    return r;
-                }
+            try (var probe = new java.net.Socket("127.0.0.1", port)) {
+                return r;
             } catch (IOException notYet) {
                 Thread.sleep(50);
             }

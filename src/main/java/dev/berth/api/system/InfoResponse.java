@@ -46,6 +46,7 @@ record InfoResponse(
         @JsonProperty("NCPU") int ncpu,
         long memTotal,
         String indexServerAddress,
+        RegistryConfig registryConfig,
         String dockerRootDir,
         String name,
         List<String> labels,
@@ -64,6 +65,19 @@ record InfoResponse(
         List<String> warnings) {
 
     record Commit(@JsonProperty("ID") String id, String expected) {}
+
+    /** Where the daemon pulls from, as Docker's /info shows it. */
+    record RegistryConfig(@JsonProperty("InsecureRegistryCIDRs") List<String> insecureRegistryCidrs,
+                          Map<String, IndexInfo> indexConfigs, List<String> mirrors) {}
+
+    record IndexInfo(String name, List<String> mirrors, boolean secure, boolean official) {}
+
+    private static RegistryConfig registryConfig(List<String> insecure) {
+        Map<String, IndexInfo> indexes = new LinkedHashMap<>();
+        indexes.put("docker.io", new IndexInfo("docker.io", List.of(), true, true));
+        insecure.stream().filter(h -> !h.contains("/")).forEach(h -> indexes.put(h, new IndexInfo(h, List.of(), false, false)));
+        return new RegistryConfig(dev.berth.registry.RegistryClient.insecureCidrs(insecure), indexes, List.of());
+    }
 
     record Swarm(@JsonProperty("NodeID") String nodeId, String nodeAddr, String localNodeState,
                  boolean controlAvailable, String error) {}
@@ -98,6 +112,7 @@ record InfoResponse(
                 host.ncpu(),
                 host.memTotal(),
                 "https://index.docker.io/v1/",
+                registryConfig(r.insecureRegistries()),
                 r.root().toString(),
                 host.hostname(),
                 List.of(),
