@@ -97,13 +97,82 @@ public final class RegistryClient {
 
     /** A blob of {@code ref}'s repository, as a stream the caller verifies and closes. */
     InputStream blob(ImageReference ref, Digest digest, Credentials creds) throws IOException {
-        HttpResponse<InputStream> r = get(ref, "/blobs/" + digest, "*/*", creds);
+        return new ResumingStream(ref, digest, creds, blobFrom(ref, digest, 0, creds));
+    }
+
+    /** The blob from byte {@code offset} on: a 206 where the registry serves ranges, else the whole blob with the start skipped. */
+    private InputStream blobFrom(ImageReference ref, Digest digest, long offset, Credentials creds) throws IOException {
+        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/blobs/" + digest);
+        HttpResponse<InputStream> r = exchange(ref, "pull", auth -> {
+            HttpRequest.Builder b = request(uri, auth).header("Accept", "*/*").GET();
+            if (offset > 0) {
+                b.header("Range", "bytes=" + offset + "-");
+            }
+            return b.build();
+        }, creds);
+        if (r.statusCode() == 206 && offset > 0) {
+            return r.body();
+        }
         if (r.statusCode() != 200) {
             r.body().close();
             check(ref, r);
             throw new IOException("blob " + digest + " of " + ref.familiarRepository() + ": HTTP " + r.statusCode());
         }
-        return r.body();
+        InputStream body = r.body();
+        body.skipNBytes(offset);    // no ranges served: what was read already is skipped
+        return body;
+    }
+
+    /**
+     * A blob download that picks up where it broke off (a Range request from the byte it got to, a few
+     * times), so a registry connection that drops mid-layer costs the rest of the layer, not all of it.
+     */
+    private final class ResumingStream extends InputStream {
+        private static final int ATTEMPTS = 3;
+        private final ImageReference ref;
+        private final Digest digest;
+        private final Credentials creds;
+        private InputStream in;
+        private long position;
+        private int resumed;
+
+        ResumingStream(ImageReference ref, Digest digest, Credentials creds, InputStream first) {
+            this.ref = ref;
+            this.digest = digest;
+            this.creds = creds;
+            this.in = first;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            while (true) {
+                try {
+                    int n = in.read(b, off, len);
+                    if (n > 0) {
+                        position += n;
+                    }
+                    return n;
+                } catch (IOException broken) {
+                    if (resumed >= ATTEMPTS || position == 0) {
+                        throw broken;
+                    }
+                    resumed++;
+                    in.close();
+                    in = blobFrom(ref, digest, position, creds);
+                }
+            }
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
+        }
     }
 
     private HttpResponse<InputStream> get(ImageReference ref, String path, String accept, Credentials creds) throws IOException {

@@ -20,12 +20,13 @@ import java.util.concurrent.Executors;
  */
 public final class FaultyProxy implements AutoCloseable {
 
-    public enum Fault { NONE, CUT_BLOB, FLIP_BLOB_BYTE, TOO_MANY_REQUESTS, HUGE_MANIFEST, NOT_AN_IMAGE }
+    public enum Fault { NONE, CUT_BLOB, CUT_BLOB_ONCE, FLIP_BLOB_BYTE, TOO_MANY_REQUESTS, HUGE_MANIFEST, NOT_AN_IMAGE }
 
     private final HttpServer server;
     private final String upstream;
     private final HttpClient http = HttpClient.newHttpClient();
     private volatile Fault fault = Fault.NONE;
+    private final java.util.concurrent.atomic.AtomicInteger rangeRequests = new java.util.concurrent.atomic.AtomicInteger();
 
     public FaultyProxy(String upstreamHost) throws IOException {
         this.upstream = "http://" + upstreamHost;
@@ -41,6 +42,11 @@ public final class FaultyProxy implements AutoCloseable {
 
     public void fault(Fault f) {
         this.fault = f;
+    }
+
+    /** How many blob requests asked for a range (a resumed download). */
+    public int rangeRequests() {
+        return rangeRequests.get();
     }
 
     private void handle(HttpExchange ex) throws IOException {
@@ -70,7 +76,10 @@ public final class FaultyProxy implements AutoCloseable {
             }
             HttpRequest.Builder req = HttpRequest.newBuilder(URI.create(upstream + path)).method(ex.getRequestMethod(),
                     HttpRequest.BodyPublishers.ofInputStream(ex::getRequestBody));
-            for (String h : List.of("Accept", "Authorization", "Content-Type")) {
+            if (ex.getRequestHeaders().getFirst("Range") != null) {
+                rangeRequests.incrementAndGet();
+            }
+            for (String h : List.of("Accept", "Authorization", "Content-Type", "Range")) {
                 String v = ex.getRequestHeaders().getFirst(h);
                 if (v != null) {
                     req.header(h, v);
@@ -96,7 +105,10 @@ public final class FaultyProxy implements AutoCloseable {
             ex.sendResponseHeaders(r.statusCode(), ex.getRequestMethod().equals("HEAD") ? -1 : body.length == 0 ? -1 : body.length);
             if (body.length > 0 && !ex.getRequestMethod().equals("HEAD")) {
                 OutputStream out = ex.getResponseBody();
-                if (isLayer && f == Fault.CUT_BLOB) {
+                if (isLayer && (f == Fault.CUT_BLOB || f == Fault.CUT_BLOB_ONCE)) {
+                    if (f == Fault.CUT_BLOB_ONCE) {
+                        fault = Fault.NONE;
+                    }
                     out.write(body, 0, body.length / 2);
                     out.flush();
                     throw new IOException("cut");    // the connection is dropped mid-body
