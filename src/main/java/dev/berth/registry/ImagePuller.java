@@ -25,6 +25,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * {@code docker pull}: resolves the name to a manifest (choosing this host's platform from an index),
+ * whose layers may be gzip, zstd or not compressed;
  * fetches the config and the layers the store lacks, each verified by its digest while it streams and
  * unpacked as it arrives, and records the image under its tag and its manifest's digest. Layers
  * download three at a time; a layer another pull is already fetching is waited for, not fetched twice.
@@ -246,9 +247,6 @@ public final class ImagePuller {
         Digest digest = Digest.parse(layer.path("digest").asText());
         String media = layer.path("mediaType").asText("");
         long total = layer.path("size").asLong(-1);
-        if (media.endsWith("+zstd") || media.endsWith(".zstd")) {
-            throw EngineException.notImplemented("layer " + digest + " of " + ref.familiar() + " is zstd-compressed, which Berth does not pull yet");
-        }
         if (media.contains("nondistributable") || media.contains("foreign")) {
             throw EngineException.notImplemented("layer " + digest + " of " + ref.familiar() + " is a foreign layer, which Berth does not pull");
         }
@@ -256,9 +254,11 @@ public final class ImagePuller {
         try (InputStream raw = registry.blob(ref, digest, creds)) {
             MessageDigest md = Digest.sha256();
             CountingStream counted = new CountingStream(new DigestInputStream(raw, md), id, total, progress);
-            boolean gzip = media.isEmpty() || media.contains("gzip");
+            boolean zstd = media.endsWith("+zstd") || media.endsWith(".zstd");
+            boolean gzip = !zstd && (media.isEmpty() || media.contains("gzip"));
             try {
-                InputStream tar = gzip ? new GZIPInputStream(counted, 64 * 1024) : counted;
+                InputStream tar = zstd ? new io.airlift.compress.zstd.ZstdInputStream(counted)
+                        : gzip ? new GZIPInputStream(counted, 64 * 1024) : counted;
                 images.addLayer(tar, diffId, "layer " + digest);
                 counted.transferTo(java.io.OutputStream.nullOutputStream());   // what follows the gzip stream counts too
             } catch (IOException | RuntimeException e) {

@@ -41,15 +41,20 @@ class RegistryPullIT extends ContainerTestBase {
 
     /** busybox with a second layer on top: a pull finds the first in the store and fetches the second. */
     private Path layered() throws Exception {
+        return layered(42);
+    }
+
+    /** As {@link #layered()}, with other noise: a layer no registry has seen yet. */
+    private Path layered(long seed) throws Exception {
         java.io.ByteArrayOutputStream extra = new java.io.ByteArrayOutputStream();
         try (var tar = BusyboxImage.tar(extra)) {
             BusyboxImage.dir(tar, "etc/", 0755, 0);
             BusyboxImage.file(tar, "etc/motd", "pulled\n".getBytes(StandardCharsets.UTF_8), 0644);
             byte[] noise = new byte[128 * 1024];     // incompressible: the layer's blob is large enough to cut midway
-            new java.util.Random(42).nextBytes(noise);
+            new java.util.Random(seed).nextBytes(noise);
             BusyboxImage.file(tar, "etc/noise", noise, 0644);
         }
-        return Files.write(daemon.dir().resolve("layered.tar"),
+        return Files.write(daemon.dir().resolve("layered-" + seed + ".tar"),
                 BusyboxImage.archive(java.util.List.of(BusyboxImage.rootfs(), extra.toByteArray()), "[\"sh\"]", "layered:1"));
     }
 
@@ -72,6 +77,13 @@ class RegistryPullIT extends ContainerTestBase {
         DockerCli.Result run = ok("run", "--rm", registry.host() + "/oci-busybox:1", "echo", "from-the-registry");
         assertTrue(run.stderr().contains("Unable to find image"), run.stderr());
         assertTrue(run.stdout().endsWith("from-the-registry\n"), run.stdout());
+
+        // zstd-compressed layers
+        registry.copy(layered(7), "zstd:1", "oci-zstd");
+        var zstdManifest = registry.manifest("zstd", "1", "application/vnd.oci.image.manifest.v1+json");
+        assertTrue(new String(zstdManifest.body(), StandardCharsets.UTF_8).contains("tar+zstd"), "skopeo made zstd layers");
+        ok("pull", registry.host() + "/zstd:1");
+        assertEquals("pulled\n", ok("run", "--rm", registry.host() + "/zstd:1", "cat", "/etc/motd").stdout());
 
         // by digest: the image is known by that digest alone
         ok("rmi", name);

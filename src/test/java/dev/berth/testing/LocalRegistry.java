@@ -111,7 +111,7 @@ public final class LocalRegistry implements AutoCloseable {
         return "http://" + host() + path;
     }
 
-    /** Copies a docker-archive into the registry with skopeo, as {@code name} ("oci" or "v2s2" manifests). */
+    /** Copies a docker-archive into the registry with skopeo, as {@code name} ("oci", "oci-zstd" or "v2s2" manifests). */
     public void copy(Path dockerArchive, String name, String format) throws Exception {
         copy(dockerArchive, name, format, null);
     }
@@ -122,6 +122,10 @@ public final class LocalRegistry implements AutoCloseable {
                 "--format", format));
         if (userColonPassword != null) {
             cmd.addAll(java.util.List.of("--dest-creds", userColonPassword));
+        }
+        if (format.equals("oci-zstd")) {
+            cmd.set(cmd.indexOf("oci-zstd"), "oci");
+            cmd.addAll(java.util.List.of("--dest-compress-format", "zstd"));
         }
         cmd.addAll(java.util.List.of("docker-archive:" + dockerArchive, "docker://" + host() + "/" + name));
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
