@@ -152,7 +152,7 @@ public final class Berthd {
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
                 containers, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
-                        config.insecureRegistries())));
+                        config.insecureRegistries(), config.registryCertsDir())));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));

@@ -28,7 +28,8 @@ public record DaemonConfig(
         long maxRequestBody,
         Duration shutdownTimeout,
         Connections connections,
-        List<String> insecureRegistries) {
+        List<String> insecureRegistries,
+        Path registryCertsDir) {
 
     public record Tls(Path cert, Path key, Path ca) {}
 

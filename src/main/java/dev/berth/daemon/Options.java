@@ -44,6 +44,8 @@ public final class Options {
             new Option("read-timeout", null, "SECONDS", false, "drop a request that makes no progress for this long (default 30)"),
             new Option("insecure-registry", null, "HOST|CIDR", true,
                     "a registry spoken to without TLS verification (HTTPS, else plain HTTP); repeatable; loopback always is"),
+            new Option("registry-certs-dir", null, "DIR", false,
+                    "per-registry CAs and client certificates, in <host[:port]>/ directories (default /etc/docker/certs.d)"),
             new Option("max-connections", null, "N", false,
                     "connections served at once (default: the open-files limit less 1024 for the daemon's own files)"));
 
@@ -191,7 +193,8 @@ public final class Options {
                 Duration.ofSeconds(number(o, "shutdown-timeout", 10)),
                 new DaemonConfig.Connections(Duration.ofSeconds(positive(o, "idle-timeout", 120)),
                         Duration.ofSeconds(positive(o, "read-timeout", 30)), (int) number(o, "max-connections", 0)),
-                List.copyOf(o.getOrDefault("insecure-registry", List.of())));
+                List.copyOf(o.getOrDefault("insecure-registry", List.of())),
+                Path.of(string(o, "registry-certs-dir", "/etc/docker/certs.d")));
     }
 
     private static DaemonConfig.Tls tls(Map<String, List<String>> o) {

@@ -15,6 +15,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -56,12 +58,20 @@ public final class RegistryClient {
     private final HttpClient unverified = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL)
             .connectTimeout(Duration.ofSeconds(30)).sslContext(trustAll()).build();
     private final List<String> insecure;
+    private final Path certsDir;
     /** How each insecure registry answered: its base URL, https:// when it speaks TLS, else http://. */
     private final Map<String, String> insecureBases = new ConcurrentHashMap<>();
+    /** Clients for registries with a certs.d directory (their CAs, their client certificate). */
+    private final Map<String, HttpClient> withCerts = new ConcurrentHashMap<>();
 
-    /** @param insecure registries (host[:port], or CIDRs of literal addresses) spoken to without TLS verification */
-    RegistryClient(List<String> insecure) {
+    /**
+     * @param insecure registries (host[:port], or CIDRs of literal addresses) spoken to without TLS verification
+     * @param certsDir where {@code <host[:port]>/} directories hold a registry's CAs ({@code *.crt}) and client
+     *                 certificate ({@code client.cert}, {@code client.key}), as dockerd reads /etc/docker/certs.d
+     */
+    RegistryClient(List<String> insecure, Path certsDir) {
         this.insecure = List.copyOf(insecure);
+        this.certsDir = certsDir;
     }
 
     /** What /info shows of where Berth connects: the insecure registries' CIDRs and hosts. */
@@ -327,7 +337,7 @@ public final class RegistryClient {
 
     private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
         URI uri = request.uri();
-        HttpClient client = uri.getScheme().equals("https") && insecure(uri.getRawAuthority()) ? unverified : http;
+        HttpClient client = clientFor(uri);
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
@@ -468,21 +478,45 @@ public final class RegistryClient {
         }
     }
 
+    /** The client for a URL: with the registry's certs.d files where it has some, unverified for an insecure one. */
+    private HttpClient clientFor(URI uri) throws IOException {
+        if (!uri.getScheme().equals("https")) {
+            return http;
+        }
+        String authority = uri.getRawAuthority();
+        Path dir = certsDir == null ? null : certsDir.resolve(authority);
+        if (dir != null && Files.isDirectory(dir)) {
+            HttpClient c = withCerts.get(authority);
+            if (c == null) {
+                c = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(30))
+                        .sslContext(CertsDir.sslContext(dir, insecure(authority))).build();
+                withCerts.put(authority, c);
+            }
+            return c;
+        }
+        return insecure(authority) ? unverified : http;
+    }
+
+    /** Trusts any certificate and any host name: only for the registries the user declared insecure. */
+    static javax.net.ssl.TrustManager trustAllManager() {
+        return new javax.net.ssl.X509ExtendedTrustManager() {
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) { }
+            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) { }
+            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) { }
+            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
+                return new java.security.cert.X509Certificate[0];
+            }
+        };
+    }
+
     /** Trusts any certificate and any host name: only for the registries the user declared insecure. */
     private static javax.net.ssl.SSLContext trustAll() {
         try {
             javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-            ctx.init(null, new javax.net.ssl.TrustManager[] {new javax.net.ssl.X509ExtendedTrustManager() {
-                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
-                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
-                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) { }
-                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) { }
-                public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) { }
-                public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) { }
-                public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                    return new java.security.cert.X509Certificate[0];
-                }
-            }}, null);
+            ctx.init(null, new javax.net.ssl.TrustManager[] {trustAllManager()}, null);
             return ctx;
         } catch (java.security.GeneralSecurityException e) {
             throw new IllegalStateException(e);

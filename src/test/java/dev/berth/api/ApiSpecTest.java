@@ -43,7 +43,7 @@ class ApiSpecTest {
                     Optional.empty(), false, images, "vfs", containers, java.util.List.of());
             ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
                     containers, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
-                            new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of())));
+                            new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of(), dir)));
             containers.close();
             Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
                     .collect(Collectors.toCollection(TreeSet::new));

@@ -1,6 +1,7 @@
 package dev.berth.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testing.BerthDaemon;
 import dev.berth.testing.BusyboxImage;
 import dev.berth.testing.DockerCli;
 import dev.berth.testing.FaultyProxy;
@@ -217,6 +218,24 @@ class RegistryPullIT extends ContainerTestBase {
         }
         String info = ok("info", "--format", "{{json .RegistryConfig}}").stdout();
         assertTrue(info.contains("\"InsecureRegistryCIDRs\":[\"127.0.0.0/8\""), info);
+    }
+
+    @Test
+    void aClientCertificateFromTheCertsDirectoryIsPresented() throws Exception {
+        Path certsD = Files.createDirectories(daemon.dir().resolve("certs.d"));
+        assertEquals(0, daemon.stop());
+        daemon = BerthDaemon.startIn(daemon.dir(), "--registry-certs-dir", certsD.toString());
+        docker = DockerCli.against(daemon);
+        try (LocalRegistry mtls = LocalRegistry.withClientCerts(daemon.dir().resolve("mtls"))) {
+            mtls.copy(archive, "mine:1", "v2s2");
+            String name = mtls.host() + "/mine:1";
+            assertEquals(1, docker.run("pull", name).exitCode(), "no client certificate: refused");
+            Path hostDir = Files.createDirectories(certsD.resolve(mtls.host()));
+            for (String f : new String[] {"client.cert", "client.key", "ca.crt"}) {
+                Files.copy(mtls.clientCerts().resolve(f), hostDir.resolve(f));
+            }
+            assertTrue(ok("pull", name).stdout().contains("Status: Downloaded newer image for " + name));
+        }
     }
 
     @Test

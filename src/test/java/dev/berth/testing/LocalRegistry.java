@@ -55,6 +55,39 @@ public final class LocalRegistry implements AutoCloseable {
         return start(dir, null, null, "", "  tls:\n    certificate: " + dir.resolve("tls.crt") + "\n    key: " + dir.resolve("tls.key") + "\n");
     }
 
+    /**
+     * A TLS-only registry that wants a client certificate signed by a CA made here: {@code client.cert},
+     * {@code client.key} and {@code ca.crt} are left in {@link #clientCerts()} (a certs.d directory's files).
+     */
+    public static LocalRegistry withClientCerts(Path dir) throws Exception {
+        Path certs = Files.createDirectories(dir.resolve("client-certs"));
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("ca.key").toString(),
+                "-out", certs.resolve("ca.crt").toString(), "-days", "1", "-subj", "/CN=berth-test-ca");
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", certs.resolve("client.key").toString(),
+                "-out", dir.resolve("client.csr").toString(), "-subj", "/CN=berth-client");
+        openssl("x509", "-req", "-in", dir.resolve("client.csr").toString(), "-CA", certs.resolve("ca.crt").toString(),
+                "-CAkey", dir.resolve("ca.key").toString(), "-CAcreateserial", "-out", certs.resolve("client.cert").toString(), "-days", "1");
+        openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", dir.resolve("tls.key").toString(),
+                "-out", dir.resolve("tls.crt").toString(), "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1");
+        return start(dir, null, null, "", "  tls:\n    certificate: " + dir.resolve("tls.crt") + "\n    key: " + dir.resolve("tls.key")
+                + "\n    clientcas:\n      - " + certs.resolve("ca.crt") + "\n");
+    }
+
+    /** Where {@link #withClientCerts} left the client's files. */
+    public Path clientCerts() {
+        return dir.resolve("client-certs");
+    }
+
+    private static void openssl(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("openssl"));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (p.waitFor() != 0) {
+            throw new IllegalStateException("openssl " + args[0] + " failed: " + out);
+        }
+    }
+
     /** A registry that wants this user and password (htpasswd, HTTP basic auth) for everything. */
     public static LocalRegistry start(Path dir, String user, String password) throws Exception {
         return start(dir, user, password, "", "");
@@ -122,6 +155,9 @@ public final class LocalRegistry implements AutoCloseable {
                 "--format", format));
         if (userColonPassword != null) {
             cmd.addAll(java.util.List.of("--dest-creds", userColonPassword));
+        }
+        if (Files.isDirectory(clientCerts())) {
+            cmd.addAll(java.util.List.of("--dest-cert-dir", clientCerts().toString()));
         }
         if (format.equals("oci-zstd")) {
             cmd.set(cmd.indexOf("oci-zstd"), "oci");
