@@ -69,7 +69,7 @@ public final class BlockingIo {
         return new java.io.BufferedOutputStream(out, 1 << 16);
     }
 
-    private static final class RequestInputStream extends InputStream {
+    private static final class RequestInputStream extends dev.berth.system.BlockInputStream {
         private static final Object END = new Object();
         private static final int HIGH = 16;
         private static final int LOW = 4;
@@ -94,12 +94,6 @@ public final class BlockingIo {
             });
             request.endHandler(v -> queue.add(END));
             request.exceptionHandler(queue::add);
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override

@@ -301,7 +301,7 @@ public final class ImagePuller {
     }
 
     /** Counts what a layer download read, and reports it now and then as Docker's "Downloading" message. */
-    private static final class CountingStream extends java.io.FilterInputStream {
+    private static final class CountingStream extends dev.berth.system.BlockInputStream {
         private static final long EVERY = 256 * 1024;
         private final String id;
         private final long total;
@@ -310,24 +310,20 @@ public final class ImagePuller {
         private long reported;
         private IOException broken;     // what the connection failed with, if it did
 
+        private final InputStream in;
+
         CountingStream(InputStream in, String id, long total, Progress progress) {
-            super(in);
+            this.in = in;
             this.id = id;
             this.total = total;
             this.progress = progress;
         }
 
         @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
-        }
-
-        @Override
         public int read(byte[] b, int off, int len) throws IOException {
             int n;
             try {
-                n = super.read(b, off, len);
+                n = in.read(b, off, len);
             } catch (IOException e) {
                 broken = e;
                 throw e;
@@ -336,6 +332,11 @@ public final class ImagePuller {
                 advance(n);
             }
             return n;
+        }
+
+        @Override
+        public void close() throws IOException {
+            in.close();
         }
 
         private void advance(long n) throws IOException {

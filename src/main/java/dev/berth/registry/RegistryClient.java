@@ -137,7 +137,7 @@ public final class RegistryClient {
      * A blob download that picks up where it broke off (a Range request from the byte it got to, a few
      * times), so a registry connection that drops mid-layer costs the rest of the layer, not all of it.
      */
-    private final class ResumingStream extends InputStream {
+    private final class ResumingStream extends dev.berth.system.BlockInputStream {
         private static final int ATTEMPTS = 3;
         private final ImageReference ref;
         private final Digest digest;
@@ -151,12 +151,6 @@ public final class RegistryClient {
             this.digest = digest;
             this.creds = creds;
             this.in = first;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) < 0 ? -1 : one[0] & 0xff;
         }
 
         @Override
