@@ -174,6 +174,10 @@ public final class ExecSessions {
                     new OciRuntime.Stdio(cfg.tty(), cfg.attachStdin(), false),
                     attach ? path -> socket[0] = AttachSocket.connect(path) : null).pid();
             update(s.with(true, true, pid, null));
+            int[] size = pendingSizes.remove(id);
+            if (size != null) {
+                runtime.resize(runtime.execPaths(c.id(), id), size[0], size[1]);
+            }
             return socket[0];
         } catch (IOException | RuntimeException e) {
             if (socket[0] != null) {
@@ -206,10 +210,17 @@ public final class ExecSessions {
             throw EngineException.conflict("Exec session " + id + " is not running");
         }
         if (s.pid() == 0) {
-            return;     // still starting: it starts at its ConsoleSize
+            // still starting (older CLIs resize right after the start, and send no ConsoleSize): applied once it runs
+            pendingSizes.put(id, new int[] {height, width});
+            if (get(id).pid() == 0 || pendingSizes.remove(id) == null) {
+                return;
+            }
         }
         runtime.resize(runtime.execPaths(s.containerId(), id), height, width);
     }
+
+    /** Terminal sizes asked for while a session was starting, by session. */
+    private final Map<String, int[]> pendingSizes = new java.util.concurrent.ConcurrentHashMap<>();
 
     private synchronized Session update(Session s) {
         if (sessions.containsKey(s.id())) {
@@ -224,6 +235,7 @@ public final class ExecSessions {
         synchronized (this) {
             s = sessions.remove(id);
         }
+        pendingSizes.remove(id);
         if (s != null) {
             try {
                 dev.berth.image.FileTrees.delete(runtime.execPaths(s.containerId(), id).bundle());
