@@ -29,7 +29,8 @@ public record DaemonConfig(
         Duration shutdownTimeout,
         Connections connections,
         List<String> insecureRegistries,
-        Path registryCertsDir) {
+        Path registryCertsDir,
+        List<String> registryMirrors) {
 
     public record Tls(Path cert, Path key, Path ca) {}
 

@@ -44,6 +44,7 @@ public final class Options {
             new Option("read-timeout", null, "SECONDS", false, "drop a request that makes no progress for this long (default 30)"),
             new Option("insecure-registry", null, "HOST|CIDR", true,
                     "a registry spoken to without TLS verification (HTTPS, else plain HTTP); repeatable; loopback always is"),
+            new Option("registry-mirror", null, "URL", true, "a Docker Hub mirror, tried before Docker Hub; repeatable"),
             new Option("registry-certs-dir", null, "DIR", false,
                     "per-registry CAs and client certificates, in <host[:port]>/ directories (default /etc/docker/certs.d)"),
             new Option("max-connections", null, "N", false,
@@ -147,7 +148,12 @@ public final class Options {
         for (Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();
             // dockerd's config file names these lists in the plural
-            String key = e.getKey().equals("hosts") ? "host" : e.getKey().equals("insecure-registries") ? "insecure-registry" : e.getKey();
+            String key = switch (e.getKey()) {
+                case "hosts" -> "host";
+                case "insecure-registries" -> "insecure-registry";
+                case "registry-mirrors" -> "registry-mirror";
+                default -> e.getKey();
+            };
             Option option = TABLE.stream().filter(o -> o.name().equals(key) && !key.equals("config")).findFirst()
                     .orElseThrow(() -> new ConfigException("config file " + file + ": unknown option \"" + e.getKey() + "\""));
             List<String> values = new ArrayList<>();
@@ -194,7 +200,8 @@ public final class Options {
                 new DaemonConfig.Connections(Duration.ofSeconds(positive(o, "idle-timeout", 120)),
                         Duration.ofSeconds(positive(o, "read-timeout", 30)), (int) number(o, "max-connections", 0)),
                 List.copyOf(o.getOrDefault("insecure-registry", List.of())),
-                Path.of(string(o, "registry-certs-dir", "/etc/docker/certs.d")));
+                Path.of(string(o, "registry-certs-dir", "/etc/docker/certs.d")),
+                List.copyOf(o.getOrDefault("registry-mirror", List.of())));
     }
 
     private static DaemonConfig.Tls tls(Map<String, List<String>> o) {

@@ -34,6 +34,8 @@ import java.util.regex.Pattern;
  */
 public final class RegistryClient {
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(RegistryClient.class.getName());
+
     /** The most bytes a manifest or index may have, as containerd and dockerd cap them. */
     static final int MAX_MANIFEST = 4 << 20;
 
@@ -59,6 +61,9 @@ public final class RegistryClient {
             .connectTimeout(Duration.ofSeconds(30)).sslContext(trustAll()).build();
     private final List<String> insecure;
     private final Path certsDir;
+    private final List<String> mirrors;
+    /** The mirror serving a Docker Hub repository's pull, by path. */
+    private final Map<String, String> mirrorOf = new ConcurrentHashMap<>();
     /** How each insecure registry answered: its base URL, https:// when it speaks TLS, else http://. */
     private final Map<String, String> insecureBases = new ConcurrentHashMap<>();
     /** Clients for registries with a certs.d directory (their CAs, their client certificate). */
@@ -68,10 +73,12 @@ public final class RegistryClient {
      * @param insecure registries (host[:port], or CIDRs of literal addresses) spoken to without TLS verification
      * @param certsDir where {@code <host[:port]>/} directories hold a registry's CAs ({@code *.crt}) and client
      *                 certificate ({@code client.cert}, {@code client.key}), as dockerd reads /etc/docker/certs.d
+     * @param mirrors  Docker Hub mirrors (URLs), tried in order before Docker Hub itself
      */
-    RegistryClient(List<String> insecure, Path certsDir) {
+    RegistryClient(List<String> insecure, Path certsDir, List<String> mirrors) {
         this.insecure = List.copyOf(insecure);
         this.certsDir = certsDir;
+        this.mirrors = mirrors.stream().map(m -> m.replaceAll("/+$", "")).toList();
     }
 
     /** What /info shows of where Berth connects: the insecure registries' CIDRs and hosts. */
@@ -85,6 +92,22 @@ public final class RegistryClient {
 
     /** The manifest {@code ref} names (its digest, else its tag). */
     Manifest manifest(ImageReference ref, Credentials creds) throws IOException {
+        if (ref.domain().equals(ImageReference.DOCKER_HUB) && !mirrors.isEmpty()) {
+            // Docker Hub names go to the mirrors first, in order; the first that has the manifest serves the pull
+            for (String mirror : mirrors) {
+                mirrorOf.put(ref.path(), mirror);
+                try {
+                    return fetchManifest(ref, creds);
+                } catch (IOException | EngineException e) {
+                    LOG.fine(() -> "mirror " + mirror + " for " + ref.familiar() + ": " + e.getMessage());
+                }
+            }
+            mirrorOf.remove(ref.path());
+        }
+        return fetchManifest(ref, creds);
+    }
+
+    private Manifest fetchManifest(ImageReference ref, Credentials creds) throws IOException {
         String reference = ref.digest() != null ? ref.digest().toString() : ref.tag();
         HttpResponse<InputStream> r = get(ref, "/manifests/" + reference, String.join(", ", MANIFEST_TYPES), creds);
         try (InputStream body = r.body()) {
@@ -112,7 +135,7 @@ public final class RegistryClient {
 
     /** The blob from byte {@code offset} on: a 206 where the registry serves ranges, else the whole blob with the start skipped. */
     private InputStream blobFrom(ImageReference ref, Digest digest, long offset, Credentials creds) throws IOException {
-        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/blobs/" + digest);
+        URI uri = URI.create(pullBase(ref) + "/v2/" + ref.path() + "/blobs/" + digest);
         HttpResponse<InputStream> r = exchange(ref, "pull", auth -> {
             HttpRequest.Builder b = request(uri, auth).header("Accept", "*/*").GET();
             if (offset > 0) {
@@ -179,8 +202,14 @@ public final class RegistryClient {
         }
     }
 
+    /** Where a pull of {@code ref} reads: the mirror that served its manifest, else the registry. */
+    private String pullBase(ImageReference ref) throws IOException {
+        String mirror = ref.domain().equals(ImageReference.DOCKER_HUB) ? mirrorOf.get(ref.path()) : null;
+        return mirror != null ? mirror : base(ref.domain());
+    }
+
     private HttpResponse<InputStream> get(ImageReference ref, String path, String accept, Credentials creds) throws IOException {
-        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + path);
+        URI uri = URI.create(pullBase(ref) + "/v2/" + ref.path() + path);
         return exchange(ref, "pull", auth -> request(uri, auth).header("Accept", accept).GET().build(), creds);
     }
 

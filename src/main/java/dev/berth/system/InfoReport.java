@@ -21,7 +21,8 @@ public record InfoReport(
         int threads,
         Instant systemTime,
         boolean debug,
-        List<String> insecureRegistries) {
+        List<String> insecureRegistries,
+        List<String> registryMirrors) {
 
     public record Counts(int containers, int running, int paused, int stopped, int images) {}
 }

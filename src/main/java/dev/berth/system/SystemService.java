@@ -35,10 +35,13 @@ public final class SystemService {
     private final CompletableFuture<List<ToolVersion>> components;
 
     private final List<String> insecureRegistries;
+    private final List<String> registryMirrors;
 
     public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug,
-                         ImageStore images, String storageDriver, ContainerEngine containers, List<String> insecureRegistries) {
+                         ImageStore images, String storageDriver, ContainerEngine containers, List<String> insecureRegistries,
+                         List<String> registryMirrors) {
         this.insecureRegistries = List.copyOf(insecureRegistries);
+        this.registryMirrors = List.copyOf(registryMirrors);
         this.containers = containers;
         this.images = images;
         this.storageDriver = storageDriver;
@@ -76,7 +79,8 @@ public final class SystemService {
                 ManagementFactory.getThreadMXBean().getThreadCount(),
                 Instant.now(),
                 debug,
-                insecureRegistries), BLOCKING);
+                insecureRegistries,
+                registryMirrors), BLOCKING);
     }
 
     /** What {@code /system/df} reports: the images and the bytes their layers take (each shared layer once). */

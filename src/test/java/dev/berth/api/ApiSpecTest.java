@@ -40,10 +40,10 @@ class ApiSpecTest {
             ConmonRuntime monitor = new ConmonRuntime(Path.of("/usr/bin/conmon"), Path.of("/usr/sbin/runc"), dir.resolve("run"), dir.resolve("logs"));
             ContainerEngine containers = new ContainerEngine(dir, images, RootfsDrivers.open(dir, "vfs"), monitor, monitor.exitDir(), 1024);
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
-                    Optional.empty(), false, images, "vfs", containers, java.util.List.of());
+                    Optional.empty(), false, images, "vfs", containers, java.util.List.of(), java.util.List.of());
             ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
                     containers, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
-                            new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of(), dir)));
+                            new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of(), dir, java.util.List.of())));
             containers.close();
             Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
                     .collect(Collectors.toCollection(TreeSet::new));

@@ -239,6 +239,18 @@ class RegistryPullIT extends ContainerTestBase {
     }
 
     @Test
+    void dockerHubNamesArePulledFromAMirror() throws Exception {
+        assertEquals(0, daemon.stop());
+        daemon = BerthDaemon.startIn(daemon.dir(), "--registry-mirror", "http://" + registry.host() + "/");
+        docker = DockerCli.against(daemon);
+        registry.copy(layered(), "library/mirrored:1", "v2s2");
+        // only what the mirror has is asked for: nothing here may reach Docker Hub itself
+        assertTrue(ok("pull", "mirrored:1").stdout().contains("Status: Downloaded newer image for mirrored:1"));
+        assertEquals("pulled\n", ok("run", "--rm", "mirrored:1", "cat", "/etc/motd").stdout());
+        assertTrue(ok("info", "--format", "{{json .RegistryConfig.Mirrors}}").stdout().contains("http://" + registry.host()));
+    }
+
+    @Test
     void whatIsNotThereIsAClearErrorAndProgressIsChunkedJson() throws Exception {
         DockerCli.Result missing = docker.run("pull", registry.host() + "/nothere:1");
         assertEquals(1, missing.exitCode());

@@ -72,11 +72,11 @@ record InfoResponse(
 
     record IndexInfo(String name, List<String> mirrors, boolean secure, boolean official) {}
 
-    private static RegistryConfig registryConfig(List<String> insecure) {
+    private static RegistryConfig registryConfig(List<String> insecure, List<String> mirrors) {
         Map<String, IndexInfo> indexes = new LinkedHashMap<>();
-        indexes.put("docker.io", new IndexInfo("docker.io", List.of(), true, true));
+        indexes.put("docker.io", new IndexInfo("docker.io", mirrors, true, true));
         insecure.stream().filter(h -> !h.contains("/")).forEach(h -> indexes.put(h, new IndexInfo(h, List.of(), false, false)));
-        return new RegistryConfig(dev.berth.registry.RegistryClient.insecureCidrs(insecure), indexes, List.of());
+        return new RegistryConfig(dev.berth.registry.RegistryClient.insecureCidrs(insecure), indexes, mirrors);
     }
 
     record Swarm(@JsonProperty("NodeID") String nodeId, String nodeAddr, String localNodeState,
@@ -112,7 +112,7 @@ record InfoResponse(
                 host.ncpu(),
                 host.memTotal(),
                 "https://index.docker.io/v1/",
-                registryConfig(r.insecureRegistries()),
+                registryConfig(r.insecureRegistries(), r.registryMirrors()),
                 r.root().toString(),
                 host.hostname(),
                 List.of(),
