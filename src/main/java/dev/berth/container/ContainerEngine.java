@@ -201,7 +201,12 @@ public final class ContainerEngine implements AutoCloseable {
         Container c = get(ref);
         if (!c.state().running()) {
             CompletableFuture<AttachSocket> waiting = waiters.start(c.id());
-            if (!registry.find(c.id()).state().running()) {
+            Container now = registry.find(c.id());
+            if (now == null) {
+                waiting.cancel(false);
+                throw EngineException.notFound("No such container: " + ref);
+            }
+            if (!now.state().running()) {
                 return waiting;
             }
             waiting.cancel(false);      // it started meanwhile

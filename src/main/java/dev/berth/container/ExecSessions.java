@@ -10,7 +10,6 @@ import dev.berth.monitor.AttachSocket;
 import dev.berth.monitor.OciRuntime;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

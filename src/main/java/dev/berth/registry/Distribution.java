@@ -5,8 +5,8 @@ import dev.berth.image.ImageStore;
 import java.io.IOException;
 import java.nio.file.Path;
 
-/** Pulls and pushes, sharing one registry client (its tokens) and what is known of where layers are. */
-public record Distribution(ImagePuller puller, ImagePusher pusher) {
+/** Pulls, pushes and logins, sharing one registry client (its tokens) and what is known of where layers are. */
+public record Distribution(ImagePuller puller, ImagePusher pusher, RegistryClient registry) {
 
     /**
      * @param root the daemon's --root, where the layers' registry locations are kept
@@ -18,6 +18,6 @@ public record Distribution(ImagePuller puller, ImagePusher pusher) {
                                     Path certsDir, java.util.List<String> mirrors) throws IOException {
         RegistryClient client = new RegistryClient(insecureRegistries, certsDir, mirrors);
         DistributionMetadata metadata = new DistributionMetadata(root.resolve("image").resolve("distribution.json"));
-        return new Distribution(new ImagePuller(images, client, metadata, platform), new ImagePusher(images, client, metadata));
+        return new Distribution(new ImagePuller(images, client, metadata, platform), new ImagePusher(images, client, metadata), client);
     }
 }

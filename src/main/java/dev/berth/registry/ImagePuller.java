@@ -84,11 +84,6 @@ public final class ImagePuller {
         return platform;
     }
 
-    /** {@code docker login}: whether the registry takes these credentials; its identity token, if it gave one. */
-    public String login(String domain, Credentials creds) throws IOException {
-        return registry.login(domain, creds);
-    }
-
     /** What a pull resolved before it downloads: the image's manifest, and what to call it. */
     public final class Resolved {
         private final ImageReference ref;

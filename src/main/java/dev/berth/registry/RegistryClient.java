@@ -219,7 +219,7 @@ public final class RegistryClient {
      */
     private HttpResponse<InputStream> exchange(ImageReference ref, String actions, java.util.function.Function<String, HttpRequest> request,
                                                Credentials creds) throws IOException {
-        String key = ref.domain() + "/" + ref.path() + "|" + creds.who() + "|" + actions;
+        String key = authKey(ref, creds, actions);
         HttpResponse<InputStream> r = send(request.apply(authorizations.get(key)));
         if (r.statusCode() == 401) {
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
@@ -235,6 +235,11 @@ public final class RegistryClient {
             }
         }
         return r;
+    }
+
+    /** Which remembered Authorization a request uses: per repository, user and actions. */
+    private static String authKey(ImageReference ref, Credentials creds, String actions) {
+        return ref.domain() + "/" + ref.path() + "|" + creds.who() + "|" + actions;
     }
 
     private static HttpRequest.Builder request(URI uri, String authorization) {
@@ -267,8 +272,7 @@ public final class RegistryClient {
         if (r.statusCode() == 202) {
             // an upload was started instead: cancelled, the caller uploads the blob itself
             URI upload = location(uri, r);
-            send(request(upload, authorizations.get(ref.domain() + "/" + ref.path() + "|" + creds.who() + "|pull,push"))
-                    .DELETE().build()).body().close();
+            send(request(upload, authorizations.get(authKey(ref, creds, "pull,push"))).DELETE().build()).body().close();
         }
         return false;
     }

@@ -14,6 +14,7 @@ import dev.berth.registry.Credentials;
 import dev.berth.registry.Distribution;
 import dev.berth.registry.ImagePuller;
 import dev.berth.registry.ImagePusher;
+import dev.berth.registry.RegistryClient;
 import dev.berth.image.ImportRequest;
 import dev.berth.system.HostFacts;
 import io.vertx.core.http.HttpMethod;
@@ -33,6 +34,7 @@ public final class ImageRoutes implements ApiRouter.Group {
     private final ImageStore images;
     private final ImagePuller puller;
     private final ImagePusher pusher;
+    private final RegistryClient registry;
     private final String architecture;
     private final String storageDriver;
 
@@ -40,6 +42,7 @@ public final class ImageRoutes implements ApiRouter.Group {
         this.images = images;
         this.puller = distribution.puller();
         this.pusher = distribution.pusher();
+        this.registry = distribution.registry();
         this.architecture = host.goArch();
         this.storageDriver = storageDriver;
     }
@@ -174,7 +177,7 @@ public final class ImageRoutes implements ApiRouter.Group {
             String server = auth.path("serveraddress").asText("");
             String domain = server.isEmpty() || server.contains("index.docker.io") || server.contains("docker.io")
                     ? ImageReference.DOCKER_HUB : server.replaceFirst("^https?://", "").replaceFirst("/.*$", "");
-            return puller.login(domain, Credentials.of(auth));
+            return registry.login(domain, Credentials.of(auth));
         }, token -> Json.send(ctx, 200, Map.of("Status", "Login Succeeded", "IdentityToken", token)));
     }
 
