@@ -20,6 +20,7 @@ public final class ErrorResponses {
         return switch (kind) {
             case INVALID_ARGUMENT -> 400;
             case UNAUTHORIZED -> 401;
+            case FORBIDDEN -> 403;
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case NOT_MODIFIED -> 304;

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * @param inheritedBinds the bind mounts copied at create from its VolumesFrom containers, in Binds' syntax
  *                       (null in containers stored before there were any)
+ * @param networks       the networks it joins when it starts, by name, in the order joined (none with the network
+ *                       modes host, none and container:)
  */
 public record Container(
         String id,
@@ -21,22 +23,39 @@ public record Container(
         java.util.List<String> args,
         ContainerState state,
         int restartCount,
-        java.util.List<String> inheritedBinds) {
+        java.util.List<String> inheritedBinds,
+        java.util.Map<String, dev.berth.network.EndpointRequest> networks) {
 
     public Container withState(ContainerState s) {
-        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, s, restartCount, inheritedBinds);
+        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, s, restartCount, inheritedBinds, networks);
     }
 
     public Container withRestartCount(int n) {
-        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, state, n, inheritedBinds);
+        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, state, n, inheritedBinds, networks);
     }
 
     public Container withName(String n) {
-        return new Container(id, n, created, image, imageId, config, hostConfig, path, args, state, restartCount, inheritedBinds);
+        return new Container(id, n, created, image, imageId, config, hostConfig, path, args, state, restartCount, inheritedBinds, networks);
     }
 
     public Container withHostConfig(ObjectNode hc) {
-        return new Container(id, name, created, image, imageId, config, hc, path, args, state, restartCount, inheritedBinds);
+        return new Container(id, name, created, image, imageId, config, hc, path, args, state, restartCount, inheritedBinds, networks);
+    }
+
+    public Container withNetworks(java.util.Map<String, dev.berth.network.EndpointRequest> n) {
+        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, state, restartCount, inheritedBinds,
+                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(n)));
+    }
+
+    /** The networks it joins, by name (none for containers stored before Berth had networks). */
+    public java.util.Map<String, dev.berth.network.EndpointRequest> endpoints() {
+        return networks == null ? java.util.Map.of() : networks;
+    }
+
+    /** The network mode: default (the bridge), a network's name, host, none or container:ID. */
+    public String networkMode() {
+        String mode = hostConfig.path("NetworkMode").asText("");
+        return mode.isEmpty() ? "default" : mode;
     }
 
     /** The HostConfig as mounted: its own mounts and the binds inherited through VolumesFrom. */

@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
@@ -7,18 +8,25 @@ import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.AttachSocket;
 import dev.berth.monitor.OciRuntime;
+import dev.berth.network.Attachment;
+import dev.berth.network.ContainerNetworks;
+import dev.berth.network.EndpointRequest;
+import dev.berth.network.Network;
+import dev.berth.network.PortMapping;
+import dev.berth.network.Sandbox;
+import dev.berth.network.SandboxRequest;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.store.EngineJson;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
@@ -77,14 +85,16 @@ public final class ContainerEngine implements AutoCloseable {
     private final ExitMonitor exits;
     private final LogRotator logRotator;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+    private final ContainerNetworks networks;
 
     public ContainerEngine(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir,
-                           long nofileHardLimit) throws IOException {
+                           long nofileHardLimit, ContainerNetworks networks) throws IOException {
+        this.networks = networks;
         this.images = images;
         this.rootfs = rootfs;
         this.runtime = runtime;
         this.registry = new ContainerRegistry(root);
-        this.factory = new ContainerFactory(images, registry, runtime.name(), host);
+        this.factory = new ContainerFactory(images, registry, runtime.name(), host, networks);
         this.specs = new RuntimeSpecs(registry, nofileHardLimit, host);
         this.restarts = new RestartManager(registry, transitions, id -> {
             registry.update(id, x -> x.withRestartCount(x.restartCount() + 1));
@@ -166,7 +176,7 @@ public final class ContainerEngine implements AutoCloseable {
         try {
             Image image = images.get(c.imageId());
             Path root = rootfs.mount(id, image.config().diffIds().stream().map(images::layerPath).toList());
-            ObjectNode spec = specs.spec(c, root);
+            ObjectNode spec = specs.spec(c, root, network(c));
             OciRuntime.Paths paths = runtime.paths(id);
             Files.createDirectories(paths.bundle());
             Files.write(paths.bundle().resolve("config.json"), JSON.writeValueAsBytes(spec));
@@ -330,6 +340,9 @@ public final class ContainerEngine implements AutoCloseable {
     public ObjectNode stats(String ref) {
         Container c = get(ref);
         ObjectNode s = ContainerStats.sample(c.state().running() ? c.state().pid() : 0);
+        if (c.state().running() && networks.sandbox(c.id()).isPresent()) {
+            s.set("networks", ContainerStats.networks(c.state().pid(), ContainerStats.Host.REAL));
+        }
         s.put("name", "/" + c.name());
         s.put("id", c.id());
         return s;
@@ -552,11 +565,119 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (IOException e) {
             LOG.fine("runtime delete " + id + ": " + e.getMessage());
         }
+        networks.down(id);
         try {
             rootfs.unmount(id);
         } catch (IOException e) {
             LOG.warning("unmount " + id + ": " + e.getMessage());
         }
+    }
+
+    // ---- networks ----
+
+    /** The container's network now: its sandbox (made here), the host's, a private one, or another container's. */
+    private NetworkView network(Container c) throws IOException {
+        String mode = c.networkMode();
+        String hostGateway = networks.network(Network.DEFAULT_BRIDGE).pools().getFirst().gateway();
+        if (mode.equals("host")) {
+            return new NetworkView("", "", List.of(), List.of(), hostGateway, null);
+        }
+        if (mode.startsWith("container:")) {
+            Container other = linked(mode.substring("container:".length()), "cannot join the network of " + mode.substring(10));
+            String netns = networks.sandbox(other.id()).map(Sandbox::netns)
+                    .orElse(other.networkMode().equals("host") ? "" : "/proc/" + other.state().pid() + "/ns/net");
+            return new NetworkView(netns, "", List.of(), List.of(), hostGateway, registry.dir(other.id()));
+        }
+        if (mode.equals("none") || c.endpoints().isEmpty()) {
+            return new NetworkView(null, "", List.of(), List.of(), hostGateway, null);
+        }
+        List<String> links = new ArrayList<>();
+        for (JsonNode link : c.hostConfig().path("Links")) {
+            String[] l = NetworkOptions.link(link.asText());
+            Container other = linked(l[0], "Cannot link to " + l[0]);
+            String ip = networks.sandbox(other.id()).flatMap(s -> s.attachments().stream().findFirst()).map(Attachment::ipv4Address).orElse("");
+            if (!ip.isEmpty()) {
+                links.add(ip + "\t" + l[1] + " " + other.id().substring(0, 12) + " " + other.name());
+            }
+        }
+        Sandbox s = networks.up(new SandboxRequest(c.id(), c.name(), c.config().path("Hostname").asText(), c.endpoints(),
+                PortMapping.of(c.hostConfig(), c.config().path("ExposedPorts")), ContainerSpec.strings(c.hostConfig().path("Dns"))));
+        if (s.attachments().isEmpty()) {
+            return new NetworkView(s.netns(), "", List.of(), links, hostGateway, null);
+        }
+        Attachment first = s.attachments().getFirst();
+        boolean dns = networks.network(first.networkId()).servesDns();
+        return new NetworkView(s.netns(), first.ipv4Address(), dns ? List.of(first.gateway()) : List.of(), links, first.gateway(), null);
+    }
+
+    /** A running container this one depends on (link, shared namespace): a 400 when there is none. */
+    private Container linked(String ref, String what) {
+        Container other;
+        try {
+            other = registry.get(ref);
+        } catch (EngineException e) {
+            throw EngineException.invalid(what + ": " + e.getMessage());
+        }
+        if (!other.state().running()) {
+            throw EngineException.conflict(what + ": container " + other.name() + " is not running");
+        }
+        return other;
+    }
+
+    /** A network's id, by name or id. */
+    public String networkId(String ref) {
+        return networks.network(ref).id();
+    }
+
+    /** The running container's sandbox: its namespace, addresses and published ports. */
+    public Optional<Sandbox> sandbox(String id) {
+        return networks.sandbox(id);
+    }
+
+    /** {@code docker network connect}: the container joins the network now if it runs, else when it starts. */
+    public void connect(String ref, String networkRef, JsonNode endpointConfig) throws IOException {
+        String id = get(ref).id();
+        transitions.with(id, () -> {
+            Container c = current(id);
+            String mode = c.networkMode();
+            if (mode.equals("host") || mode.equals("none") || mode.startsWith("container:")) {
+                throw EngineException.forbidden("container sharing network namespace with another container or host cannot be connected to any other network");
+            }
+            Network n = networks.network(networkRef);
+            if (!n.bridged()) {
+                throw EngineException.forbidden("container cannot be disconnected from host network or connected to host network");
+            }
+            if (c.endpoints().containsKey(n.name())) {
+                throw EngineException.forbidden("endpoint with name " + c.name() + " already exists in network " + n.name());
+            }
+            EndpointRequest ep = NetworkOptions.endpoint(n, endpointConfig, "");
+            if (c.state().running()) {
+                networks.connect(id, c.name(), c.config().path("Hostname").asText(), n.name(), ep);
+            }
+            Map<String, EndpointRequest> all = new LinkedHashMap<>(c.endpoints());
+            all.put(n.name(), ep);
+            registry.update(id, x -> x.withNetworks(all));
+            return null;
+        });
+    }
+
+    /** {@code docker network disconnect}. */
+    public void disconnect(String ref, String networkRef) throws IOException {
+        String id = get(ref).id();
+        transitions.with(id, () -> {
+            Container c = current(id);
+            Network n = networks.network(networkRef);
+            if (!c.endpoints().containsKey(n.name())) {
+                throw EngineException.forbidden("container " + id + " is not connected to network " + n.name());
+            }
+            if (c.state().running()) {
+                networks.disconnect(id, n.id());
+            }
+            Map<String, EndpointRequest> all = new LinkedHashMap<>(c.endpoints());
+            all.remove(n.name());
+            registry.update(id, x -> x.withNetworks(all));
+            return null;
+        });
     }
 
     // ---- exits ----
@@ -641,8 +762,16 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    /** At start-up: containers that ended while the daemon was away get their exit recorded. */
+    /**
+     * At start-up: containers that ended while the daemon was away get their exit recorded; the networks of
+     * those that run on are served again, any other sandbox is undone.
+     */
     private void reconcile() {
+        reconcileExits();
+        networks.restore(registry.list().stream().filter(c -> c.state().running()).map(Container::id).toList());
+    }
+
+    private void reconcileExits() {
         for (Container c : registry.list()) {
             if (!c.state().running()) {
                 continue;
@@ -699,9 +828,7 @@ public final class ContainerEngine implements AutoCloseable {
 
     /** A new 64-hex-digit id, for containers and exec sessions. */
     static String newId() {
-        byte[] b = new byte[32];
-        new SecureRandom().nextBytes(b);
-        return HexFormat.of().formatHex(b);
+        return dev.berth.system.Ids.random();
     }
 
     @Override

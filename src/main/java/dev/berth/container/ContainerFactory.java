@@ -27,8 +27,11 @@ final class ContainerFactory {
     private final ContainerRegistry registry;
     private final String runtimeName;
     private final ResourceOptions.Host host;
+    private final dev.berth.network.ContainerNetworks networks;
 
-    ContainerFactory(ImageStore images, ContainerRegistry registry, String runtimeName, ResourceOptions.Host host) {
+    ContainerFactory(ImageStore images, ContainerRegistry registry, String runtimeName, ResourceOptions.Host host,
+                     dev.berth.network.ContainerNetworks networks) {
+        this.networks = networks;
         this.images = images;
         this.registry = registry;
         this.runtimeName = runtimeName;
@@ -76,9 +79,12 @@ final class ContainerFactory {
         ObjectNode config = ContainerSpec.mergedConfig(request, image.config(), imageName, hostname, env,
                 ContainerSpec.given(request.path("Entrypoint")) ? List.of() : ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
         HealthCheck.of(config);
+        var endpoints = NetworkOptions.endpoints(request, hostConfig, networks, registry);
+        warnings.addAll(NetworkOptions.checkPorts(hostConfig, config.path("ExposedPorts")));
         String created = Instant.now().toString();
         return new Made(name -> new Container(id, name, created, imageName, image.id().toString(), config, hostConfig,
-                args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0, inherited), warnings);
+                args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0, inherited,
+                java.util.Collections.unmodifiableMap(endpoints)), warnings);
     }
 
     /**

@@ -99,6 +99,14 @@ final class ContainerSpec {
         if (!given(request.path("Entrypoint")) && img.hasNonNull("Entrypoint")) {
             c.set("Entrypoint", img.get("Entrypoint"));
         }
+        if (img.path("ExposedPorts").isObject()) {
+            // the image's exposed ports and the request's, as dockerd merges them (what -P publishes)
+            ObjectNode ports = ((ObjectNode) img.get("ExposedPorts")).deepCopy();
+            if (request.path("ExposedPorts").isObject()) {
+                ports.setAll((ObjectNode) request.get("ExposedPorts"));
+            }
+            c.set("ExposedPorts", ports);
+        }
         if (img.path("Healthcheck").isObject()) {
             // the image's check, with what the request sets of it on top (docker run --health-interval alone)
             ObjectNode health = ((ObjectNode) img.get("Healthcheck")).deepCopy();

@@ -116,6 +116,27 @@ final class ContainerStats {
         return s;
     }
 
+    /** Docker's per-interface counters of the process's network namespace ({@code /proc/PID/net/dev}), loopback left out. */
+    static ObjectNode networks(long pid, Host host) {
+        ObjectNode out = JsonNodeFactory.instance.objectNode();
+        for (String line : read(host.proc().resolve(pid + "/net/dev")).split("\n")) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            String name = line.substring(0, colon).strip();
+            String[] f = line.substring(colon + 1).strip().split("\\s+");
+            if (name.equals("lo") || f.length < 16) {
+                continue;
+            }
+            out.putObject(name).put("rx_bytes", Long.parseLong(f[0])).put("rx_packets", Long.parseLong(f[1]))
+                    .put("rx_errors", Long.parseLong(f[2])).put("rx_dropped", Long.parseLong(f[3]))
+                    .put("tx_bytes", Long.parseLong(f[8])).put("tx_packets", Long.parseLong(f[9]))
+                    .put("tx_errors", Long.parseLong(f[10])).put("tx_dropped", Long.parseLong(f[11]));
+        }
+        return out;
+    }
+
     /**
      * The cgroup directories of a process by controller name, from /proc/PID/cgroup; on a v2 host the
      * single unified directory under the key "".

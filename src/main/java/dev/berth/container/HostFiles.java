@@ -36,11 +36,7 @@ final class HostFiles {
         }
         String name = entry.substring(0, sep);
         String ip = entry.substring(sep + 1).replaceAll("^\\[|]$", "");
-        if (ip.equals("host-gateway")) {
-            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED,
-                    "Berth does not implement host-gateway in ExtraHosts yet (it comes with networking)");
-        }
-        if (!isIp(ip)) {
+        if (!ip.equals("host-gateway") && !isIp(ip)) {
             throw EngineException.invalid("invalid ExtraHosts: invalid IP address in add-host: \"" + ip + "\"");
         }
         return new String[] {name, ip};
@@ -58,23 +54,41 @@ final class HostFiles {
         }
     }
 
-    static void write(Path dir, JsonNode config, JsonNode hc) throws IOException {
+    static void write(Path dir, JsonNode config, JsonNode hc, NetworkView net) throws IOException {
         String hostname = config.path("Hostname").asText();
         String domain = config.path("Domainname").asText("");
         Files.writeString(dir.resolve("hostname"), hostname + "\n");
         StringBuilder hosts = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
-        hosts.append("127.0.1.1\t").append(domain.isEmpty() ? hostname : hostname + "." + domain + "\t" + hostname).append('\n');
+        net.hostsEntries().forEach(line -> hosts.append(line).append('\n'));
         for (JsonNode h : hc.path("ExtraHosts")) {
             String[] e = extraHost(h.asText());
-            hosts.append(e[1]).append('\t').append(e[0]).append('\n');
+            hosts.append(e[1].equals("host-gateway") ? net.hostGateway() : e[1]).append('\t').append(e[0]).append('\n');
         }
+        // its own address last, as dockerd writes it (127.0.1.1 without one)
+        hosts.append(net.address().isEmpty() ? "127.0.1.1" : net.address()).append('\t')
+                .append(domain.isEmpty() ? hostname : hostname + "." + domain + "\t" + hostname).append('\n');
         Files.writeString(dir.resolve("hosts"), hosts.toString());
         List<String> dns = ContainerSpec.strings(hc.path("Dns"));
         List<String> search = ContainerSpec.strings(hc.path("DnsSearch"));
         List<String> options = ContainerSpec.strings(hc.path("DnsOptions"));
         Path hostResolv = Path.of("/etc/resolv.conf");
         String resolv;
-        if (dns.isEmpty() && search.isEmpty() && options.isEmpty()) {
+        if (!net.nameservers().isEmpty()) {
+            // a user network's DNS server answers, and forwards the rest to --dns or the host's resolvers
+            StringBuilder r = new StringBuilder();
+            net.nameservers().forEach(ns -> r.append("nameserver ").append(ns).append('\n'));
+            List<String> hostLines = Files.exists(hostResolv) ? Files.readAllLines(hostResolv) : List.of();
+            String searchLine = search.isEmpty() ? hostLines.stream().filter(l -> l.startsWith("search ")).findFirst().orElse("")
+                    : "search " + String.join(" ", search);
+            String optionsLine = options.isEmpty() ? hostLines.stream().filter(l -> l.startsWith("options ")).findFirst().orElse("")
+                    : "options " + String.join(" ", options);
+            for (String line : List.of(searchLine, optionsLine)) {
+                if (!line.isEmpty()) {
+                    r.append(line).append('\n');
+                }
+            }
+            resolv = r.toString();
+        } else if (dns.isEmpty() && search.isEmpty() && options.isEmpty()) {
             resolv = Files.exists(hostResolv) ? Files.readString(hostResolv) : "";
         } else {
             StringBuilder r = new StringBuilder();

@@ -36,12 +36,15 @@ public final class OciSpecBuilder {
      * @param cgroupsPath     the container's cgroup, relative to the hierarchy roots
      */
     public static ObjectNode build(Process process, Path rootfs, String hostname, long nofileHardLimit, String cgroupsPath) {
-        return build(process, rootfs, hostname, nofileHardLimit, cgroupsPath, false);
+        return build(process, rootfs, hostname, nofileHardLimit, cgroupsPath, null);
     }
 
-    /** @param hostNetwork share the host's network namespace (NetworkMode host) instead of a private one */
+    /**
+     * @param netns the network namespace to join (a path), "" to share the host's (NetworkMode host), or null
+     *              for a new private one
+     */
     public static ObjectNode build(Process process, Path rootfs, String hostname, long nofileHardLimit, String cgroupsPath,
-                                   boolean hostNetwork) {
+                                   String netns) {
         ObjectNode spec = JSON.createObjectNode();
         spec.put("ociVersion", "1.0.2");
         ObjectNode p = spec.putObject("process");
@@ -71,10 +74,13 @@ public final class OciSpecBuilder {
         mount(mounts, "/dev/shm", "tmpfs", "shm", "nosuid", "noexec", "nodev", "mode=1777", "size=67108864");
         ObjectNode linux = spec.putObject("linux");
         ArrayNode ns = linux.putArray("namespaces");
-        for (String type : List.of("pid", "ipc", "uts", "mount", "network")) {
-            if (!(hostNetwork && type.equals("network"))) {
-                ns.addObject().put("type", type);
-            }
+        for (String type : List.of("pid", "ipc", "uts", "mount")) {
+            ns.addObject().put("type", type);
+        }
+        if (netns == null) {
+            ns.addObject().put("type", "network");
+        } else if (!netns.isEmpty()) {
+            ns.addObject().put("type", "network").put("path", netns);
         }
         linux.put("cgroupsPath", cgroupsPath);
         strings(linux.putArray("maskedPaths"), MASKED_PATHS);

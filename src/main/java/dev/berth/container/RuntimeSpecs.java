@@ -28,7 +28,7 @@ final class RuntimeSpecs {
     }
 
     /** The spec for running {@code c} on the root filesystem mounted at {@code root}; writes its hostname, hosts and resolv.conf. */
-    ObjectNode spec(Container c, Path root) throws IOException {
+    ObjectNode spec(Container c, Path root, NetworkView net) throws IOException {
         int[] ug = ContainerSpec.user(c.config().path("User").asText(""), root);
         String cwd = c.config().path("WorkingDir").asText("");
         cwd = cwd.startsWith("/") ? cwd : "/" + cwd;    // an image's relative WorkingDir counts from /, as in dockerd
@@ -38,16 +38,18 @@ final class RuntimeSpecs {
         args.addAll(c.args());
         var process = new OciSpecBuilder.Process(args, ContainerSpec.strings(c.config().path("Env")), cwd, ug[0], ug[1], List.of(),
                 c.tty());
-        boolean hostNet = c.hostConfig().path("NetworkMode").asText("").equals("host");
         ObjectNode spec = OciSpecBuilder.build(process, root, c.config().path("Hostname").asText(), nofileHardLimit,
-                "/berth/" + c.id(), hostNet);
+                "/berth/" + c.id(), net.netns());
         JsonNode consoleSize = c.hostConfig().path("ConsoleSize");
         if (c.tty() && consoleSize.size() == 2 && consoleSize.get(0).asInt() > 0 && consoleSize.get(1).asInt() > 0) {
             ((ObjectNode) spec.get("process")).putObject("consoleSize")
                     .put("height", consoleSize.get(0).asInt()).put("width", consoleSize.get(1).asInt());
         }
-        Path dir = registry.dir(c.id());
-        HostFiles.write(dir, c.config(), c.hostConfig());
+        Path dir = net.filesFrom();
+        if (dir == null) {
+            dir = registry.dir(c.id());
+            HostFiles.write(dir, c.config(), c.hostConfig(), net);
+        }
         OciSpecBuilder.bind(spec, dir.resolve("hostname"), "/etc/hostname", false);
         OciSpecBuilder.bind(spec, dir.resolve("hosts"), "/etc/hosts", false);
         OciSpecBuilder.bind(spec, dir.resolve("resolv.conf"), "/etc/resolv.conf", false);

@@ -9,13 +9,11 @@ import java.util.Set;
 
 /**
  * Create options Berth does not implement yet: never dropped in silence. What would change how the
- * container runs or is reached (published ports, links, other networks, shared namespaces) is a 501
- * naming the option; what dockerd itself would only warn about, or what leaves the container working
- * (SELinux relabelling without SELinux, volumes an image declares), comes back as a warning.
+ * container runs (sharing another container's PID, IPC or UTS namespace) is a 501 naming the option;
+ * what dockerd itself would only warn about, or what leaves the container working (SELinux relabelling
+ * without SELinux, volumes an image declares), comes back as a warning.
  */
 final class UnsupportedOptions {
-
-    private static final Set<String> NETWORK_MODES = Set.of("", "default", "bridge", "none", "host");
 
     /** A namespace sharing option and the values Berth serves (the container's own namespace). */
     private record NamespaceMode(String field, String namespace, String flag, Set<String> served) {}
@@ -30,26 +28,6 @@ final class UnsupportedOptions {
 
     /** @param imageConfig the image's container config ({@code config} of its config blob) */
     static List<String> check(JsonNode config, JsonNode hostConfig, JsonNode imageConfig) {
-        if (hostConfig.path("PortBindings").isObject() && hostConfig.path("PortBindings").valueStream().anyMatch(b -> !b.isEmpty() && !b.isNull())) {
-            throw missing("published ports (PortBindings, docker run -p)");
-        }
-        if (hostConfig.path("PublishAllPorts").asBoolean(false)) {
-            throw missing("published ports (PublishAllPorts, docker run -P)");
-        }
-        String network = hostConfig.path("NetworkMode").asText("");
-        if (!NETWORK_MODES.contains(network)) {
-            throw missing("the network mode " + network + " (Berth runs containers on none, host, or a private network "
-                    + "namespace with loopback only)");
-        }
-        if (hostConfig.path("Links").isArray() && !hostConfig.get("Links").isEmpty()) {
-            throw missing("container links (Links, docker run --link)");
-        }
-        // the CLI names the network it runs on here (bridge, default); any other is a network Berth lacks
-        config.path("NetworkingConfig").path("EndpointsConfig").fieldNames().forEachRemaining(name -> {
-            if (!NETWORK_MODES.contains(name)) {
-                throw missing("the network " + name + " (NetworkingConfig)");
-            }
-        });
         for (NamespaceMode mode : NAMESPACE_MODES) {
             String value = hostConfig.path(mode.field()).asText("");
             if (!mode.served().contains(value)) {

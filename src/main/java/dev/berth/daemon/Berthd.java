@@ -6,7 +6,9 @@ import dev.berth.api.container.ExecRoutes;
 import dev.berth.container.ExecSessions;
 import dev.berth.monitor.OciRuntime;
 import dev.berth.api.image.ImageRoutes;
+import dev.berth.api.network.NetworkRoutes;
 import dev.berth.container.ContainerEngine;
+import dev.berth.network.NetworkManager;
 import dev.berth.monitor.ConmonRuntime;
 import dev.berth.api.system.SystemRoutes;
 import dev.berth.image.ImageStore;
@@ -54,6 +56,7 @@ public final class Berthd {
     private Vertx vertx;
     private Listeners listeners;
     private ContainerEngine containers;
+    private NetworkManager networks;
 
     private Berthd(DaemonConfig config) {
         this.config = config;
@@ -132,7 +135,8 @@ public final class Berthd {
                     + " with --conmon and --runtime");
         }
         ConmonRuntime monitor = new ConmonRuntime(conmon.get(), runtime.path().get(), config.runroot(), config.root().resolve("logs"));
-        containers = new ContainerEngine(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit());
+        networks = new NetworkManager(config.root(), config.runroot(), config.dnsUpstreams());
+        containers = new ContainerEngine(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks);
         images.guard(containers::userOf);
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
                 runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers,
@@ -151,7 +155,7 @@ public final class Berthd {
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
-                containers, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
+                containers, networks, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
                         config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors())));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
@@ -173,11 +177,11 @@ public final class Berthd {
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
                                                   PrometheusMeterRegistry metrics, ContainerEngine containers,
-                                                  OciRuntime monitor, String storageDriver, Distribution distribution) {
+                                                  NetworkManager networks, OciRuntime monitor, String storageDriver, Distribution distribution) {
         ExecSessions execs = new ExecSessions(containers, monitor);
         new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
-                new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs));
+                new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs), new NetworkRoutes(networks, containers));
     }
 
     private void stop(String why) {
@@ -204,6 +208,9 @@ public final class Berthd {
             } catch (Exception e) {
                 LOG.log(Level.WARNING, "closing: " + e.getMessage(), e);
             }
+        }
+        if (networks != null) {
+            networks.close();           // and keep their networks
         }
         if (vertx != null) {
             try {

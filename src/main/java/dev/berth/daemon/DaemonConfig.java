@@ -14,6 +14,7 @@ import java.util.logging.Level;
  * @param tls       TLS files for TCP listeners, or {@code null}
  * @param idleExit  with socket activation, exit after this long without connections; {@code null}: never
  * @param insecureRegistries registries (host[:port] or CIDR) spoken to without TLS verification, besides loopback
+ * @param dnsUpstreams where user networks' DNS servers forward other names; empty: the host's resolvers
  */
 public record DaemonConfig(
         List<HostAddress> hosts,
@@ -30,7 +31,8 @@ public record DaemonConfig(
         Connections connections,
         List<String> insecureRegistries,
         Path registryCertsDir,
-        List<String> registryMirrors) {
+        List<String> registryMirrors,
+        List<String> dnsUpstreams) {
 
     public record Tls(Path cert, Path key, Path ca) {}
 

@@ -47,6 +47,8 @@ public final class Options {
             new Option("registry-mirror", null, "URL", true, "a Docker Hub mirror, tried before Docker Hub; repeatable"),
             new Option("registry-certs-dir", null, "DIR", false,
                     "per-registry CAs and client certificates, in <host[:port]>/ directories (default /etc/docker/certs.d)"),
+            new Option("dns-upstream", null, "IP[:PORT]", true,
+                    "where user networks' DNS servers forward names of no container; repeatable (default: the host's resolv.conf nameservers)"),
             new Option("max-connections", null, "N", false,
                     "connections served at once (default: the open-files limit less 1024 for the daemon's own files)"));
 
@@ -152,6 +154,7 @@ public final class Options {
                 case "hosts" -> "host";
                 case "insecure-registries" -> "insecure-registry";
                 case "registry-mirrors" -> "registry-mirror";
+                case "dns-upstreams" -> "dns-upstream";
                 default -> e.getKey();
             };
             Option option = TABLE.stream().filter(o -> o.name().equals(key) && !key.equals("config")).findFirst()
@@ -201,7 +204,19 @@ public final class Options {
                         Duration.ofSeconds(positive(o, "read-timeout", 30)), (int) number(o, "max-connections", 0)),
                 List.copyOf(o.getOrDefault("insecure-registry", List.of())),
                 Path.of(string(o, "registry-certs-dir", "/etc/docker/certs.d")),
-                List.copyOf(o.getOrDefault("registry-mirror", List.of())));
+                List.copyOf(o.getOrDefault("registry-mirror", List.of())),
+                dnsUpstreams(o.getOrDefault("dns-upstream", List.of())));
+    }
+
+    private static List<String> dnsUpstreams(List<String> values) {
+        for (String v : values) {
+            try {
+                dev.berth.network.NetworkManager.socketAddress(v);
+            } catch (RuntimeException e) {
+                throw new ConfigException("--dns-upstream " + v + ": an IP address, with :PORT if not 53");
+            }
+        }
+        return List.copyOf(values);
     }
 
     private static DaemonConfig.Tls tls(Map<String, List<String>> o) {

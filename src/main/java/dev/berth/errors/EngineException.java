@@ -6,7 +6,7 @@ package dev.berth.errors;
  */
 public final class EngineException extends RuntimeException {
 
-    public enum Kind { INVALID_ARGUMENT, UNAUTHORIZED, NOT_FOUND, CONFLICT, NOT_MODIFIED, NOT_IMPLEMENTED, UNAVAILABLE, TOO_LARGE }
+    public enum Kind { INVALID_ARGUMENT, UNAUTHORIZED, FORBIDDEN, NOT_FOUND, CONFLICT, NOT_MODIFIED, NOT_IMPLEMENTED, UNAVAILABLE, TOO_LARGE }
 
     private final Kind kind;
 
@@ -30,6 +30,11 @@ public final class EngineException extends RuntimeException {
     /** Credentials a registry refused (docker login). */
     public static EngineException unauthorized(String message) {
         return new EngineException(Kind.UNAUTHORIZED, message);
+    }
+
+    /** What is never allowed, whatever the state: removing a predefined network, a pool that overlaps another. */
+    public static EngineException forbidden(String message) {
+        return new EngineException(Kind.FORBIDDEN, message);
     }
 
     public static EngineException notFound(String message) {

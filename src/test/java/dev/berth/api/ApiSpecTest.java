@@ -38,13 +38,15 @@ class ApiSpecTest {
             ImageStore images = new ImageStore(dir);
             HostFacts host = HostFacts.read();
             ConmonRuntime monitor = new ConmonRuntime(Path.of("/usr/bin/conmon"), Path.of("/usr/sbin/runc"), dir.resolve("run"), dir.resolve("logs"));
-            ContainerEngine containers = new ContainerEngine(dir, images, RootfsDrivers.open(dir, "vfs"), monitor, monitor.exitDir(), 1024);
+            dev.berth.network.NetworkManager networks = new dev.berth.network.NetworkManager(dir, dir.resolve("run"), java.util.List.of());
+            ContainerEngine containers = new ContainerEngine(dir, images, RootfsDrivers.open(dir, "vfs"), monitor, monitor.exitDir(), 1024, networks);
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
                     Optional.empty(), false, images, "vfs", containers, java.util.List.of(), java.util.List.of());
             ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
-                    containers, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
+                    containers, networks, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
                             new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of(), dir, java.util.List.of())));
             containers.close();
+            networks.close();
             Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
                     .collect(Collectors.toCollection(TreeSet::new));
             Set<String> documented = ApiSpec.routes();

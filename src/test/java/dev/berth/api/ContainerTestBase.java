@@ -3,6 +3,7 @@ package dev.berth.api;
 import dev.berth.testing.BerthDaemon;
 import dev.berth.testing.BusyboxImage;
 import dev.berth.testing.DockerCli;
+import dev.berth.testing.HostNetworkState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
@@ -22,10 +23,18 @@ abstract class ContainerTestBase {
 
     protected BerthDaemon daemon;
     protected DockerCli docker;
+    /** The host's namespaces, links and firewall rules before the daemon started: they must be so after it stopped. */
+    protected HostNetworkState hostNetwork;
+
+    /** Arguments for the daemon of each test. */
+    protected String[] daemonArgs() {
+        return new String[0];
+    }
 
     @BeforeEach
     void startDaemonWithBusybox() throws Exception {
-        daemon = BerthDaemon.start();
+        hostNetwork = HostNetworkState.now();
+        daemon = BerthDaemon.start(daemonArgs());
         docker = DockerCli.against(daemon);
         Path tar = Files.write(daemon.dir().resolve("busybox.tar"), BusyboxImage.archive("busybox:latest"));
         ok("load", "-i", tar.toString());
@@ -58,6 +67,7 @@ abstract class ContainerTestBase {
             }
         }
         assertFalse(Files.readString(Path.of("/proc/mounts")).contains(dir), "a mount was left behind");
+        assertEquals("", HostNetworkState.now().addedSince(hostNetwork), "networking left behind");
         daemon.close();
     }
 
@@ -92,8 +102,9 @@ abstract class ContainerTestBase {
                 }
             }
         }
+        HostNetworkState.rebootTo(hostNetwork);
         BerthDaemon.deleteTree(daemon.dir().resolve("run"));
-        daemon = BerthDaemon.startIn(daemon.dir());
+        daemon = BerthDaemon.startIn(daemon.dir(), daemonArgs());
         docker = DockerCli.against(daemon);
     }
 

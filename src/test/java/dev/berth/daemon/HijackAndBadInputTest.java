@@ -53,7 +53,7 @@ class HijackAndBadInputTest {
         Listeners listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(),
                 new ConnectionTracker(vertx, registry, null, () -> {}), LIMITS);
         DaemonConfig config = new DaemonConfig(List.of(new HostAddress.Unix(socket)), dir, dir, null, null, null, Level.INFO,
-                null, null, 1024, Duration.ofSeconds(1), LIMITS, List.of(), dir, List.of());
+                null, null, 1024, Duration.ofSeconds(1), LIMITS, List.of(), dir, List.of(), List.of());
         listeners.listen(config, List.of()).await(10, TimeUnit.SECONDS);
     }
 

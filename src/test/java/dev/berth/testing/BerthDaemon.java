@@ -19,6 +19,9 @@ import java.util.stream.Stream;
  */
 public final class BerthDaemon implements AutoCloseable {
 
+    /** A loopback port nothing listens on: queries forwarded there fail at once. */
+    private static final int DNS_SINK = 9;
+
     private final Path dir;
     private final Path socket;
     private final int tcpPort;
@@ -70,6 +73,10 @@ public final class BerthDaemon implements AutoCloseable {
                 "--root", dir.resolve("root").toString(), "--runroot", dir.resolve("run").toString(),
                 "--config", config.toString()));
         args.addAll(List.of(extraArgs));
+        if (!args.contains("--dns-upstream")) {
+            // names no container has go nowhere: tests never send DNS queries off this machine
+            args.addAll(List.of("--dns-upstream", "127.0.0.1:" + DNS_SINK));
+        }
         Path log = dir.resolve("berthd.log");
         Process p = launch(args, env, log);
         BerthDaemon d = new BerthDaemon(dir, socket, port, log, p);

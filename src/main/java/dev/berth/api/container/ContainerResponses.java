@@ -5,18 +5,27 @@ import dev.berth.api.Json;
 import dev.berth.container.Container;
 import dev.berth.container.ContainerState;
 
+import dev.berth.network.Attachment;
+import dev.berth.network.EndpointRequest;
+import dev.berth.network.PublishedPort;
+import dev.berth.network.Sandbox;
+
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.function.Function;
 
 /** Docker's shapes of containers: inspect and list entries. */
 final class ContainerResponses {
 
     private ContainerResponses() {}
 
-    static Map<String, Object> inspect(Container c, String driver, String logPath, String dir, List<String> execIds) {
+    static Map<String, Object> inspect(Container c, String driver, String logPath, String dir, List<String> execIds,
+                                       Optional<Sandbox> sandbox, Function<String, String> networkIds) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         m.put("Created", c.created());
@@ -39,8 +48,78 @@ final class ContainerResponses {
         m.put("HostConfig", c.hostConfig());
         m.put("Mounts", mounts(c));
         m.put("Config", c.config());
-        m.put("NetworkSettings", Map.of("Networks", Map.of(), "Ports", Map.of(), "SandboxKey", ""));
+        m.put("NetworkSettings", networkSettings(c, sandbox.filter(s -> c.state().running()), networkIds));
         return m;
+    }
+
+    /** Inspect's NetworkSettings: the networks with the addresses a running container has on them, and its ports. */
+    private static Map<String, Object> networkSettings(Container c, Optional<Sandbox> sandbox, Function<String, String> networkIds) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Bridge", "");
+        m.put("SandboxID", sandbox.map(s -> s.netns().substring(s.netns().lastIndexOf('/') + 1)).orElse(""));
+        m.put("SandboxKey", sandbox.map(Sandbox::netns).orElse(""));
+        m.put("HairpinMode", false);
+        m.put("LinkLocalIPv6Address", "");
+        m.put("LinkLocalIPv6PrefixLen", 0);
+        m.put("Ports", ports(c, sandbox));
+        Map<String, Object> networks = new LinkedHashMap<>();
+        String mode = c.networkMode();
+        if (mode.equals("host") || mode.equals("none")) {
+            networks.put(mode, endpoint(new EndpointRequest(networkIds.apply(mode), List.of(), "", "", ""), null, c));
+        }
+        c.endpoints().forEach((name, ep) -> networks.put(name, endpoint(ep,
+                sandbox.flatMap(s -> s.attachments().stream().filter(a -> a.networkId().equals(ep.networkId())).findFirst()).orElse(null), c)));
+        // the legacy top-level fields: those of the default bridge, as dockerd fills them
+        @SuppressWarnings("unchecked")
+        Map<String, Object> bridge = (Map<String, Object>) networks.getOrDefault("bridge", endpoint(new EndpointRequest("", List.of(), "", "", ""), null, c));
+        for (String f : List.of("EndpointID", "Gateway", "GlobalIPv6Address", "GlobalIPv6PrefixLen", "IPAddress", "IPPrefixLen", "IPv6Gateway", "MacAddress")) {
+            m.put(f, bridge.get(f));
+        }
+        m.put("Networks", networks);
+        return m;
+    }
+
+    private static Map<String, Object> endpoint(EndpointRequest ep, Attachment a, Container c) {
+        Map<String, Object> e = new LinkedHashMap<>();
+        Map<String, String> ipam = new LinkedHashMap<>();
+        if (!ep.ipv4().isEmpty()) {
+            ipam.put("IPv4Address", ep.ipv4());
+        }
+        if (!ep.ipv6().isEmpty()) {
+            ipam.put("IPv6Address", ep.ipv6());
+        }
+        e.put("IPAMConfig", ipam.isEmpty() ? null : ipam);
+        e.put("Links", null);
+        e.put("Aliases", ep.aliases().isEmpty() ? null : ep.aliases());
+        e.put("MacAddress", a != null ? a.mac() : ep.mac());
+        e.put("DriverOpts", null);
+        e.put("NetworkID", ep.networkId());
+        e.put("EndpointID", a != null ? a.endpointId() : "");
+        e.put("Gateway", a != null ? a.gateway() : "");
+        e.put("IPAddress", a != null ? a.ipv4Address() : "");
+        e.put("IPPrefixLen", a != null ? a.ipv4Prefix() : 0);
+        e.put("IPv6Gateway", a != null ? a.gateway6() : "");
+        e.put("GlobalIPv6Address", a != null ? a.ipv6Address() : "");
+        e.put("GlobalIPv6PrefixLen", a != null ? a.ipv6Prefix() : 0);
+        e.put("DNSNames", a != null ? a.names() : null);
+        return e;
+    }
+
+    /** Published ports with their host addresses and ports; exposed ones that are not published map to null. */
+    private static Map<String, Object> ports(Container c, Optional<Sandbox> sandbox) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        if (sandbox.isEmpty()) {
+            return out;
+        }
+        c.config().path("ExposedPorts").fieldNames().forEachRemaining(k -> out.put(k.contains("/") ? k : k + "/tcp", null));
+        for (PublishedPort p : sandbox.get().ports()) {
+            String key = p.containerPort() + "/" + p.protocol();
+            @SuppressWarnings("unchecked")
+            List<Map<String, String>> list = out.get(key) instanceof List<?> l ? (List<Map<String, String>>) l : new ArrayList<>();
+            list.add(Map.of("HostIp", p.hostIp().isEmpty() ? "0.0.0.0" : p.hostIp(), "HostPort", String.valueOf(p.hostPort())));
+            out.put(key, list);
+        }
+        return out;
     }
 
     private static Map<String, Object> state(ContainerState s) {
@@ -64,7 +143,7 @@ final class ContainerResponses {
         return m;
     }
 
-    static Map<String, Object> summary(Container c) {
+    static Map<String, Object> summary(Container c, Optional<Sandbox> sandbox) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         m.put("Names", List.of("/" + c.name()));
@@ -72,15 +151,42 @@ final class ContainerResponses {
         m.put("ImageID", c.imageId());
         m.put("Command", String.join(" ", commandLine(c)));
         m.put("Created", Instant.parse(c.created()).getEpochSecond());
-        m.put("Ports", List.of());
+        m.put("Ports", summaryPorts(c, sandbox));
         ObjectNode labels = c.config().path("Labels").isObject() ? (ObjectNode) c.config().get("Labels") : Json.MAPPER.createObjectNode();
         m.put("Labels", labels);
         m.put("State", c.state().status());
         m.put("Status", status(c.state()));
         m.put("HostConfig", Map.of("NetworkMode", c.hostConfig().path("NetworkMode").asText("default")));
-        m.put("NetworkSettings", Map.of("Networks", Map.of()));
+        Map<String, Object> networks = new LinkedHashMap<>();
+        c.endpoints().forEach((name, ep) -> {
+            Attachment a = sandbox.flatMap(s -> s.attachments().stream().filter(x -> x.networkId().equals(ep.networkId())).findFirst()).orElse(null);
+            networks.put(name, endpoint(ep, a, c));
+        });
+        m.put("NetworkSettings", Map.of("Networks", networks));
         m.put("Mounts", mounts(c));
         return m;
+    }
+
+    /** docker ps's ports: published ones with their host side, exposed ones without. */
+    private static List<Map<String, Object>> summaryPorts(Container c, Optional<Sandbox> sandbox) {
+        List<Map<String, Object>> out = new ArrayList<>();
+        List<String> published = new ArrayList<>();
+        sandbox.filter(s -> c.state().running()).ifPresent(s -> s.ports().forEach(p -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("IP", p.hostIp().isEmpty() ? "0.0.0.0" : p.hostIp());
+            m.put("PrivatePort", p.containerPort());
+            m.put("PublicPort", p.hostPort());
+            m.put("Type", p.protocol());
+            out.add(m);
+            published.add(p.containerPort() + "/" + p.protocol());
+        }));
+        c.config().path("ExposedPorts").fieldNames().forEachRemaining(k -> {
+            String key = k.contains("/") ? k : k + "/tcp";
+            if (!published.contains(key) && key.matches("\\d+/\\w+")) {
+                out.add(Map.of("PrivatePort", Integer.parseInt(key.split("/")[0]), "Type", key.split("/")[1]));
+            }
+        });
+        return out;
     }
 
     /** The mounts as inspect and list show them. */

@@ -45,7 +45,8 @@ public final class ContainerRoutes implements ApiRouter.Group {
         routes.get("/containers/{id}/json", ctx -> blocking(ctx, () -> {
             Container c = engine.get(ctx.pathParam("id"));
             ContainerEngine.ContainerPaths paths = engine.paths(c.id());
-            return ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(), execs.idsOf(c.id()));
+            return ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(), execs.idsOf(c.id()),
+                    engine.sandbox(c.id()), engine::networkId);
         }));
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
         routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
@@ -154,7 +155,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
                 .filter(ContainerFilter.of(filters, engine))
                 .limit(limit > 0 ? limit : Long.MAX_VALUE)
-                .map(ContainerResponses::summary).toList());
+                .map(c -> ContainerResponses.summary(c, engine.sandbox(c.id()))).toList());
     }
 
     private void waitFor(RoutingContext ctx) {

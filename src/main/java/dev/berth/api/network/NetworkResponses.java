@@ -1,0 +1,73 @@
+package dev.berth.api.network;
+
+import dev.berth.container.Container;
+import dev.berth.container.ContainerEngine;
+import dev.berth.errors.EngineException;
+import dev.berth.network.Attachment;
+import dev.berth.network.Network;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** Docker's shape of a network (inspect and list entries). */
+final class NetworkResponses {
+
+    private NetworkResponses() {}
+
+    /** @param endpoints the running containers on it and their interfaces (empty in lists, as dockerd's) */
+    static Map<String, Object> inspect(Network n, Map<String, Attachment> endpoints, ContainerEngine containers) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Name", n.name());
+        m.put("Id", n.id());
+        m.put("Created", n.created());
+        m.put("Scope", "local");
+        m.put("Driver", n.driver());
+        m.put("EnableIPv4", true);
+        m.put("EnableIPv6", n.ipv6());
+        Map<String, Object> ipam = new LinkedHashMap<>();
+        ipam.put("Driver", "default");
+        ipam.put("Options", null);
+        ipam.put("Config", n.pools().stream().map(p -> {
+            Map<String, String> c = new LinkedHashMap<>();
+            c.put("Subnet", p.subnet());
+            if (!p.ipRange().isEmpty()) {
+                c.put("IPRange", p.ipRange());
+            }
+            c.put("Gateway", p.gateway());
+            return c;
+        }).toList());
+        m.put("IPAM", ipam);
+        m.put("Internal", n.internal());
+        m.put("Attachable", false);
+        m.put("Ingress", false);
+        m.put("ConfigFrom", Map.of("Network", ""));
+        m.put("ConfigOnly", false);
+        Map<String, Object> members = new LinkedHashMap<>();
+        endpoints.forEach((id, a) -> {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("Name", name(containers, id));
+            e.put("EndpointID", a.endpointId());
+            e.put("MacAddress", a.mac());
+            e.put("IPv4Address", a.ipv4());
+            e.put("IPv6Address", a.ipv6());
+            members.put(id, e);
+        });
+        m.put("Containers", members);
+        Map<String, String> options = new LinkedHashMap<>(n.options());
+        if (n.bridged()) {
+            options.putIfAbsent("com.docker.network.bridge.name", n.bridge());
+        }
+        m.put("Options", options);
+        m.put("Labels", n.labels());
+        return m;
+    }
+
+    private static String name(ContainerEngine containers, String id) {
+        try {
+            Container c = containers.get(id);
+            return c.name();
+        } catch (EngineException gone) {
+            return "";
+        }
+    }
+}

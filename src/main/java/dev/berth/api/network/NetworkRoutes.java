@@ -1,0 +1,147 @@
+package dev.berth.api.network;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.api.ApiRouter;
+import dev.berth.api.ApiRoutes;
+import dev.berth.api.BlockingIo;
+import dev.berth.api.Json;
+import dev.berth.api.QueryParams;
+import dev.berth.container.ContainerEngine;
+import dev.berth.errors.EngineException;
+import dev.berth.network.Network;
+import dev.berth.network.NetworkCreate;
+import dev.berth.network.NetworkFilter;
+import dev.berth.network.NetworkManager;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/** The network routes: list, inspect, create, remove, prune, connect and disconnect. */
+public final class NetworkRoutes implements ApiRouter.Group {
+
+    private final NetworkManager networks;
+    private final ContainerEngine containers;
+
+    public NetworkRoutes(NetworkManager networks, ContainerEngine containers) {
+        this.networks = networks;
+        this.containers = containers;
+    }
+
+    @Override
+    public void register(ApiRoutes routes) {
+        routes.get("/networks", ctx -> {
+            var which = NetworkFilter.of(QueryParams.filters(ctx, NetworkFilter.KEYS), networks);
+            respond(ctx, 200, () -> networks.list().stream().filter(which).map(n -> NetworkResponses.inspect(n, Map.of(), containers)).toList());
+        });
+        routes.get("/networks/{id}", ctx -> respond(ctx, 200, () -> {
+            Network n = networks.network(ctx.pathParam("id"));
+            return NetworkResponses.inspect(n, networks.endpoints(n.id()), containers);
+        }));
+        routes.withBody(HttpMethod.POST, "/networks/create", ctx -> {
+            var body = ctx.body().buffer();
+            respond(ctx, 201, () -> {
+                Network n = networks.create(createRequest(Json.object(body)));
+                return Map.of("Id", n.id(), "Warning", "");
+            });
+        });
+        routes.delete("/networks/{id}", ctx -> BlockingIo.respond(ctx, () -> {
+            networks.remove(ctx.pathParam("id"));
+            return 204;
+        }, code -> ctx.response().setStatusCode(code).end()));
+        routes.post("/networks/prune", ctx -> {
+            var which = NetworkFilter.of(QueryParams.filters(ctx, NetworkFilter.PRUNE_KEYS), networks);
+            respond(ctx, 200, () -> Map.of("NetworksDeleted", networks.prune(which)));
+        });
+        routes.withBody(HttpMethod.POST, "/networks/{id}/connect", ctx -> {
+            var body = ctx.body().buffer();
+            BlockingIo.respond(ctx, () -> {
+                ObjectNode request = Json.object(body);
+                containers.connect(container(request), ctx.pathParam("id"), request.path("EndpointConfig"));
+                return 200;
+            }, code -> ctx.response().setStatusCode(code).end());
+        });
+        routes.withBody(HttpMethod.POST, "/networks/{id}/disconnect", ctx -> {
+            var body = ctx.body().buffer();
+            BlockingIo.respond(ctx, () -> {
+                containers.disconnect(container(Json.object(body)), ctx.pathParam("id"));
+                return 200;
+            }, code -> ctx.response().setStatusCode(code).end());
+        });
+    }
+
+    private static <T> void respond(RoutingContext ctx, int status, Callable<T> work) {
+        BlockingIo.respond(ctx, work, v -> Json.send(ctx, status, v));
+    }
+
+    private static String container(ObjectNode request) {
+        JsonNode c = request.path("Container");
+        if (!c.isTextual() || c.asText().isEmpty()) {
+            throw EngineException.invalid("no container given (Container)");
+        }
+        return c.asText();
+    }
+
+    /** The create body, its types checked: a wrong one is a 400 naming the field. */
+    static NetworkCreate createRequest(ObjectNode r) {
+        List<Network.Pool> pools = new ArrayList<>();
+        JsonNode ipam = r.path("IPAM");
+        String ipamDriver = ipam.path("Driver").asText("");
+        if (!ipamDriver.isEmpty() && !ipamDriver.equals("default")) {
+            throw EngineException.notImplemented("Berth does not implement the IPAM driver " + ipamDriver + " (only default)");
+        }
+        for (JsonNode c : ipam.path("Config")) {
+            if (c.path("AuxiliaryAddresses").size() > 0) {
+                throw EngineException.notImplemented("Berth does not implement auxiliary addresses (AuxiliaryAddresses, --aux-address) yet");
+            }
+            pools.add(new Network.Pool(text(c, "Subnet"), text(c, "Gateway"), text(c, "IPRange")));
+        }
+        if (r.path("Ingress").asBoolean(false) || r.path("ConfigOnly").asBoolean(false) || !text(r.path("ConfigFrom"), "Network").isEmpty()) {
+            throw EngineException.notImplemented("Berth does not implement swarm networks (Ingress, ConfigOnly, ConfigFrom)");
+        }
+        return new NetworkCreate(text(r, "Name"), text(r, "Driver"), bool(r, "Internal"), bool(r, "EnableIPv6"), pools,
+                strings(r, "Labels"), strings(r, "Options"));
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        if (v.isMissingNode() || v.isNull()) {
+            return "";
+        }
+        if (!v.isTextual()) {
+            throw EngineException.invalid("invalid " + field + ": expected a string");
+        }
+        return v.asText();
+    }
+
+    private static boolean bool(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        if (!v.isMissingNode() && !v.isNull() && !v.isBoolean()) {
+            throw EngineException.invalid("invalid " + field + ": expected true or false");
+        }
+        return v.asBoolean(false);
+    }
+
+    private static Map<String, String> strings(JsonNode n, String field) {
+        JsonNode v = n.path(field);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (v.isMissingNode() || v.isNull()) {
+            return out;
+        }
+        if (!v.isObject()) {
+            throw EngineException.invalid("invalid " + field + ": expected an object of strings");
+        }
+        for (var e : v.properties()) {
+            if (!e.getValue().isTextual()) {
+                throw EngineException.invalid("invalid " + field + "." + e.getKey() + ": expected a string");
+            }
+            out.put(e.getKey(), e.getValue().asText());
+        }
+        return out;
+    }
+}

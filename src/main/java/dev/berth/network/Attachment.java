@@ -1,0 +1,35 @@
+package dev.berth.network;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.util.List;
+
+/**
+ * A container's interface on a network, as the CNI chain made it.
+ *
+ * @param names   what the network's DNS server answers with its addresses: the container's name, aliases, short id, hostname
+ * @param ipv4    address and prefix ({@code 172.18.0.2/16}), "" when none
+ * @param plugins the chain's configurations as given to ADD, for the DEL that undoes it
+ * @param result  the chain's result, the {@code prevResult} of that DEL
+ */
+public record Attachment(String networkId, String networkName, String endpointId, String ifname, List<String> aliases,
+                         List<String> names, String ipv4, String gateway, String ipv6, String gateway6, String mac,
+                         List<ObjectNode> plugins, JsonNode result) {
+
+    public String ipv4Address() {
+        return ipv4.isEmpty() ? "" : ipv4.substring(0, ipv4.indexOf('/'));
+    }
+
+    public int ipv4Prefix() {
+        return ipv4.isEmpty() ? 0 : Integer.parseInt(ipv4.substring(ipv4.indexOf('/') + 1));
+    }
+
+    public String ipv6Address() {
+        return ipv6.isEmpty() ? "" : ipv6.substring(0, ipv6.indexOf('/'));
+    }
+
+    public int ipv6Prefix() {
+        return ipv6.isEmpty() ? 0 : Integer.parseInt(ipv6.substring(ipv6.indexOf('/') + 1));
+    }
+}

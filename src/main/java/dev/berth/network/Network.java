@@ -1,0 +1,41 @@
+package dev.berth.network;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network as the store keeps it. The predefined {@code bridge} (the default for {@code docker run}),
+ * {@code host} and {@code none} always exist; user networks are bridges too.
+ *
+ * @param driver  bridge, host or null (none)
+ * @param pools   the IPAM configuration: one IPv4 pool, and one IPv6 pool with {@code ipv6}
+ * @param mtu     the MTU asked for with {@code com.docker.network.driver.mtu}, else 0: the host's default route's
+ * @param bridge  the Linux bridge's name
+ */
+public record Network(String id, String name, String driver, String created, boolean internal, boolean ipv6,
+                      List<Pool> pools, Map<String, String> labels, Map<String, String> options, int mtu, String bridge) {
+
+    /** An address pool: the subnet, its gateway (the bridge's address) and where container addresses come from. */
+    public record Pool(String subnet, String gateway, String ipRange) {}
+
+    public static final String DEFAULT_BRIDGE = "bridge";
+
+    /** The predefined networks cannot be removed. */
+    public boolean predefined() {
+        return List.of(DEFAULT_BRIDGE, "host", "none").contains(name);
+    }
+
+    /** Whether containers get an interface on it (bridge); host and none have none to give. */
+    public boolean bridged() {
+        return driver.equals("bridge");
+    }
+
+    /** Container names resolve on user networks only, as with dockerd: never on the default bridge. */
+    public boolean servesDns() {
+        return bridged() && !name.equals(DEFAULT_BRIDGE);
+    }
+
+    public String shortId() {
+        return id.substring(0, 12);
+    }
+}

@@ -1,0 +1,520 @@
+package dev.berth.network;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.errors.EngineException;
+import dev.berth.store.AtomicFiles;
+import dev.berth.store.EngineJson;
+import dev.berth.system.HostCommand;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Predicate;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.stream.Stream;
+
+/**
+ * Networks and the sandboxes of running containers: a network namespace per container (named, under
+ * /run/netns), joined to bridge networks by the CNI chain of {@link BridgeChain}, its published ports
+ * held by {@link PortHolds}, and on user networks a {@link DnsServer} on the gateway. Bridges, DNS servers
+ * and the CNI plugins' shared firewall chains exist while some container uses them: once none does for a
+ * moment, they go, so a host without containers looks as it did before. Blocking: call off the event loop.
+ */
+public final class NetworkManager implements ContainerNetworks, AutoCloseable {
+
+    private static final Logger LOG = Logger.getLogger(NetworkManager.class.getName());
+    private static final ObjectMapper JSON = EngineJson.MAPPER;
+    private static final Duration IP_DEADLINE = Duration.ofSeconds(30);
+    private static final Path NETNS_DIR = Path.of("/run/netns");
+    /** How long an idle bridge and the shared chains stay, so that back-to-back runs do not rebuild them each time. */
+    private static final long IDLE_GRACE_MS = 2000;
+
+    private final NetworkStore store;
+    private final Optional<Cni> cni;
+    private final Path ipamDir;
+    private final Path sandboxDir;
+    private final List<InetSocketAddress> upstreams;
+    private final PortHolds ports = new PortHolds();
+    private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
+    private final Map<String, DnsServer> dnsServers = new ConcurrentHashMap<>();
+    /** CNI ADD and DEL hold it shared; removing a bridge or the shared chains holds it alone. */
+    private final ReadWriteLock hostLock = new ReentrantReadWriteLock();
+    private final ScheduledExecutorService idleTimer = Executors.newSingleThreadScheduledExecutor(r -> {
+        Thread t = new Thread(r, "berth-network-idle");
+        t.setDaemon(true);
+        return t;
+    });
+    private ScheduledFuture<?> idleCheck;
+    private EventLoopGroup dnsLoop;
+
+    /**
+     * @param dnsUpstreams where the DNS servers forward names they do not know ({@code ip} or {@code ip:port});
+     *                     empty: the host's resolv.conf nameservers
+     */
+    public NetworkManager(Path root, Path runroot, List<String> dnsUpstreams) throws IOException {
+        this.store = new NetworkStore(root);
+        this.cni = Cni.find();
+        this.ipamDir = Files.createDirectories(runroot.resolve("networks").resolve("ipam"));
+        this.sandboxDir = Files.createDirectories(runroot.resolve("networks").resolve("sandboxes"));
+        this.upstreams = (dnsUpstreams.isEmpty() ? hostNameservers() : dnsUpstreams).stream().map(NetworkManager::socketAddress).toList();
+        try (Stream<Path> files = Files.list(sandboxDir)) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
+                try {
+                    Sandbox s = JSON.readValue(f.toFile(), Sandbox.class);
+                    sandboxes.put(s.containerId(), s);
+                } catch (IOException damaged) {
+                    LOG.warning("unreadable sandbox " + f + ": " + damaged.getMessage());
+                }
+            }
+        }
+    }
+
+    // ---- networks ----
+
+    public List<Network> list() {
+        return store.list();
+    }
+
+    @Override
+    public Network network(String ref) {
+        return store.get(ref);
+    }
+
+    public Network create(NetworkCreate request) throws IOException {
+        return store.create(request);
+    }
+
+    /** The running containers on a network and their interfaces there, by container id. */
+    public Map<String, Attachment> endpoints(String networkId) {
+        Map<String, Attachment> out = new java.util.LinkedHashMap<>();
+        sandboxes.values().forEach(s -> s.attachments().stream().filter(a -> a.networkId().equals(networkId))
+                .forEach(a -> out.put(s.containerId(), a)));
+        return out;
+    }
+
+    public void remove(String ref) throws IOException {
+        Network n = store.get(ref);
+        if (n.predefined()) {
+            throw EngineException.forbidden(n.name() + " is a pre-defined network and cannot be removed");
+        }
+        if (!endpoints(n.id()).isEmpty()) {
+            throw EngineException.forbidden("error while removing network: network " + n.name() + " id " + n.id() + " has active endpoints");
+        }
+        forget(n);
+    }
+
+    /** A network removed: its bridge, DNS server and leases go with it. */
+    private void forget(Network n) throws IOException {
+        store.remove(n);
+        dev.berth.image.FileTrees.delete(ipamDir.resolve(n.name()));
+        hostLock.writeLock().lock();
+        try {
+            removeBridge(n);
+        } finally {
+            hostLock.writeLock().unlock();
+        }
+    }
+
+    /** Removes the user networks without running containers that {@code which} accepts; their names. */
+    public List<String> prune(Predicate<Network> which) throws IOException {
+        List<String> removed = new ArrayList<>();
+        for (Network n : store.list()) {
+            if (!n.predefined() && which.test(n) && endpoints(n.id()).isEmpty()) {
+                forget(n);
+                removed.add(n.name());
+            }
+        }
+        return removed;
+    }
+
+    // ---- sandboxes ----
+
+    @Override
+    public Optional<Sandbox> sandbox(String containerId) {
+        return Optional.ofNullable(sandboxes.get(containerId));
+    }
+
+    @Override
+    public Sandbox up(SandboxRequest r) throws IOException {
+        String netns = NETNS_DIR.resolve("berth-" + r.containerId().substring(0, 16)).toString();
+        Sandbox s = new Sandbox(r.containerId(), netns, List.of(), List.of(), List.copyOf(r.dns()));
+        save(s);    // first: a daemon that dies half-way finds what to undo
+        try {
+            HostCommand.check(IP_DEADLINE, "ip", "netns", "add", Path.of(netns).getFileName().toString());
+            requireCni().add("loopback", List.of(JSON.createObjectNode().put("type", "loopback")),
+                    new Cni.Target(r.containerId(), Path.of(netns), "lo"));
+            boolean bridged = r.endpoints().keySet().stream().anyMatch(name -> store.get(name).bridged());
+            List<PublishedPort> published = bridged
+                    ? ports.take(r.ports(), r.containerName() + " (" + r.containerId().substring(0, 12) + ")") : List.of();
+            s = s.with(List.of(), published);
+            save(s);
+            int i = 0;
+            for (var e : r.endpoints().entrySet()) {
+                Network n = store.get(e.getValue().networkId().isEmpty() ? e.getKey() : e.getValue().networkId());
+                if (n.bridged()) {
+                    s = attach(s, n, e.getValue(), i == 0 ? published : List.of(), "eth" + i, r.containerName(), r.hostname());
+                    i++;
+                }
+            }
+            return s;
+        } catch (IOException | RuntimeException e) {
+            down(r.containerId());
+            throw e;
+        }
+    }
+
+    @Override
+    public Attachment connect(String containerId, String containerName, String hostname, String networkName, EndpointRequest ep)
+            throws IOException {
+        Sandbox s = sandboxes.get(containerId);
+        if (s == null) {
+            throw EngineException.conflict("container " + containerId + " has no network namespace of Berth's to connect");
+        }
+        Network n = store.get(networkName);
+        if (s.attachments().stream().anyMatch(a -> a.networkId().equals(n.id()))) {
+            throw EngineException.forbidden("endpoint with name " + containerName + " already exists in network " + n.name());
+        }
+        Set<String> used = new HashSet<>();
+        s.attachments().forEach(a -> used.add(a.ifname()));
+        int i = 0;
+        while (used.contains("eth" + i)) {
+            i++;
+        }
+        Sandbox after = attach(s, n, ep, List.of(), "eth" + i, containerName, hostname);
+        return after.attachments().getLast();
+    }
+
+    @Override
+    public void disconnect(String containerId, String networkId) throws IOException {
+        Sandbox s = sandboxes.get(containerId);
+        Attachment a = s == null ? null : s.attachments().stream().filter(x -> x.networkId().equals(networkId)).findFirst().orElse(null);
+        if (a == null) {
+            return;
+        }
+        detach(s, a);
+        List<Attachment> left = new ArrayList<>(s.attachments());
+        left.remove(a);
+        save(s.with(left, s.ports()));
+        scheduleIdleCheck();
+    }
+
+    @Override
+    public void down(String containerId) {
+        Sandbox s = sandboxes.get(containerId);
+        if (s == null) {
+            return;
+        }
+        for (Attachment a : s.attachments().reversed()) {
+            try {
+                detach(s, a);
+            } catch (IOException e) {
+                LOG.warning("container " + containerId + ": leaving " + a.networkName() + ": " + e.getMessage());
+            }
+        }
+        ports.release(s.ports());
+        Path netns = Path.of(s.netns());
+        if (Files.exists(netns)) {
+            try {
+                HostCommand.check(IP_DEADLINE, "ip", "netns", "delete", netns.getFileName().toString());
+            } catch (IOException e) {
+                LOG.warning("container " + containerId + ": " + e.getMessage());
+            }
+        }
+        sandboxes.remove(containerId);
+        try {
+            Files.deleteIfExists(sandboxDir.resolve(containerId + ".json"));
+        } catch (IOException e) {
+            LOG.warning("container " + containerId + ": " + e.getMessage());
+        }
+        scheduleIdleCheck();
+    }
+
+    @Override
+    public void restore(Collection<String> running) {
+        for (Sandbox s : List.copyOf(sandboxes.values())) {
+            if (!running.contains(s.containerId())) {
+                down(s.containerId());
+                continue;
+            }
+            ports.retake(s.ports());
+            for (Attachment a : s.attachments()) {
+                store.find(a.networkId()).ifPresent(this::serveDns);
+            }
+        }
+        scheduleIdleCheck();
+    }
+
+    // ---- inside ----
+
+    private Sandbox attach(Sandbox s, Network n, EndpointRequest ep, List<PublishedPort> published, String ifname,
+                           String containerName, String hostname) throws IOException {
+        checkAddresses(n, ep);
+        int mtu = n.mtu() > 0 ? n.mtu() : HostRoutes.defaultMtu();
+        List<ObjectNode> plugins = BridgeChain.plugins(n, mtu, ipamDir, ep, published);
+        Cni.Target target = new Cni.Target(s.containerId(), Path.of(s.netns()), ifname);
+        Set<String> names = new LinkedHashSet<>();
+        names.add(containerName);
+        names.addAll(ep.aliases());
+        names.add(s.containerId().substring(0, 12));
+        names.add(hostname);
+        String endpointId = dev.berth.system.Ids.random();
+        // recorded before the ADD: a daemon that dies during it undoes it at its next start
+        Attachment pending = new Attachment(n.id(), n.name(), endpointId, ifname, ep.aliases(), List.copyOf(names), "", "", "", "", "",
+                plugins, null);
+        List<Attachment> all = new ArrayList<>(s.attachments());
+        all.add(pending);
+        save(s.with(all, s.ports()));
+        JsonNode result;
+        hostLock.readLock().lock();
+        try {
+            result = requireCni().add(n.name(), plugins, target);
+        } catch (IOException e) {
+            all.remove(pending);
+            save(s.with(all, s.ports()));
+            throw new IOException("joining the network " + n.name() + ": " + e.getMessage(), e);
+        } finally {
+            hostLock.readLock().unlock();
+        }
+        Attachment a = attachment(pending, result, ifname);
+        all.set(all.size() - 1, a);
+        Sandbox after = s.with(all, s.ports());
+        save(after);
+        serveDns(n);
+        return after;
+    }
+
+    private void detach(Sandbox s, Attachment a) throws IOException {
+        hostLock.readLock().lock();
+        try {
+            requireCni().del(a.networkName(), a.plugins(), new Cni.Target(s.containerId(), Path.of(s.netns()), a.ifname()), a.result());
+        } finally {
+            hostLock.readLock().unlock();
+        }
+    }
+
+    /** The addresses and MAC the chain's result gives the container's interface. */
+    private static Attachment attachment(Attachment pending, JsonNode result, String ifname) {
+        int index = -1;
+        String mac = "";
+        JsonNode interfaces = result.path("interfaces");
+        for (int i = 0; i < interfaces.size(); i++) {
+            if (interfaces.get(i).path("name").asText().equals(ifname) && interfaces.get(i).has("sandbox")) {
+                index = i;
+                mac = interfaces.get(i).path("mac").asText("");
+            }
+        }
+        String v4 = "";
+        String gw4 = "";
+        String v6 = "";
+        String gw6 = "";
+        for (JsonNode ip : result.path("ips")) {
+            if (index >= 0 && ip.has("interface") && ip.get("interface").asInt() != index) {
+                continue;
+            }
+            String address = ip.path("address").asText();
+            if (address.contains(":")) {
+                v6 = address;
+                gw6 = ip.path("gateway").asText("");
+            } else {
+                v4 = address;
+                gw4 = ip.path("gateway").asText("");
+            }
+        }
+        return new Attachment(pending.networkId(), pending.networkName(), pending.endpointId(), ifname, pending.aliases(), pending.names(),
+                v4, gw4, v6, gw6, mac, pending.plugins(), result);
+    }
+
+    /** Addresses asked for must be in the network's subnets (IPAM refuses one that is taken). */
+    private static void checkAddresses(Network n, EndpointRequest ep) {
+        for (String ip : List.of(ep.ipv4(), ep.ipv6())) {
+            if (ip.isEmpty()) {
+                continue;
+            }
+            InetAddress a = Cidr.address(ip, "invalid IP address " + ip);
+            if (n.pools().stream().noneMatch(p -> Cidr.parse(p.subnet()).contains(a))) {
+                throw EngineException.invalid("no configured subnet or ip-range contain the IP address " + ip + " (network " + n.name() + ")");
+            }
+        }
+        if (!ep.mac().isEmpty() && !ep.mac().matches("(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}")) {
+            throw EngineException.invalid("invalid MAC address " + ep.mac());
+        }
+    }
+
+    private Cni requireCni() {
+        return cni.orElseThrow(() -> EngineException.invalid(
+                "the CNI plugins are not installed (Debian's containernetworking-plugins, in /usr/lib/cni): containers cannot join networks"));
+    }
+
+    private void save(Sandbox s) throws IOException {
+        sandboxes.put(s.containerId(), s);
+        AtomicFiles.write(sandboxDir.resolve(s.containerId() + ".json"), JSON.writeValueAsBytes(s));
+    }
+
+    // ---- DNS ----
+
+    private void serveDns(Network n) {
+        if (!n.servesDns() || dnsServers.containsKey(n.id())) {
+            return;
+        }
+        synchronized (dnsServers) {
+            if (dnsServers.containsKey(n.id())) {
+                return;
+            }
+            if (dnsLoop == null) {
+                dnsLoop = new MultiThreadIoEventLoopGroup(1, r -> {
+                    Thread t = new Thread(r, "berth-dns");
+                    t.setDaemon(true);
+                    return t;
+                }, NioIoHandler.newFactory());
+            }
+            String gateway = n.pools().getFirst().gateway();
+            try {
+                dnsServers.put(n.id(), DnsServer.start(dnsLoop, InetAddress.getByName(gateway), 53, new DnsServer.Names() {
+                    @Override
+                    public List<InetAddress> lookup(String name) {
+                        return addresses(n.id(), name);
+                    }
+
+                    @Override
+                    public List<InetSocketAddress> upstreams(InetAddress client) {
+                        return n.internal() ? List.of() : upstreamsOf(client);
+                    }
+                }));
+            } catch (IOException e) {
+                LOG.warning("network " + n.name() + ": no DNS for its containers: " + e.getMessage());
+            }
+        }
+    }
+
+    /** The addresses of a name on a network: containers' names, aliases, short ids and hostnames; null when none has it. */
+    private List<InetAddress> addresses(String networkId, String name) {
+        List<InetAddress> out = new ArrayList<>();
+        boolean known = false;
+        for (Sandbox s : sandboxes.values()) {
+            for (Attachment a : s.attachments()) {
+                if (a.networkId().equals(networkId) && a.names().stream().anyMatch(x -> x.toLowerCase(Locale.ROOT).equals(name))) {
+                    known = true;
+                    for (String ip : List.of(a.ipv4Address(), a.ipv6Address())) {
+                        if (!ip.isEmpty()) {
+                            out.add(Cidr.address(ip, ip));
+                        }
+                    }
+                }
+            }
+        }
+        return known ? out : null;
+    }
+
+    private List<InetSocketAddress> upstreamsOf(InetAddress client) {
+        String ip = client.getHostAddress();
+        return sandboxes.values().stream()
+                .filter(s -> !s.dns().isEmpty() && s.attachments().stream().anyMatch(a -> a.ipv4Address().equals(ip) || a.ipv6Address().equals(ip)))
+                .findFirst().map(s -> s.dns().stream().map(NetworkManager::socketAddress).toList()).orElse(upstreams);
+    }
+
+    private static List<String> hostNameservers() {
+        try {
+            return Files.readAllLines(Path.of("/etc/resolv.conf")).stream().map(String::strip).filter(l -> l.startsWith("nameserver"))
+                    .map(l -> l.substring("nameserver".length()).strip()).toList();
+        } catch (IOException e) {
+            return List.of();
+        }
+    }
+
+    /** {@code ip}, {@code ip:port} or {@code [ipv6]:port}; port 53 when none is given. */
+    public static InetSocketAddress socketAddress(String text) {
+        String host = text;
+        int port = 53;
+        if (text.startsWith("[")) {
+            int end = text.indexOf(']');
+            host = text.substring(1, end);
+            port = text.length() > end + 2 ? Integer.parseInt(text.substring(end + 2)) : 53;
+        } else if (text.chars().filter(c -> c == ':').count() == 1) {
+            host = text.substring(0, text.indexOf(':'));
+            port = Integer.parseInt(text.substring(text.indexOf(':') + 1));
+        }
+        return new InetSocketAddress(Cidr.address(host, "invalid DNS server " + text), port);
+    }
+
+    // ---- idle clean-up ----
+
+    private synchronized void scheduleIdleCheck() {
+        if (idleCheck != null) {
+            idleCheck.cancel(false);
+        }
+        idleCheck = idleTimer.schedule(this::removeIdle, IDLE_GRACE_MS, TimeUnit.MILLISECONDS);
+    }
+
+    /** Bridges (and their DNS servers) of networks no container is on; the shared chains when no container is on any. */
+    private void removeIdle() {
+        hostLock.writeLock().lock();
+        try {
+            Set<String> inUse = new HashSet<>();
+            sandboxes.values().forEach(s -> s.attachments().forEach(a -> inUse.add(a.networkId())));
+            for (Network n : store.list()) {
+                if (n.bridged() && !inUse.contains(n.id())) {
+                    removeBridge(n);
+                }
+            }
+            if (inUse.isEmpty()) {
+                HostChains.removeIdle();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "removing idle network resources: " + e.getMessage(), e);
+        } finally {
+            hostLock.writeLock().unlock();
+        }
+    }
+
+    /** Stops the network's DNS server and deletes its bridge; holding the host lock alone. */
+    private void removeBridge(Network n) {
+        DnsServer dns = dnsServers.remove(n.id());
+        if (dns != null) {
+            dns.close();
+        }
+        if (n.bridged() && Files.exists(Path.of("/sys/class/net", n.bridge()))) {
+            try {
+                HostCommand.check(IP_DEADLINE, "ip", "link", "delete", n.bridge());
+            } catch (IOException e) {
+                LOG.fine(e.getMessage());
+            }
+        }
+    }
+
+    /** Stops the DNS servers; idle bridges and chains go now rather than after the grace. Containers' sandboxes stay (live restore). */
+    @Override
+    public void close() {
+        idleTimer.shutdownNow();
+        removeIdle();
+        dnsServers.values().forEach(DnsServer::close);
+        dnsServers.clear();
+        if (dnsLoop != null) {
+            dnsLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
+        }
+    }
+}
