@@ -70,6 +70,13 @@ def run_latency(e):
     return time.monotonic() - t0
 
 
+def run_latency_bridge(e):
+    """docker run --rm on each engine's default network: a namespace, an address, NAT, and their removal."""
+    t0 = time.monotonic()
+    e.cli("run", "--rm", "busybox", "true")
+    return time.monotonic() - t0
+
+
 def api_lifecycle(e):
     """create + start + wait + delete over one keep-alive connection, no CLI."""
     t0 = time.monotonic()
@@ -177,6 +184,7 @@ def list_latency(e):
 WORKLOADS = [
     # name, unit, lower is better, samples, function
     ("run --rm true", "ms", True, 15, run_latency),
+    ("run --rm true, default bridge network", "ms", True, 15, run_latency_bridge),
     ("API create+start+wait+rm", "ms", True, 15, api_lifecycle),
     ("exec echo", "ms", True, 20, exec_latency),
     ("attach stdout 512 MiB", "MiB/s", False, 3, attach_stdout),
@@ -226,6 +234,7 @@ def main():
     image = os.path.join(engines.WORK, "busybox.tar")
     busybox_archive(image)
     started = datetime.datetime.now(datetime.timezone.utc)
+    host_network = engines.HostNetwork.now()
     try:
         for e in chosen:
             e.start()
@@ -292,6 +301,7 @@ def main():
             except Exception as ex:  # noqa: BLE001 - the cleanup goes on for the others
                 print(f"cleanup {e.name}: {ex}", file=sys.stderr)
             e.stop()
+        host_network.restore()    # what dockerd and podman leave of their bridges and rules goes
         units = {w[0]: (w[1], w[2]) for w in WORKLOADS} | UNITS
         write_results(results, memory, units, [e.name for e in chosen], started)
 

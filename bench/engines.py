@@ -250,8 +250,8 @@ class Dockerd(Engine):
     def command(self, activated):
         return ["dockerd", "-H", "fd://" if activated else "unix://" + self.sock, "--data-root", os.path.join(self.root, "data"),
                 "--exec-root", os.path.join(RUN, "dockerd-exec"), "--pidfile", os.path.join(RUN, "dockerd.pid"),
-                "--iptables=false", "--ip6tables=false", "--bridge=none", "--ip-forward=false", "--ip-masq=false",
-                "--userland-proxy=false", "--containerd-namespace", "berth-bench", "--containerd-plugins-namespace", "berth-bench-plugins"]
+                # its default bridge on (docker0, NAT, its iptables chains), on a subnet of its own beside Berth's and podman's
+                "--bip", "10.199.0.1/24", "--ip6tables=false", "--userland-proxy=false", "--containerd-namespace", "berth-bench", "--containerd-plugins-namespace", "berth-bench-plugins"]
 
     def daemon_pids(self):
         # dockerd starts its own containerd: both are the daemon
@@ -260,6 +260,36 @@ class Dockerd(Engine):
 
     def owns(self, pid, procs):
         return True
+
+
+class HostNetwork:
+    """The host's firewall rules and links before the run: dockerd and podman leave theirs behind when they stop."""
+
+    def __init__(self, rules, links):
+        self.rules, self.links = rules, links
+
+    @staticmethod
+    def now():
+        return HostNetwork(subprocess.run(["iptables-save"], capture_output=True, text=True).stdout, HostNetwork._links())
+
+    @staticmethod
+    def _links():
+        out = subprocess.run(["ip", "-o", "link", "show"], capture_output=True, text=True).stdout
+        return {line.split(":")[1].strip().split("@")[0] for line in out.splitlines()}
+
+    def restore(self):
+        tables = {line[1:] for line in self.rules.splitlines() if line.startswith("*")}
+        now = subprocess.run(["iptables-save"], capture_output=True, text=True).stdout
+        for table in {line[1:] for line in now.splitlines() if line.startswith("*")} - tables:
+            subprocess.run(["iptables", "-t", table, "-F"], check=False)
+            subprocess.run(["iptables", "-t", table, "-X"], check=False)
+            for chain in ("INPUT", "FORWARD", "OUTPUT", "PREROUTING", "POSTROUTING"):
+                subprocess.run(["iptables", "-t", table, "-P", chain, "ACCEPT"], check=False, stderr=subprocess.DEVNULL)
+        if self.rules.strip():
+            subprocess.run(["iptables-restore"], input=self.rules, text=True, check=False)
+        for link in self._links() - self.links:
+            if link.startswith(("docker", "cni-podman", "podman", "berth", "br-", "veth")):
+                subprocess.run(["ip", "link", "delete", link], check=False, stderr=subprocess.DEVNULL)
 
 
 def all_engines():

@@ -51,6 +51,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private static final ObjectMapper JSON = EngineJson.MAPPER;
     private static final Duration IP_DEADLINE = Duration.ofSeconds(30);
     private static final Path NETNS_DIR = Path.of("/run/netns");
+    private static final String BOOT_ID = bootId();
     /** How long an idle bridge and the shared chains stay, so that back-to-back runs do not rebuild them each time. */
     private static final long IDLE_GRACE_MS = 2000;
 
@@ -80,13 +81,17 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         this.store = new NetworkStore(root);
         this.cni = Cni.find();
         this.ipamDir = Files.createDirectories(runroot.resolve("networks").resolve("ipam"));
-        this.sandboxDir = Files.createDirectories(runroot.resolve("networks").resolve("sandboxes"));
+        this.sandboxDir = Files.createDirectories(root.resolve("networks").resolve("sandboxes"));
         this.upstreams = (dnsUpstreams.isEmpty() ? hostNameservers() : dnsUpstreams).stream().map(NetworkManager::socketAddress).toList();
         try (Stream<Path> files = Files.list(sandboxDir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
                 try {
                     Sandbox s = JSON.readValue(f.toFile(), Sandbox.class);
-                    sandboxes.put(s.containerId(), s);
+                    if (BOOT_ID.equals(s.bootId())) {
+                        sandboxes.put(s.containerId(), s);
+                    } else {
+                        Files.delete(f);    // made before a reboot, which took all of it
+                    }
                 } catch (IOException damaged) {
                     LOG.warning("unreadable sandbox " + f + ": " + damaged.getMessage());
                 }
@@ -162,9 +167,13 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     @Override
     public Sandbox up(SandboxRequest r) throws IOException {
         String netns = NETNS_DIR.resolve("berth-" + r.containerId().substring(0, 16)).toString();
-        Sandbox s = new Sandbox(r.containerId(), netns, List.of(), List.of(), List.copyOf(r.dns()));
+        Sandbox s = new Sandbox(r.containerId(), netns, List.of(), List.of(), List.copyOf(r.dns()), BOOT_ID);
         save(s);    // first: a daemon that dies half-way finds what to undo
         try {
+            if (Files.exists(Path.of(netns))) {
+                // left by an instance whose record was lost with its runroot: its processes are gone
+                HostCommand.check(IP_DEADLINE, "ip", "netns", "delete", Path.of(netns).getFileName().toString());
+            }
             HostCommand.check(IP_DEADLINE, "ip", "netns", "add", Path.of(netns).getFileName().toString());
             requireCni().add("loopback", List.of(JSON.createObjectNode().put("type", "loopback")),
                     new Cni.Target(r.containerId(), Path.of(netns), "lo"));
@@ -254,8 +263,33 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         scheduleIdleCheck();
     }
 
+    /**
+     * The default bridge is up while the daemon runs, as docker0 is with dockerd: its gateway is the host's
+     * address that containers, and clients that are containers themselves (Testcontainers), reach it on.
+     */
+    private void defaultBridgeUp() {
+        Network n = store.get(Network.DEFAULT_BRIDGE);
+        if (Files.exists(Path.of("/sys/class/net", n.bridge()))) {
+            return;
+        }
+        Network.Pool pool = n.pools().getFirst();
+        String batch = "link add " + n.bridge() + " type bridge\n"
+                + "link set " + n.bridge() + " mtu " + (n.mtu() > 0 ? n.mtu() : HostRoutes.defaultMtu()) + "\n"
+                + "address add " + pool.gateway() + "/" + Cidr.parse(pool.subnet()).prefix() + " dev " + n.bridge() + "\n"
+                + "link set " + n.bridge() + " up\n";
+        try {
+            HostCommand.Result r = HostCommand.run(List.of("ip", "-batch", "-"), Map.of(), batch.getBytes(java.nio.charset.StandardCharsets.UTF_8), IP_DEADLINE);
+            if (!r.ok()) {
+                LOG.warning("could not make the default bridge " + n.bridge() + ": " + r.stderr().strip());
+            }
+        } catch (IOException e) {
+            LOG.warning("could not make the default bridge " + n.bridge() + ": " + e.getMessage());
+        }
+    }
+
     @Override
     public void restore(Collection<String> running) {
+        defaultBridgeUp();
         for (Sandbox s : List.copyOf(sandboxes.values())) {
             if (!running.contains(s.containerId())) {
                 down(s.containerId());
@@ -437,6 +471,14 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
                 .findFirst().map(s -> s.dns().stream().map(NetworkManager::socketAddress).toList()).orElse(upstreams);
     }
 
+    private static String bootId() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
     private static List<String> hostNameservers() {
         try {
             return Files.readAllLines(Path.of("/etc/resolv.conf")).stream().map(String::strip).filter(l -> l.startsWith("nameserver"))
@@ -467,17 +509,21 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         if (idleCheck != null) {
             idleCheck.cancel(false);
         }
-        idleCheck = idleTimer.schedule(this::removeIdle, IDLE_GRACE_MS, TimeUnit.MILLISECONDS);
+        idleCheck = idleTimer.schedule(() -> removeIdle(false), IDLE_GRACE_MS, TimeUnit.MILLISECONDS);
     }
 
-    /** Bridges (and their DNS servers) of networks no container is on; the shared chains when no container is on any. */
-    private void removeIdle() {
+    /**
+     * Bridges (and their DNS servers) of networks no container is on, but the default one while the daemon
+     * runs; the shared chains when no container is on any network.
+     */
+    /** @param closing the daemon stops: the default bridge goes too when no container is on it */
+    private void removeIdle(boolean closing) {
         hostLock.writeLock().lock();
         try {
             Set<String> inUse = new HashSet<>();
             sandboxes.values().forEach(s -> s.attachments().forEach(a -> inUse.add(a.networkId())));
             for (Network n : store.list()) {
-                if (n.bridged() && !inUse.contains(n.id())) {
+                if (n.bridged() && !inUse.contains(n.id()) && (closing || !n.name().equals(Network.DEFAULT_BRIDGE))) {
                     removeBridge(n);
                 }
             }
@@ -510,7 +556,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     @Override
     public void close() {
         idleTimer.shutdownNow();
-        removeIdle();
+        removeIdle(true);
         dnsServers.values().forEach(DnsServer::close);
         dnsServers.clear();
         if (dnsLoop != null) {

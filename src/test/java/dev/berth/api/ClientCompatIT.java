@@ -184,11 +184,9 @@ class ClientCompatIT extends ContainerTestBase {
     @Test
     void optionsBerthDoesNotImplementYetAreRefusedOrWarnedNeverDropped() throws Exception {
         Map<java.util.List<String>, String> refused = Map.of(
-                java.util.List.of("-p", "18080:80"), "published ports",
-                java.util.List.of("-P", "--expose", "80"), "published ports",
                 java.util.List.of("--pid", "host"), "PID namespace",
                 java.util.List.of("--ipc", "host"), "IPC namespace",
-                java.util.List.of("--network", "somenet"), "network mode somenet");
+                java.util.List.of("--uts", "host"), "UTS namespace");
         for (var row : refused.entrySet()) {
             java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("create"));
             cmd.addAll(row.getKey());

@@ -110,7 +110,7 @@ class ContainersIT extends ContainerTestBase {
         assertEquals("lo\n", ok("logs", "alpha").stdout());
         ok("run", "-d", "--name", "bravo", "busybox", "sh", "-c", "ls /sys/class/net");
         ok("wait", "bravo");
-        assertEquals("lo\n", ok("logs", "bravo").stdout(), "the default is a private network namespace with loopback only");
+        assertEquals("eth0\nlo\n", ok("logs", "bravo").stdout(), "the default is the bridge network, as with dockerd");
         ok("run", "-d", "--name", "charlie", "--network", "host", "busybox", "sh", "-c", "ls /sys/class/net");
         ok("wait", "charlie");
         try (var host = Files.list(Path.of("/sys/class/net"))) {

@@ -268,6 +268,50 @@ class NetworkIT extends ContainerTestBase {
                 .reduce((a, b) -> a + "\n" + b).orElse(""));
     }
 
+    private static void sh(String... commands) throws Exception {
+        for (String c : commands) {
+            Process p = new ProcessBuilder("sh", "-c", c).redirectErrorStream(true).start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS) && p.exitValue() == 0, c + ": " + out);
+        }
+    }
+
+    @Test
+    void outboundTrafficIsMasqueradedAndAnInternalNetworkHasNoWayOut() throws Exception {
+        // a host of the test's own: a namespace behind a veth pair with no route back to the containers' subnets,
+        // serving a CGI script that prints the address a request came from
+        String ns = "berth-test-peer";
+        Path site = Files.createDirectories(daemon.dir().resolve("peer/cgi-bin"));
+        Files.writeString(site.resolve("addr"), "#!/bin/sh\necho 'Content-Type: text/plain'\necho\necho \"$REMOTE_ADDR\"\n");
+        site.resolve("addr").toFile().setExecutable(true);
+        Process httpd = null;
+        try {
+            sh("ip netns add " + ns, "ip link add btpeer0 type veth peer name btpeer1", "ip link set btpeer1 netns " + ns,
+                    "ip addr add 10.251.0.1/24 dev btpeer0", "ip link set btpeer0 up",
+                    "ip -n " + ns + " addr add 10.251.0.2/24 dev btpeer1", "ip -n " + ns + " link set btpeer1 up",
+                    "ip -n " + ns + " link set lo up");
+            httpd = new ProcessBuilder("ip", "netns", "exec", ns, "/bin/busybox", "httpd", "-f", "-p", "10.251.0.2:8000",
+                    "-h", site.getParent().toString()).redirectErrorStream(true).start();
+            DockerCli.Result r = null;
+            for (int i = 0; i < 50; i++) {
+                r = fetch("bridge", "http://10.251.0.2:8000/cgi-bin/addr");
+                if (r.exitCode() == 0) {
+                    break;
+                }
+                Thread.sleep(100);
+            }
+            // the reply could only find its way back to the host's own address: the container's was masqueraded
+            assertEquals("10.251.0.1\n", r.stdout(), r.stderr());
+            ok("network", "create", "--internal", "sealed");
+            assertNotEquals(0, fetch("sealed", "http://10.251.0.2:8000/cgi-bin/addr").exitCode(), "an internal network reached out");
+        } finally {
+            if (httpd != null) {
+                httpd.destroyForcibly().waitFor();
+            }
+            sh("ip netns delete " + ns + " 2>/dev/null; ip link delete btpeer0 2>/dev/null; true");
+        }
+    }
+
     @Test
     void badInputAnswersWithTheStatusAndMessageOfDockerd() throws Exception {
         ok("network", "create", "--subnet", "10.215.0.0/16", "one");

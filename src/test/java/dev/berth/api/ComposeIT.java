@@ -1,0 +1,56 @@
+package dev.berth.api;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/** Debian's docker-compose 1.29 against Berth (issue 14): a two-service project on its default network. */
+class ComposeIT extends ContainerTestBase {
+
+    private static final Path COMPOSE = Path.of("/usr/bin/docker-compose");
+
+    private String compose(Path project, String... args) throws Exception {
+        assumeTrue(Files.isExecutable(COMPOSE), "docker-compose (Debian's) is not installed: skipping");
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(COMPOSE.toString(), "--no-ansi"));
+        cmd.addAll(java.util.List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(project.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(docker.environment());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "docker-compose " + String.join(" ", args) + " did not finish");
+        assertEquals(0, p.exitValue(), "docker-compose " + String.join(" ", args) + ":\n" + out + "\n" + daemon.log());
+        return out;
+    }
+
+    @Test
+    void aServiceReachesAnotherByServiceNameAndDownRemovesTheNetwork() throws Exception {
+        Path project = Files.createDirectories(daemon.dir().resolve("shop"));
+        Files.writeString(project.resolve("docker-compose.yml"), """
+                version: "3"
+                services:
+                  web:
+                    image: busybox
+                    command: httpd -f -p 80 -h /etc
+                  client:
+                    image: busybox
+                    command: sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do wget -q -O- http://web/hostname && exit 0; sleep 0.5; done; exit 1'
+                    depends_on: [web]
+                """);
+        compose(project, "up", "-d");
+        assertEquals("shop_default", ok("network", "ls", "--filter", "name=shop_default", "--format", "{{.Name}}").stdout().strip());
+        String webHost = ok("inspect", "-f", "{{.Config.Hostname}}", "shop_web_1").stdout().strip();
+        assertEquals("0", ok("wait", "shop_client_1").stdout().strip());
+        assertTrue(compose(project, "logs", "client").contains(webHost), "the client did not print the web service's hostname");
+        compose(project, "down");
+        assertEquals("", ok("network", "ls", "--filter", "name=shop_default", "-q").stdout().strip());
+        assertFalse(ok("ps", "-a", "--format", "{{.Names}}").stdout().contains("shop_"));
+    }
+}
