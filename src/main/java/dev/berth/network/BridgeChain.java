@@ -9,10 +9,10 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The CNI chain that puts a container on a bridge network, as podman's CNI backend builds it:
- * {@code bridge} with {@code host-local} IPAM (outbound NAT unless the network is internal), {@code portmap}
- * for published ports (with SNAT, so that 127.0.0.1 reaches them too), and {@code firewall}, which lets the
- * traffic through a FORWARD chain whose policy drops it.
+ * The CNI chain that puts a container on a bridge network: {@code bridge} with {@code host-local} IPAM, and
+ * {@code portmap} for published ports (with SNAT, so that 127.0.0.1 reaches them too). Outbound NAT and the
+ * FORWARD rules are the network's, not each container's ({@link BridgeRules}): the plugin's ipMasq and the
+ * firewall plugin would rewrite the tables on every start and stop.
  */
 final class BridgeChain {
 
@@ -25,7 +25,7 @@ final class BridgeChain {
     static List<ObjectNode> plugins(Network n, int mtu, Path ipamDir, EndpointRequest ep, List<PublishedPort> ports) {
         List<ObjectNode> out = new ArrayList<>();
         ObjectNode bridge = EngineJson.MAPPER.createObjectNode();
-        bridge.put("type", "bridge").put("bridge", n.bridge()).put("isGateway", true).put("ipMasq", !n.internal())
+        bridge.put("type", "bridge").put("bridge", n.bridge()).put("isGateway", true).put("ipMasq", false)
                 .put("hairpinMode", true).put("mtu", mtu);
         ObjectNode ipam = bridge.putObject("ipam");
         ipam.put("type", "host-local").put("dataDir", ipamDir.toString());
@@ -70,7 +70,6 @@ final class BridgeChain {
             }
             out.add(portmap);
         }
-        out.add(EngineJson.MAPPER.createObjectNode().put("type", "firewall").put("backend", "iptables"));
         return out;
     }
 }

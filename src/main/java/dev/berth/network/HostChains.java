@@ -12,8 +12,8 @@ import java.util.Map;
 import java.util.logging.Logger;
 
 /**
- * The firewall chains the CNI plugins share between containers and never remove (portmap's
- * CNI-HOSTPORT-*, firewall's CNI-FORWARD and CNI-ADMIN) are removed once no container uses them, with
+ * The firewall chains the CNI portmap plugin shares between containers and never removes (CNI-HOSTPORT-*)
+ * are removed once no container uses them, with
  * the rules that jump to them, so that a host without containers has the rules it had before. A chain
  * that still holds any container's rule (another CNI user's too) stays.
  */
@@ -28,9 +28,7 @@ final class HostChains {
     private static final List<Shared> SHARED = List.of(
             new Shared("nat", "CNI-HOSTPORT-DNAT", List.of()),
             new Shared("nat", "CNI-HOSTPORT-SETMARK", List.of("-m comment --comment \"CNI portfwd masquerade mark\" -j MARK --set-xmark 0x2000/0x2000")),
-            new Shared("nat", "CNI-HOSTPORT-MASQ", List.of("-m mark --mark 0x2000/0x2000 -j MASQUERADE")),
-            new Shared("filter", "CNI-ADMIN", List.of()),
-            new Shared("filter", "CNI-FORWARD", List.of("-m comment --comment \"CNI firewall plugin admin overrides\" -j CNI-ADMIN")));
+            new Shared("nat", "CNI-HOSTPORT-MASQ", List.of("-m mark --mark 0x2000/0x2000 -j MASQUERADE")));
 
     private HostChains() {}
 

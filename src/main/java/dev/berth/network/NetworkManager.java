@@ -26,6 +26,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -52,6 +53,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private static final Duration IP_DEADLINE = Duration.ofSeconds(30);
     private static final Path NETNS_DIR = Path.of("/run/netns");
     private static final String BOOT_ID = bootId();
+    private static final java.util.concurrent.ExecutorService VIRTUAL = Executors.newVirtualThreadPerTaskExecutor();
     /** How long an idle bridge and the shared chains stay, so that back-to-back runs do not rebuild them each time. */
     private static final long IDLE_GRACE_MS = 2000;
 
@@ -63,6 +65,10 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private final PortHolds ports = new PortHolds();
     private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
     private final Map<String, DnsServer> dnsServers = new ConcurrentHashMap<>();
+    /** The networks whose firewall rules are set ({@link BridgeRules}): those whose bridge is up. */
+    private final Set<String> rulesUp = ConcurrentHashMap.newKeySet();
+    /** Sandboxes being undone, by container: a start of the same container waits for it. */
+    private final Map<String, CompletableFuture<Void>> teardowns = new ConcurrentHashMap<>();
     /** CNI ADD and DEL hold it shared; removing a bridge or the shared chains holds it alone. */
     private final ReadWriteLock hostLock = new ReentrantReadWriteLock();
     private final ScheduledExecutorService idleTimer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -166,6 +172,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     @Override
     public Sandbox up(SandboxRequest r) throws IOException {
+        awaitTeardown(r.containerId());
         String netns = NETNS_DIR.resolve("berth-" + r.containerId().substring(0, 16)).toString();
         Sandbox s = new Sandbox(r.containerId(), netns, List.of(), List.of(), List.copyOf(r.dns()), BOOT_ID);
         save(s);    // first: a daemon that dies half-way finds what to undo
@@ -175,8 +182,16 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
                 HostCommand.check(IP_DEADLINE, "ip", "netns", "delete", Path.of(netns).getFileName().toString());
             }
             HostCommand.check(IP_DEADLINE, "ip", "netns", "add", Path.of(netns).getFileName().toString());
-            requireCni().add("loopback", List.of(JSON.createObjectNode().put("type", "loopback")),
-                    new Cni.Target(r.containerId(), Path.of(netns), "lo"));
+            Cni cniPlugins = requireCni();
+            // loopback comes up beside the other interfaces: two plugins at once on two cores
+            CompletableFuture<Void> loopback = CompletableFuture.runAsync(() -> {
+                try {
+                    cniPlugins.add("loopback", List.of(JSON.createObjectNode().put("type", "loopback")),
+                            new Cni.Target(r.containerId(), Path.of(netns), "lo"));
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }, VIRTUAL);
             boolean bridged = r.endpoints().keySet().stream().anyMatch(name -> store.get(name).bridged());
             List<PublishedPort> published = bridged
                     ? ports.take(r.ports(), r.containerName() + " (" + r.containerId().substring(0, 12) + ")") : List.of();
@@ -189,6 +204,11 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
                     s = attach(s, n, e.getValue(), i == 0 ? published : List.of(), "eth" + i, r.containerName(), r.hostname());
                     i++;
                 }
+            }
+            try {
+                loopback.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof java.io.UncheckedIOException u ? u.getCause() : new IOException(e.getCause());
             }
             return s;
         } catch (IOException | RuntimeException e) {
@@ -232,12 +252,27 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         scheduleIdleCheck();
     }
 
+    /**
+     * The container's ports are free and its names gone at once; its interfaces, leases and namespace go on
+     * a thread of their own (CNI DEL takes tens of milliseconds that {@code docker run --rm} need not wait for).
+     */
     @Override
     public void down(String containerId) {
-        Sandbox s = sandboxes.get(containerId);
+        Sandbox s = sandboxes.remove(containerId);
         if (s == null) {
             return;
         }
+        ports.release(s.ports());
+        CompletableFuture<Void> t = CompletableFuture.runAsync(() -> teardown(s), VIRTUAL);
+        teardowns.put(containerId, t);
+        t.whenComplete((v, e) -> {
+            teardowns.remove(containerId, t);
+            scheduleIdleCheck();
+        });
+    }
+
+    private void teardown(Sandbox s) {
+        String containerId = s.containerId();
         for (Attachment a : s.attachments().reversed()) {
             try {
                 detach(s, a);
@@ -245,7 +280,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
                 LOG.warning("container " + containerId + ": leaving " + a.networkName() + ": " + e.getMessage());
             }
         }
-        ports.release(s.ports());
         Path netns = Path.of(s.netns());
         if (Files.exists(netns)) {
             try {
@@ -254,13 +288,18 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
                 LOG.warning("container " + containerId + ": " + e.getMessage());
             }
         }
-        sandboxes.remove(containerId);
         try {
             Files.deleteIfExists(sandboxDir.resolve(containerId + ".json"));
         } catch (IOException e) {
             LOG.warning("container " + containerId + ": " + e.getMessage());
         }
-        scheduleIdleCheck();
+    }
+
+    private void awaitTeardown(String containerId) {
+        CompletableFuture<Void> t = teardowns.get(containerId);
+        if (t != null) {
+            t.join();
+        }
     }
 
     /**
@@ -269,6 +308,9 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
      */
     private void defaultBridgeUp() {
         Network n = store.get(Network.DEFAULT_BRIDGE);
+        if (rulesUp.add(n.id())) {
+            BridgeRules.up(n);
+        }
         if (Files.exists(Path.of("/sys/class/net", n.bridge()))) {
             return;
         }
@@ -289,6 +331,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     @Override
     public void restore(Collection<String> running) {
+        BridgeRules.removeAll();
         defaultBridgeUp();
         for (Sandbox s : List.copyOf(sandboxes.values())) {
             if (!running.contains(s.containerId())) {
@@ -297,7 +340,12 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             }
             ports.retake(s.ports());
             for (Attachment a : s.attachments()) {
-                store.find(a.networkId()).ifPresent(this::serveDns);
+                store.find(a.networkId()).ifPresent(n -> {
+                    if (rulesUp.add(n.id())) {
+                        BridgeRules.up(n);
+                    }
+                    serveDns(n);
+                });
             }
         }
         scheduleIdleCheck();
@@ -326,6 +374,9 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         JsonNode result;
         hostLock.readLock().lock();
         try {
+            if (rulesUp.add(n.id())) {
+                BridgeRules.up(n);
+            }
             result = requireCni().add(n.name(), plugins, target);
         } catch (IOException e) {
             all.remove(pending);
@@ -539,6 +590,9 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     /** Stops the network's DNS server and deletes its bridge; holding the host lock alone. */
     private void removeBridge(Network n) {
+        if (rulesUp.remove(n.id())) {
+            BridgeRules.down(n);
+        }
         DnsServer dns = dnsServers.remove(n.id());
         if (dns != null) {
             dns.close();
@@ -556,6 +610,13 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     @Override
     public void close() {
         idleTimer.shutdownNow();
+        for (CompletableFuture<Void> t : List.copyOf(teardowns.values())) {
+            try {
+                t.get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warning("undoing a container's network: " + e.getMessage());
+            }
+        }
         removeIdle(true);
         dnsServers.values().forEach(DnsServer::close);
         dnsServers.clear();
