@@ -134,7 +134,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             throw EngineException.forbidden(n.name() + " is a pre-defined network and cannot be removed");
         }
         if (!endpoints(n.id()).isEmpty()) {
-            throw EngineException.forbidden("error while removing network: network " + n.name() + " id " + n.id() + " has active endpoints");
+            throw EngineException.conflict("error while removing network: network " + n.name() + " id " + n.id() + " has active endpoints");
         }
         forget(n);
     }

@@ -94,7 +94,7 @@ final class NetworkStore {
         if (!c.name().matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
             throw EngineException.invalid("invalid network name \"" + c.name() + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
-        if (find(c.name()).filter(n -> n.name().equals(c.name())).isPresent()) {
+        if (byId.values().stream().anyMatch(n -> n.name().equals(c.name()))) {
             throw EngineException.conflict("network with name " + c.name() + " already exists");
         }
         String driver = c.driver() == null || c.driver().isEmpty() ? "bridge" : c.driver();

@@ -157,6 +157,8 @@ class NetworkIT extends ContainerTestBase {
         DockerCli.Result inUse = docker.run("network", "rm", "appnet");
         assertNotEquals(0, inUse.exitCode());
         assertTrue(inUse.stderr().contains("has active endpoints"), inUse.stderr());
+        assertEquals(409, RawHttp.request(daemon.socket(), "DELETE", "/networks/appnet", Map.of(), null).status());
+        assertEquals(403, RawHttp.request(daemon.socket(), "DELETE", "/networks/bridge", Map.of(), null).status());
         ok("rm", "-f", "web");
         ok("network", "rm", "appnet");
         assertTrue(docker.run("network", "inspect", "appnet").stderr().contains("network appnet not found"));

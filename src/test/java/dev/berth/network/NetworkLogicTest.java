@@ -105,6 +105,10 @@ class NetworkLogicTest {
                 () -> store.create(new NetworkCreate("e", "macvlan", false, false, List.of(), Map.of(), Map.of()))).kind());
         assertThrows(EngineException.class, () -> store.create(new NetworkCreate("f", "", false, false, List.of(), Map.of(),
                 Map.of(NetworkStore.MTU_OPTION, "9x"))));
+        // names that look like id prefixes are names: a create never reads them as a (maybe ambiguous) prefix
+        for (String name : List.of("b", "c", "d", "e", "f", "0", "1", "2", "3")) {
+            assertEquals(name, store.create(new NetworkCreate(name, "", false, false, List.of(), Map.of(), Map.of())).name());
+        }
         // persisted: a second store on the same root has them, with the same ids
         NetworkStore again = new NetworkStore(dir);
         assertEquals(a, again.get("a"));
