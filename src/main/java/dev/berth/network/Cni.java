@@ -42,10 +42,6 @@ final class Cni {
         return PLUGIN_DIRS.stream().filter(d -> Files.isExecutable(d.resolve("bridge"))).findFirst().map(Cni::new);
     }
 
-    Path pluginDir() {
-        return pluginDir;
-    }
-
     /**
      * ADD through the chain; the last plugin's result. A failing plugin undoes the chain so far (DEL in
      * reverse), so that nothing is left half made.

@@ -34,8 +34,4 @@ public record Network(String id, String name, String driver, String created, boo
     public boolean servesDns() {
         return bridged() && !name.equals(DEFAULT_BRIDGE);
     }
-
-    public String shortId() {
-        return id.substring(0, 12);
-    }
 }

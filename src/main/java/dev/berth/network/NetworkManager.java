@@ -434,7 +434,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
                 v4, gw4, v6, gw6, mac, pending.plugins(), result);
     }
 
-    /** Addresses asked for must be in the network's subnets (IPAM refuses one that is taken). */
+    /** Addresses asked for must be in the network's subnets (IPAM refuses one that is taken; NetworkOptions checked their form). */
     private static void checkAddresses(Network n, EndpointRequest ep) {
         for (String ip : List.of(ep.ipv4(), ep.ipv6())) {
             if (ip.isEmpty()) {
@@ -444,9 +444,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             if (n.pools().stream().noneMatch(p -> Cidr.parse(p.subnet()).contains(a))) {
                 throw EngineException.invalid("no configured subnet or ip-range contain the IP address " + ip + " (network " + n.name() + ")");
             }
-        }
-        if (!ep.mac().isEmpty() && !ep.mac().matches("(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}")) {
-            throw EngineException.invalid("invalid MAC address " + ep.mac());
         }
     }
 
