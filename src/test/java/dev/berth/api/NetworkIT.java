@@ -254,6 +254,16 @@ class NetworkIT extends ContainerTestBase {
     }
 
     @Test
+    void macAddressAndHostnameAreWhatOtherContainersSee() throws Exception {
+        ok("network", "create", "lan");
+        assertEquals("02:42:ac:11:00:99\n", ok("run", "--rm", "--network", "lan", "--mac-address", "02:42:ac:11:00:99", "busybox",
+                "cat", "/sys/class/net/eth0/address").stdout());
+        web("--name", "named", "--hostname", "myhost", "--network", "lan");
+        assertEquals("myhost", ok("exec", "named", "hostname").stdout().strip());
+        assertFetched("myhost", "lan", "http://myhost/hostname");
+    }
+
+    @Test
     void networkOptionsShapeTheBridge() throws Exception {
         ok("network", "create", "--internal", "-o", "com.docker.network.driver.mtu=1300", "--subnet", "10.214.0.0/16",
                 "--ip-range", "10.214.7.0/24", "inner");
