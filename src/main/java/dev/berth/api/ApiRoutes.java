@@ -42,6 +42,11 @@ public final class ApiRoutes {
         add(HttpMethod.DELETE, template, handler, false);
     }
 
+    /** A PUT whose handler reads the body as a stream. */
+    public void put(String template, ApiHandler handler) {
+        add(HttpMethod.PUT, template, handler, false);
+    }
+
     /** A POST without a body, or whose handler reads the body as a stream. */
     public void post(String template, ApiHandler handler) {
         add(HttpMethod.POST, template, handler, false);

@@ -21,6 +21,16 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
         return new ApiVersion(Integer.parseInt(m.group(1)), m.group(2) == null ? 0 : Integer.parseInt(m.group(2)));
     }
 
+    /** The version of this request: its {@code /vN.NN} prefix, else the newest. */
+    public static ApiVersion of(io.vertx.ext.web.RoutingContext ctx) {
+        ApiVersion v = ctx.get(ApiVersionPrefix.VERSION_KEY);
+        return v == null ? MAX : v;
+    }
+
+    public boolean before(int major, int minor) {
+        return compareTo(new ApiVersion(major, minor)) < 0;
+    }
+
     /** The version a client asked for, or a 400 naming the supported range. */
     public static ApiVersion requested(String text) {
         ApiVersion v = parse(text);

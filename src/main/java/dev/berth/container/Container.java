@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *                       (null in containers stored before there were any)
  * @param networks       the networks it joins when it starts, by name, in the order joined (none with the network
  *                       modes host, none and container:)
+ * @param anonymousVolumes the volumes made for it at create, by mount point: its {@code -v /path}, its image's
+ *                       VOLUMEs, its volume Mounts without a source (null in containers stored before volumes)
  */
 public record Container(
         String id,
@@ -24,27 +26,33 @@ public record Container(
         ContainerState state,
         int restartCount,
         java.util.List<String> inheritedBinds,
-        java.util.Map<String, dev.berth.network.EndpointRequest> networks) {
+        java.util.Map<String, dev.berth.network.EndpointRequest> networks,
+        java.util.Map<String, String> anonymousVolumes) {
 
     public Container withState(ContainerState s) {
-        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, s, restartCount, inheritedBinds, networks);
+        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, s, restartCount, inheritedBinds, networks, anonymousVolumes);
     }
 
     public Container withRestartCount(int n) {
-        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, state, n, inheritedBinds, networks);
+        return new Container(id, name, created, image, imageId, config, hostConfig, path, args, state, n, inheritedBinds, networks, anonymousVolumes);
     }
 
     public Container withName(String n) {
-        return new Container(id, n, created, image, imageId, config, hostConfig, path, args, state, restartCount, inheritedBinds, networks);
+        return new Container(id, n, created, image, imageId, config, hostConfig, path, args, state, restartCount, inheritedBinds, networks, anonymousVolumes);
     }
 
     public Container withHostConfig(ObjectNode hc) {
-        return new Container(id, name, created, image, imageId, config, hc, path, args, state, restartCount, inheritedBinds, networks);
+        return new Container(id, name, created, image, imageId, config, hc, path, args, state, restartCount, inheritedBinds, networks, anonymousVolumes);
     }
 
     public Container withNetworks(java.util.Map<String, dev.berth.network.EndpointRequest> n) {
         return new Container(id, name, created, image, imageId, config, hostConfig, path, args, state, restartCount, inheritedBinds,
-                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(n)));
+                java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(n)), anonymousVolumes);
+    }
+
+    @Override
+    public java.util.Map<String, String> anonymousVolumes() {
+        return anonymousVolumes == null ? java.util.Map.of() : anonymousVolumes;
     }
 
     /** The networks it joins, by name (none for containers stored before Berth had networks). */
@@ -68,6 +76,33 @@ public record Container(
                 ? (com.fasterxml.jackson.databind.node.ArrayNode) hc.get("Binds") : hc.putArray("Binds");
         inheritedBinds.forEach(binds::add);
         return hc;
+    }
+
+    /**
+     * Everything it mounts: its own mounts, those inherited through VolumesFrom, and its anonymous volumes,
+     * each volume by name.
+     */
+    public java.util.List<MountOptions.Mount> mounts() {
+        java.util.Map<String, String> anonymous = anonymousVolumes == null ? java.util.Map.of() : anonymousVolumes;
+        java.util.List<MountOptions.Mount> out = new java.util.ArrayList<>();
+        java.util.Set<String> targets = new java.util.HashSet<>();
+        for (MountOptions.Mount m : MountOptions.parse(mountConfig())) {
+            out.add(m.isVolume() && m.source().isEmpty() ? m.named(anonymous.getOrDefault(m.target(), "")) : m);
+            targets.add(m.target());
+        }
+        anonymous.forEach((target, name) -> {
+            if (!targets.contains(target)) {
+                out.add(MountOptions.anonymous(name, target));
+            }
+        });
+        return out;
+    }
+
+    /** The names of the volumes it mounts. */
+    public java.util.Set<String> volumeNames() {
+        java.util.Set<String> out = new java.util.LinkedHashSet<>();
+        mounts().stream().filter(MountOptions.Mount::isVolume).forEach(m -> out.add(m.source()));
+        return out;
     }
 
     public boolean tty() {

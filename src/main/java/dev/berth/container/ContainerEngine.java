@@ -17,6 +17,7 @@ import dev.berth.network.Sandbox;
 import dev.berth.network.SandboxRequest;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.store.EngineJson;
+import dev.berth.volume.ContainerVolumes;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,16 +87,31 @@ public final class ContainerEngine implements AutoCloseable {
     private final LogRotator logRotator;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
     private final ContainerNetworks networks;
+    private final ContainerVolumes volumes;
+    private final FileAccess files;
 
     public ContainerEngine(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir,
-                           long nofileHardLimit, ContainerNetworks networks) throws IOException {
+                           long nofileHardLimit, ContainerNetworks networks, ContainerVolumes volumes) throws IOException {
         this.networks = networks;
+        this.volumes = volumes;
         this.images = images;
         this.rootfs = rootfs;
         this.runtime = runtime;
         this.registry = new ContainerRegistry(root);
-        this.factory = new ContainerFactory(images, registry, runtime.name(), host, networks);
-        this.specs = new RuntimeSpecs(registry, nofileHardLimit, host);
+        this.factory = new ContainerFactory(images, registry, runtime.name(), host, networks, volumes);
+        this.specs = new RuntimeSpecs(registry, nofileHardLimit, host, volumes);
+        this.files = new FileAccess(registry, transitions, rootfs, images, volumes, runtime);
+        volumes.users(new ContainerVolumes.Users() {
+            @Override
+            public List<String> of(String volume) {
+                return registry.list().stream().filter(c -> c.volumeNames().contains(volume)).map(Container::id).toList();
+            }
+
+            @Override
+            public boolean running(String volume) {
+                return registry.list().stream().anyMatch(c -> c.state().running() && c.volumeNames().contains(volume));
+            }
+        });
         this.restarts = new RestartManager(registry, transitions, id -> {
             registry.update(id, x -> x.withRestartCount(x.restartCount() + 1));
             launch(id);
@@ -133,7 +149,12 @@ public final class ContainerEngine implements AutoCloseable {
     public Created create(ObjectNode request, String requestedName) throws IOException {
         String id = newId();
         ContainerFactory.Made made = factory.make(request, id);
-        return new Created(registry.add(id, requestedName, made.named()), made.warnings());
+        try {
+            return new Created(registry.add(id, requestedName, made.named()), made.warnings());
+        } catch (IOException | RuntimeException e) {
+            made.named().apply("").anonymousVolumes().values().forEach(volumes::removeAnonymous);
+            throw e;
+        }
     }
 
     /**
@@ -175,7 +196,7 @@ public final class ContainerEngine implements AutoCloseable {
         Container c = current(id);
         try {
             Image image = images.get(c.imageId());
-            Path root = rootfs.mount(id, image.config().diffIds().stream().map(images::layerPath).toList());
+            Path root = rootfs.mount(id, images.layerPaths(image.id().toString()));
             ObjectNode spec = specs.spec(c, root, network(c));
             OciRuntime.Paths paths = runtime.paths(id);
             Files.createDirectories(paths.bundle());
@@ -197,7 +218,7 @@ public final class ContainerEngine implements AutoCloseable {
             cleanupRuntime(id);
             registry.update(id, s -> s.withState(s.state().failed(e.getMessage())));
             if (c.autoRemove()) {
-                delete(id);     // as dockerd: docker run --rm waits for the removal, also after a failed start
+                delete(id, true);     // as dockerd: docker run --rm waits for the removal, also after a failed start
             }
             throw e instanceof EngineException ee ? ee : new EngineException(EngineException.Kind.INVALID_ARGUMENT, e.getMessage(), e);
         }
@@ -297,7 +318,7 @@ public final class ContainerEngine implements AutoCloseable {
         Container c = get(ref);
         ObjectNode hc = c.hostConfig().deepCopy();
         for (var field : changes.properties()) {
-            if (!ContainerSpec.isSet(field.getValue())) {
+            if (!EngineJson.isSet(field.getValue())) {
                 continue;
             }
             if (!UPDATABLE.contains(field.getKey())) {
@@ -490,7 +511,8 @@ public final class ContainerEngine implements AutoCloseable {
         return f;
     }
 
-    public void remove(String ref, boolean force) throws IOException {
+    /** {@code docker rm}; {@code removeVolumes} ({@code -v}) removes its anonymous volumes too. */
+    public void remove(String ref, boolean force, boolean removeVolumes) throws IOException {
         String id = get(ref).id();
         transitions.with(id, () -> {
             Container c = current(id);
@@ -507,7 +529,7 @@ public final class ContainerEngine implements AutoCloseable {
                 thaw(c);
                 killAndAwait(id);
             }
-            delete(id);
+            delete(id, removeVolumes);
             return null;
         });
     }
@@ -527,7 +549,7 @@ public final class ContainerEngine implements AutoCloseable {
                 if (now == null || now.state().running() || now.state().restarting()) {
                     return false;   // removed or started meanwhile
                 }
-                delete(c.id());
+                delete(c.id(), false);
                 return true;
             });
             if (removed) {
@@ -538,8 +560,11 @@ public final class ContainerEngine implements AutoCloseable {
         return new Pruned(ids, space);
     }
 
-    /** Removes a container that has no process; the caller holds its transition lock. */
-    private void delete(String id) throws IOException {
+    /**
+     * Removes a container that has no process, with its anonymous volumes when told or when it was to be
+     * removed on exit ({@code --rm}, as dockerd); the caller holds its transition lock.
+     */
+    private void delete(String id, boolean removeVolumes) throws IOException {
         restarts.cancel(id);
         restarts.reset(id);
         if (Files.exists(runtime.paths(id).bundle())) {
@@ -549,6 +574,9 @@ public final class ContainerEngine implements AutoCloseable {
         Container c = registry.remove(id);
         if (c == null) {
             return;
+        }
+        if (removeVolumes || c.autoRemove()) {
+            c.anonymousVolumes().values().forEach(volumes::removeAnonymous);
         }
         waiters.removed(id, c.state().exitCode());
         for (Path log : ContainerLogs.rotated(runtime.paths(id).log())) {
@@ -571,6 +599,66 @@ public final class ContainerEngine implements AutoCloseable {
         } catch (IOException e) {
             LOG.warning("unmount " + id + ": " + e.getMessage());
         }
+        Container c = registry.find(id);
+        if (c != null) {
+            c.volumeNames().forEach(volumes::release);
+        }
+    }
+
+    /**
+     * Runs {@code work} on the container's files as it sees them ({@code docker cp}, {@code export});
+     * {@code writing} when it changes them.
+     */
+    public <T> T files(String ref, boolean writing, FileWork<T> work) throws IOException {
+        return files.with(ref, writing, work::run);
+    }
+
+    /** {@code docker diff}: what the container changed in its root filesystem, parents first. */
+    public List<dev.berth.rootfs.Changes.Change> changes(String ref) throws IOException {
+        Container c = get(ref);
+        return rootfs.changes(c.id(), images.layerPaths(c.imageId()));
+    }
+
+    /**
+     * {@code docker commit}: the container's changes as a new image on top of its own; a running container
+     * is frozen meanwhile when {@code pause} (the default), so the layer is one moment's state.
+     */
+    public Image commit(String ref, dev.berth.image.CommitRequest request, boolean pause) throws IOException {
+        String id = get(ref).id();
+        return transitions.with(id, () -> {
+            Container c = current(id);
+            boolean freeze = pause && c.state().running() && !c.state().paused();
+            if (freeze) {
+                runtime.freeze(id, true);
+            }
+            try {
+                List<String> command = new ArrayList<>();
+                command.add(c.path());
+                command.addAll(c.args());
+                var changes = rootfs.changes(id, images.layerPaths(c.imageId()));
+                return images.commitContainer(c.imageId(), out -> dev.berth.files.ContainerFiles.writeChanges(rootfs.changesDir(id), changes, out),
+                        request.of(id, c.config(), String.join(" ", command)));
+            } finally {
+                if (freeze) {
+                    runtime.freeze(id, false);
+                }
+            }
+        });
+    }
+
+    /** The uid and gid its processes run as ({@code User}, looked up in its own passwd and group files under {@code root}). */
+    public int[] userIds(String ref, Path root) throws IOException {
+        return ContainerSpec.user(get(ref).config().path("User").asText(""), root);
+    }
+
+    /** Work on a container's files. */
+    public interface FileWork<T> {
+        T run(dev.berth.files.ContainerView view) throws IOException;
+    }
+
+    /** The directory a volume's files are in, as inspect shows a volume mount's Source. */
+    public Path volumeDir(String name) {
+        return volumes.dir(name);
     }
 
     // ---- networks ----
@@ -746,7 +834,7 @@ public final class ContainerEngine implements AutoCloseable {
         waiters.exited(id, exitCode);
         if (!restart && c.autoRemove()) {
             try {
-                delete(id);
+                delete(id, true);
             } catch (IOException e) {
                 LOG.log(Level.WARNING, "auto-removing " + id + ": " + e.getMessage(), e);
             }

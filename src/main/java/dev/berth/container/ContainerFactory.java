@@ -6,11 +6,15 @@ import dev.berth.errors.EngineException;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.store.EngineJson;
+import dev.berth.volume.ContainerVolumes;
+import dev.berth.volume.VolumeCreate;
 
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -28,17 +32,19 @@ final class ContainerFactory {
     private final String runtimeName;
     private final ResourceOptions.Host host;
     private final dev.berth.network.ContainerNetworks networks;
+    private final ContainerVolumes volumes;
 
     ContainerFactory(ImageStore images, ContainerRegistry registry, String runtimeName, ResourceOptions.Host host,
-                     dev.berth.network.ContainerNetworks networks) {
+                     dev.berth.network.ContainerNetworks networks, ContainerVolumes volumes) {
         this.networks = networks;
+        this.volumes = volumes;
         this.images = images;
         this.registry = registry;
         this.runtimeName = runtimeName;
         this.host = host;
     }
 
-    Made make(ObjectNode request, String id) {
+    Made make(ObjectNode request, String id) throws java.io.IOException {
         String imageName = request.path("Image").asText("");
         if (imageName.isEmpty()) {
             throw EngineException.invalid("no image specified (Image)");
@@ -67,9 +73,13 @@ final class ContainerFactory {
         // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
         // tail, since, until): clients such as docker-py read output through logs only for that driver
         LogOptions.validate(hostConfig);
-        List<String> warnings = new ArrayList<>(UnsupportedOptions.check(request, hostConfig, image.config().containerConfig()));
+        List<String> warnings = new ArrayList<>(UnsupportedOptions.check(hostConfig));
         List<String> inherited = volumesFrom(hostConfig);
-        MountOptions.parse(hostConfig);
+        List<MountOptions.Mount> mounts = new ArrayList<>(MountOptions.parse(hostConfig));
+        ObjectNode inheritedBinds = EngineJson.MAPPER.createObjectNode();
+        inherited.forEach(inheritedBinds.putArray("Binds")::add);
+        mounts.addAll(MountOptions.parse(inheritedBinds));
+        List<String> anonymousTargets = anonymousVolumes(mounts, request.path("Volumes"), image.config().containerConfig().path("Volumes"));
         warnings.addAll(SecurityOptions.validate(hostConfig));
         warnings.addAll(ResourceOptions.validate(hostConfig, host));
         HostFiles.validate(hostConfig);
@@ -81,15 +91,52 @@ final class ContainerFactory {
         HealthCheck.of(config);
         var endpoints = NetworkOptions.endpoints(request, hostConfig, networks, registry);
         warnings.addAll(NetworkOptions.checkPorts(hostConfig, config.path("ExposedPorts")));
+        // volumes last, once every check has passed: a refused create makes none
+        for (MountOptions.Mount m : mounts) {
+            if (m.isVolume() && !m.source().isEmpty()) {
+                volumes.create(new VolumeCreate(m.source(), "", m.volume().driverOptions(), m.volume().labels()));
+            }
+        }
+        Map<String, String> anonymous = new LinkedHashMap<>();
+        for (String target : anonymousTargets) {
+            anonymous.put(target, volumes.create(new VolumeCreate("", "", Map.of(), Map.of())).name());
+        }
         String created = Instant.now().toString();
         return new Made(name -> new Container(id, name, created, imageName, image.id().toString(), config, hostConfig,
                 args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0, inherited,
-                java.util.Collections.unmodifiableMap(endpoints)), warnings);
+                java.util.Collections.unmodifiableMap(endpoints), java.util.Collections.unmodifiableMap(anonymous)), warnings);
     }
 
     /**
-     * {@code VolumesFrom: ["name[:ro|:rw]"]}: the bind mounts of those containers (their own and what they
-     * inherited), copied now as dockerd does, read-only or read-write when told, else as they are. A target
+     * Where the container gets anonymous volumes: its volume mounts without a source, then the paths of its
+     * {@code Volumes} ({@code -v /path}) and its image's that nothing else is mounted on. Named volume requests
+     * are checked here, before anything is made.
+     */
+    private List<String> anonymousVolumes(List<MountOptions.Mount> mounts, JsonNode requested, JsonNode image) {
+        List<String> out = new ArrayList<>();
+        Set<String> taken = new HashSet<>();
+        for (MountOptions.Mount m : mounts) {
+            taken.add(m.target());
+            if (m.isVolume() && m.source().isEmpty()) {
+                out.add(m.target());
+            } else if (m.isVolume()) {
+                volumes.check(new VolumeCreate(m.source(), "", m.volume().driverOptions(), m.volume().labels()));
+            }
+        }
+        for (JsonNode declared : List.of(requested, image)) {
+            for (String path : (Iterable<String>) declared::fieldNames) {
+                String target = MountOptions.absolute(path, "Volumes");
+                if (taken.add(target)) {
+                    out.add(target);
+                }
+            }
+        }
+        return out;
+    }
+
+    /**
+     * {@code VolumesFrom: ["name[:ro|:rw]"]}: the bind mounts and volumes of those containers (their own and what
+     * they inherited), copied now as dockerd does, read-only or read-write when told, else as they are. A target
      * the container mounts itself stays its own.
      */
     private List<String> volumesFrom(ObjectNode hostConfig) {
@@ -108,10 +155,12 @@ final class ContainerFactory {
                 // a 400, not a 404: the CLI takes a 404 from create for a missing image and pulls
                 throw EngineException.invalid("invalid VolumesFrom: " + e.getMessage());
             }
-            for (MountOptions.Mount m : MountOptions.parse(source.mountConfig())) {
+            for (MountOptions.Mount m : source.mounts()) {
+                String mode = parts.length == 2 ? parts[1] : m.readOnly() ? "ro" : "rw";
                 if (m.type().equals("bind") && taken.add(m.target())) {
-                    String mode = parts.length == 2 ? parts[1] : m.readOnly() ? "ro" : "rw";
                     out.add(m.source() + ":" + m.target() + ":" + mode + "," + m.propagation());
+                } else if (m.isVolume() && taken.add(m.target())) {
+                    out.add(m.source() + ":" + m.target() + ":" + mode);
                 }
             }
         }

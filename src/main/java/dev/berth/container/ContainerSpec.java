@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
 import dev.berth.image.ImageConfig;
 import dev.berth.rootfs.ScopedPath;
+import dev.berth.store.EngineJson;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -111,7 +112,7 @@ final class ContainerSpec {
             // the image's check, with what the request sets of it on top (docker run --health-interval alone)
             ObjectNode health = ((ObjectNode) img.get("Healthcheck")).deepCopy();
             request.path("Healthcheck").properties().forEach(f -> {
-                if (isSet(f.getValue())) {
+                if (EngineJson.isSet(f.getValue())) {
                     health.set(f.getKey(), f.getValue());
                 }
             });
@@ -125,22 +126,6 @@ final class ContainerSpec {
             c.set("Labels", labels);
         }
         return c;
-    }
-
-    /**
-     * Whether a field of a Go client's request carries a value: Go sends zero values for what was not given
-     * (0, "", false, null, {"Name":"","MaximumRetryCount":0}), and dockerd reads those as "unchanged".
-     */
-    static boolean isSet(JsonNode v) {
-        if (v.isObject()) {
-            for (var f : v.properties()) {
-                if (isSet(f.getValue())) {
-                    return true;
-                }
-            }
-            return false;
-        }
-        return v.isNumber() ? v.asLong() != 0 : v.isArray() ? !v.isEmpty() : v.isBoolean() ? v.asBoolean() : !v.asText("").isEmpty();
     }
 
     /** User: name, uid, uid:gid, name:group, resolved against the container's own /etc/passwd and /etc/group. */

@@ -14,14 +14,30 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The HostConfig's filesystem options as OCI mounts: {@code Binds}, {@code Mounts} (bind and tmpfs),
- * {@code Tmpfs}, {@code ShmSize}, {@code ReadonlyRootfs}. Checked at create (a 400 naming the field),
- * applied at start. Named volumes are not served yet and say so.
+ * The HostConfig's filesystem options as OCI mounts: {@code Binds} (host paths and volume names),
+ * {@code Mounts} (bind, volume, tmpfs), {@code Tmpfs}, {@code ShmSize}, {@code ReadonlyRootfs}.
+ * Checked at create (a 400 naming the field), applied at start.
  */
 public final class MountOptions {
 
-    /** One mount to add: {@code source} null for a tmpfs. */
-    public record Mount(String type, String source, String target, List<String> options) {
+    /**
+     * One mount to add: {@code source} null for a tmpfs, a volume's name for a volume ("" for an anonymous
+     * one, named at create).
+     */
+    public record Mount(String type, String source, String target, List<String> options, VolumeSource volume) {
+
+        public Mount(String type, String source, String target, List<String> options) {
+            this(type, source, target, options, null);
+        }
+
+        public boolean isVolume() {
+            return volume != null;
+        }
+
+        /** The same mount of the volume {@code name} (an anonymous one, once named). */
+        public Mount named(String name) {
+            return new Mount(type, name, target, options, volume);
+        }
         public boolean readOnly() {
             return options.contains("ro");
         }
@@ -32,6 +48,16 @@ public final class MountOptions {
         }
     }
 
+    /** What a volume mount asks of its volume: no first fill from the image, and how to make it when missing. */
+    public record VolumeSource(boolean noCopy, Map<String, String> driverOptions, Map<String, String> labels) {}
+
+    /** The directory a volume is mounted from at start, filled from the image's {@code content} when new. */
+    @FunctionalInterface
+    interface VolumeDirs {
+        Path mount(String name, Path content) throws IOException;
+    }
+
+    private static final java.util.regex.Pattern VOLUME_NAME = java.util.regex.Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]+");
     private static final Set<String> PROPAGATIONS = Set.of("private", "rprivate", "shared", "rshared", "slave", "rslave");
     private static final Set<String> BIND_FLAGS = Set.of("ro", "rw", "z", "Z", "nocopy");
 
@@ -76,11 +102,10 @@ public final class MountOptions {
         if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
             throw EngineException.invalid("invalid volume specification: '" + spec + "'");
         }
-        if (!parts[0].startsWith("/")) {
-            throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED,
-                    "Berth does not implement named volumes yet (Binds: '" + spec + "'): bind an absolute host path");
-        }
         String target = absolute(parts[1], "Binds");
+        if (!parts[0].startsWith("/")) {
+            return volumeBind(spec, parts, target);
+        }
         List<String> options = new ArrayList<>(List.of("rbind"));
         boolean readOnly = false;
         String propagation = "rprivate";
@@ -98,6 +123,37 @@ public final class MountOptions {
         options.add(readOnly ? "ro" : "rw");
         options.add(propagation);
         return new Mount("bind", Path.of(parts[0]).normalize().toString(), target, options);
+    }
+
+    /** {@code name:/container[:ro|rw][,nocopy][,z|Z]} */
+    private static Mount volumeBind(String spec, String[] parts, String target) {
+        volumeName(parts[0]);
+        boolean readOnly = false;
+        boolean noCopy = false;
+        if (parts.length == 3) {
+            for (String o : parts[2].split(",")) {
+                switch (o) {
+                    case "ro" -> readOnly = true;
+                    case "nocopy" -> noCopy = true;
+                    case "rw", "z", "Z" -> { }
+                    default -> throw EngineException.invalid("invalid volume specification: '" + spec + "': invalid mode: " + o);
+                }
+            }
+        }
+        return new Mount("volume", parts[0], target, List.of("rbind", readOnly ? "ro" : "rw", "rprivate"),
+                new VolumeSource(noCopy, Map.of(), Map.of()));
+    }
+
+    /** An anonymous volume at {@code target} ({@code -v /path}, an image's VOLUME), read-write. */
+    static Mount anonymous(String name, String target) {
+        return new Mount("volume", name, target, List.of("rbind", "rw", "rprivate"), new VolumeSource(false, Map.of(), Map.of()));
+    }
+
+    private static void volumeName(String name) {
+        if (!VOLUME_NAME.matcher(name).matches()) {
+            throw EngineException.invalid("create " + name + ": \"" + name + "\" includes invalid characters for a local volume name, only "
+                    + "\"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path");
+        }
     }
 
     private static Mount mount(JsonNode m) {
@@ -138,13 +194,37 @@ public final class MountOptions {
                 }
                 return new Mount("tmpfs", null, target, options);
             }
-            case "volume" -> throw new EngineException(EngineException.Kind.NOT_IMPLEMENTED,
-                    "Berth does not implement volume mounts yet (Mounts: " + target + ")");
+            case "volume" -> {
+                String source = m.path("Source").asText("");
+                if (!source.isEmpty()) {
+                    volumeName(source);
+                }
+                if (m.hasNonNull("BindOptions")) {
+                    throw EngineException.invalid("invalid mount config for type \"volume\": BindOptions must not be specified");
+                }
+                JsonNode vo = m.path("VolumeOptions");
+                if (!vo.path("Subpath").asText("").isEmpty()) {
+                    throw EngineException.notImplemented("Berth does not implement volume subpaths (Mounts.VolumeOptions.Subpath) yet");
+                }
+                String driver = vo.path("DriverConfig").path("Name").asText("");
+                if (!driver.isEmpty() && !driver.equals("local")) {
+                    throw EngineException.notImplemented("Berth does not implement volume plugins: only the local driver (asked for " + driver + ")");
+                }
+                return new Mount("volume", source, target, List.of("rbind", m.path("ReadOnly").asBoolean(false) ? "ro" : "rw", "rprivate"),
+                        new VolumeSource(vo.path("NoCopy").asBoolean(false), texts(vo.path("DriverConfig").path("Options")),
+                                texts(vo.path("Labels"))));
+            }
             default -> throw EngineException.invalid("invalid mount config: mount type unknown: \"" + type + "\"");
         }
     }
 
-    private static String absolute(String target, String field) {
+    private static Map<String, String> texts(JsonNode object) {
+        Map<String, String> out = new java.util.LinkedHashMap<>();
+        object.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
+        return out;
+    }
+
+    static String absolute(String target, String field) {
         if (!target.startsWith("/")) {
             throw EngineException.invalid("invalid mount config for " + field + ": invalid mount path: '" + target
                     + "' mount path must be absolute");
@@ -158,9 +238,10 @@ public final class MountOptions {
 
     /**
      * Adds the mounts to the spec, replacing a standard mount at the same target (a tmpfs on /dev/shm, say).
-     * A missing bind source of {@code Binds} is created as a directory, as dockerd does.
+     * A missing bind source of {@code Binds} is created as a directory, as dockerd does; a volume is bound
+     * from its directory, filled from the image's files at the target when new ({@code root}: the mounted rootfs).
      */
-    static void apply(ObjectNode spec, JsonNode hostConfig) throws IOException {
+    static void apply(ObjectNode spec, JsonNode hostConfig, List<Mount> all, VolumeDirs volumes, Path root) throws IOException {
         ArrayNode mounts = (ArrayNode) spec.get("mounts");
         long shm = hostConfig.path("ShmSize").asLong(0);
         if (shm > 0) {
@@ -174,8 +255,12 @@ public final class MountOptions {
         if (hostConfig.path("ReadonlyRootfs").asBoolean(false)) {
             ((ObjectNode) spec.get("root")).put("readonly", true);
         }
-        for (Mount m : parse(hostConfig)) {
-            if (m.source() != null && !Files.exists(Path.of(m.source()))) {
+        for (Mount given : all) {
+            Mount m = given;
+            if (m.isVolume()) {
+                Path content = m.volume().noCopy() ? null : dev.berth.rootfs.ScopedPath.resolve(root, m.target());
+                m = new Mount("bind", volumes.mount(m.source(), content).toString(), m.target(), m.options());
+            } else if (m.source() != null && !Files.exists(Path.of(m.source()))) {
                 Files.createDirectories(Path.of(m.source()));
             }
             for (int i = mounts.size() - 1; i >= 0; i--) {

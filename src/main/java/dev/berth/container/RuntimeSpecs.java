@@ -20,8 +20,10 @@ final class RuntimeSpecs {
     private final ContainerRegistry registry;
     private final long nofileHardLimit;
     private final ResourceOptions.Host host;
+    private final dev.berth.volume.ContainerVolumes volumes;
 
-    RuntimeSpecs(ContainerRegistry registry, long nofileHardLimit, ResourceOptions.Host host) {
+    RuntimeSpecs(ContainerRegistry registry, long nofileHardLimit, ResourceOptions.Host host, dev.berth.volume.ContainerVolumes volumes) {
+        this.volumes = volumes;
         this.registry = registry;
         this.nofileHardLimit = nofileHardLimit;
         this.host = host;
@@ -59,7 +61,7 @@ final class RuntimeSpecs {
             spec.put("domainname", domain);
             ((ObjectNode) spec.get("linux")).withObjectProperty("sysctl").put("kernel.domainname", domain);
         }
-        MountOptions.apply(spec, c.mountConfig());
+        MountOptions.apply(spec, c.hostConfig(), c.mounts(), volumes::mount, root);
         SecurityOptions.apply(spec, c.hostConfig(), root);
         ResourceOptions.apply(spec, c.hostConfig(), host, c.id());
         if (c.hostConfig().path("Init").asBoolean(false)) {

@@ -11,7 +11,7 @@ import java.util.Set;
  * Create options Berth does not implement yet: never dropped in silence. What would change how the
  * container runs (sharing another container's PID, IPC or UTS namespace) is a 501 naming the option;
  * what dockerd itself would only warn about, or what leaves the container working (SELinux relabelling
- * without SELinux, volumes an image declares), comes back as a warning.
+ * without SELinux), comes back as a warning.
  */
 final class UnsupportedOptions {
 
@@ -26,8 +26,7 @@ final class UnsupportedOptions {
 
     private UnsupportedOptions() {}
 
-    /** @param imageConfig the image's container config ({@code config} of its config blob) */
-    static List<String> check(JsonNode config, JsonNode hostConfig, JsonNode imageConfig) {
+    static List<String> check(JsonNode hostConfig) {
         for (NamespaceMode mode : NAMESPACE_MODES) {
             String value = hostConfig.path(mode.field()).asText("");
             if (!mode.served().contains(value)) {
@@ -40,16 +39,6 @@ final class UnsupportedOptions {
             if (parts.length == 3 && List.of(parts[2].split(",")).stream().anyMatch(o -> o.equals("z") || o.equals("Z"))) {
                 warnings.add("SELinux is not enabled on this host: the relabelling option of " + bind.asText() + " was ignored");
             }
-        }
-        List<String> volumes = new ArrayList<>();
-        imageConfig.path("Volumes").fieldNames().forEachRemaining(volumes::add);
-        config.path("Volumes").fieldNames().forEachRemaining(v -> {
-            if (!volumes.contains(v)) {
-                volumes.add(v);
-            }
-        });
-        for (String v : volumes) {
-            warnings.add("Berth has no volumes yet: " + v + " is part of the container's own filesystem, not an anonymous volume");
         }
         return warnings;
     }

@@ -7,6 +7,9 @@ import dev.berth.container.ExecSessions;
 import dev.berth.monitor.OciRuntime;
 import dev.berth.api.image.ImageRoutes;
 import dev.berth.api.network.NetworkRoutes;
+import dev.berth.api.volume.VolumeRoutes;
+import dev.berth.api.container.ArchiveRoutes;
+import dev.berth.volume.VolumeManager;
 import dev.berth.container.ContainerEngine;
 import dev.berth.network.NetworkManager;
 import dev.berth.monitor.ConmonRuntime;
@@ -136,7 +139,9 @@ public final class Berthd {
         }
         ConmonRuntime monitor = new ConmonRuntime(conmon.get(), runtime.path().get(), config.runroot(), config.root().resolve("logs"));
         networks = new NetworkManager(config.root(), config.runroot(), config.dnsUpstreams());
-        containers = new ContainerEngine(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks);
+        VolumeManager volumes = new VolumeManager(config.root());
+        containers = new ContainerEngine(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks,
+                volumes);
         images.guard(containers::userOf);
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
                 runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers,
@@ -155,7 +160,7 @@ public final class Berthd {
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
-                containers, networks, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
+                containers, networks, volumes, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
                         config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors())));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
@@ -177,11 +182,13 @@ public final class Berthd {
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
                                                   PrometheusMeterRegistry metrics, ContainerEngine containers,
-                                                  NetworkManager networks, OciRuntime monitor, String storageDriver, Distribution distribution) {
+                                                  NetworkManager networks, VolumeManager volumes, OciRuntime monitor, String storageDriver,
+                                                  Distribution distribution) {
         ExecSessions execs = new ExecSessions(containers, monitor);
         new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
-                new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs), new NetworkRoutes(networks, containers));
+                new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs), new NetworkRoutes(networks, containers),
+                new VolumeRoutes(volumes), new ArchiveRoutes(containers));
     }
 
     private void stop(String why) {
@@ -192,12 +199,14 @@ public final class Berthd {
         Thread.ofVirtual().start(() -> {
             try {
                 listeners.shutdown(config.shutdownTimeout()).await(config.shutdownTimeout().toSeconds() + 5, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.log(Level.WARNING, "shutdown: " + e.getMessage(), e);
+                halt();
+                LOG.info("stopped");
+            } catch (Throwable e) {
+                // an Error too (a jar replaced under the running daemon fails class loading): the daemon still exits
+                LOG.log(Level.WARNING, "shutdown: " + e, e);
+            } finally {
+                stopped.countDown();
             }
-            halt();
-            LOG.info("stopped");
-            stopped.countDown();
         });
     }
 

@@ -5,7 +5,6 @@ import dev.berth.errors.EngineException;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 
-import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -13,7 +12,6 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.zip.GZIPInputStream;
 
 /**
  * Reads an image archive as {@code docker save} writes it (docker-archive: {@code manifest.json}) or as an
@@ -47,12 +45,7 @@ final class ArchiveReader {
 
     /** Gzip is recognised by its magic number, as docker load does. */
     static InputStream decompressed(InputStream in) throws IOException {
-        BufferedInputStream b = new BufferedInputStream(in, 1 << 16);
-        b.mark(2);
-        int m1 = b.read();
-        int m2 = b.read();
-        b.reset();
-        return m1 == 0x1f && m2 == 0x8b ? new GZIPInputStream(b, 1 << 16) : b;
+        return dev.berth.system.Gzip.maybeCompressed(in);
     }
 
     private void stage(InputStream in) throws IOException {

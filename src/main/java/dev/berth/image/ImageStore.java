@@ -270,6 +270,36 @@ public final class ImageStore {
         });
     }
 
+    /** Writes a layer tar (uncompressed) to the stream it is given. */
+    public interface LayerWriter {
+        void write(java.io.OutputStream out) throws IOException;
+    }
+
+    /** {@code docker commit}: the layer {@code layer} writes, on top of the image {@code base}, as a new image. */
+    public Image commitContainer(String base, LayerWriter layer, CommitRequest request) throws IOException {
+        return withoutGarbageCollection(() -> {
+            ImageConfig parent = get(base).config();
+            Digest diffId;
+            try (BlobStore.PendingBlob plain = blobs.create()) {
+                layer.write(plain.stream());
+                diffId = plain.commit();
+            }
+            if (!layers.has(diffId)) {
+                try (InputStream in = blobs.open(diffId)) {
+                    layers.unpack(in, diffId, null, "the container's changes");
+                }
+            }
+            ImageConfig config = ImageConfig.parse(blobs.read(blobs.write(request.config(parent, diffId)), ImageConfig.MAX_SIZE));
+            commit(config, request.reference() == null ? List.of() : List.of(request.reference()));
+            return get(config.id().toString());
+        });
+    }
+
+    /** The unpacked layers of an image, bottom first (what a container's root filesystem is made of). */
+    public List<Path> layerPaths(String nameOrId) {
+        return get(nameOrId).config().diffIds().stream().map(this::layerPath).toList();
+    }
+
     /** Records an image whose blobs and layers are all in place, and points the names at it. */
     private synchronized void commit(ImageConfig config, List<ImageReference> tags) throws IOException {
         long size = 0;

@@ -41,7 +41,7 @@ public record ImportRequest(ImageReference reference, String message, List<Strin
         }
     }
 
-    private static void apply(ObjectNode config, String change) {
+    static void apply(ObjectNode config, String change) {
         if (change.isEmpty()) {
             return;
         }

@@ -67,6 +67,17 @@ final class CopyDriver implements RootfsDriver {
     }
 
     @Override
+    public List<Changes.Change> changes(String id, List<Path> layers) throws IOException {
+        Path rootfs = changesDir(id);
+        return Files.isDirectory(rootfs) ? Changes.ofCopy(rootfs, layers) : List.of();
+    }
+
+    @Override
+    public Path changesDir(String id) {
+        return dir.resolve(id).resolve("rootfs");
+    }
+
+    @Override
     public void remove(String id) throws IOException {
         FileTrees.delete(dir.resolve(id));
     }

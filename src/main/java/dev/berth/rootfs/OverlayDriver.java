@@ -1,6 +1,7 @@
 package dev.berth.rootfs;
 
 import dev.berth.image.FileTrees;
+import dev.berth.system.MountTable;
 import dev.berth.system.Posix;
 
 import java.io.IOException;
@@ -8,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * overlayfs: the image's layers are the read-only lower dirs, each container gets {@code upper} and
@@ -36,7 +36,7 @@ final class OverlayDriver implements RootfsDriver {
     public Path mount(String id, List<Path> layers) throws IOException {
         Path c = dir.resolve(id);
         Path merged = Files.createDirectories(c.resolve("merged"));
-        if (isMountPoint(merged)) {
+        if (MountTable.isMountPoint(merged)) {
             return merged;
         }
         Path upper = Files.createDirectories(c.resolve("upper"));
@@ -59,11 +59,11 @@ final class OverlayDriver implements RootfsDriver {
     @Override
     public void unmount(String id) throws IOException {
         Path merged = dir.resolve(id).resolve("merged");
-        if (isMountPoint(merged)) {
+        if (MountTable.isMountPoint(merged)) {
             try {
                 Posix.unmount(merged);
             } catch (IOException e) {
-                if (isMountPoint(merged)) {
+                if (MountTable.isMountPoint(merged)) {
                     throw e;
                 }
                 // unmounted meanwhile by another cleanup of the same container (an exit and an rm -f race)
@@ -75,6 +75,17 @@ final class OverlayDriver implements RootfsDriver {
     public long changesSize(String id) throws IOException {
         Path changes = dir.resolve(id).resolve("upper");
         return Files.exists(changes) ? FileTrees.size(changes) : 0;
+    }
+
+    @Override
+    public List<Changes.Change> changes(String id, List<Path> layers) throws IOException {
+        Path upper = changesDir(id);
+        return Files.isDirectory(upper) ? Changes.ofUpper(upper, layers) : List.of();
+    }
+
+    @Override
+    public Path changesDir(String id) {
+        return dir.resolve(id).resolve("upper");
     }
 
     @Override
@@ -93,13 +104,6 @@ final class OverlayDriver implements RootfsDriver {
             // the same layer mounted for another container (now or in parallel): the same link
         }
         return link;
-    }
-
-    static boolean isMountPoint(Path p) throws IOException {
-        String target = p.toAbsolutePath().toString();
-        try (Stream<String> lines = Files.lines(Path.of("/proc/self/mountinfo"))) {
-            return lines.map(l -> l.split(" ")[4]).anyMatch(m -> m.equals(target));
-        }
     }
 
     /** Whether the kernel mounts overlayfs with upper dirs on this filesystem: tried once, for real. */

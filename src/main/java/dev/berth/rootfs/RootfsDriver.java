@@ -23,6 +23,12 @@ public interface RootfsDriver {
     /** The bytes the container's own changes take on disk (what removing it frees). */
     long changesSize(String id) throws IOException;
 
+    /** What the container changed against its image's {@code layers}, parents first. */
+    List<Changes.Change> changes(String id, List<Path> layers) throws IOException;
+
+    /** Where the files of the changes are: the entry at path {@code p} of a change is {@code changesDir(id)/p}. */
+    Path changesDir(String id);
+
     /** Unmounts it and deletes the container's changes. Idempotent. */
     void remove(String id) throws IOException;
 }

@@ -11,6 +11,7 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -27,10 +28,47 @@ public final class ScopedPath {
     private ScopedPath() {}
 
     /**
+     * Where a path inside a container is on the host: under {@code base} (the root filesystem, or the
+     * source of the mount it lies in) at {@code relative} ("" for the base itself).
+     *
+     * @param path the path inside the container, cleaned, every symlink resolved
+     */
+    public record Location(Path base, String relative, String path) {
+        public Path host() {
+            return relative.isEmpty() ? base : base.resolve(relative);
+        }
+    }
+
+    /**
      * The host path that {@code path} names inside {@code root}, every symlink on the way resolved within
      * the root. Components that do not exist yet are taken as they are.
      */
     public static Path resolve(Path root, String path) throws IOException {
+        return locate(root, Map.of(), path).host();
+    }
+
+    /**
+     * Where {@code path} is, seen as the container sees it: its root filesystem with {@code mounts} (mount
+     * point → host source) on top. Symlinks are resolved within the container, also from and into mounts;
+     * the last component too when it is a symlink, unless {@code keepLast}.
+     */
+    public static Location locate(Path root, Map<String, Path> mounts, String path, boolean keepLast) throws IOException {
+        List<String> parts = components(path);
+        if (!keepLast || parts.isEmpty()) {
+            return locate(root, mounts, path);
+        }
+        String last = parts.getLast();
+        if (last.equals("..")) {
+            return locate(root, mounts, path);
+        }
+        Location parent = locate(root, mounts, String.join("/", parts.subList(0, parts.size() - 1)));
+        String full = parent.path().equals("/") ? "/" + last : parent.path() + "/" + last;
+        Path mount = mounts.get(full);
+        return mount != null ? new Location(mount, "", full)
+                : new Location(parent.base(), parent.relative().isEmpty() ? last : parent.relative() + "/" + last, full);
+    }
+
+    private static Location locate(Path root, Map<String, Path> mounts, String path) throws IOException {
         List<String> done = new ArrayList<>();
         Deque<String> pending = new ArrayDeque<>(components(path));
         int links = 0;
@@ -42,7 +80,9 @@ public final class ScopedPath {
                 }
                 continue;
             }
-            Path candidate = join(root, done).resolve(part);
+            done.add(part);
+            Path candidate = where(root, mounts, done).host();
+            done.removeLast();
             if (!Files.isSymbolicLink(candidate)) {
                 done.add(part);
                 continue;
@@ -56,7 +96,19 @@ public final class ScopedPath {
             }
             components(target).reversed().forEach(pending::addFirst);
         }
-        return join(root, done);
+        return where(root, mounts, done);
+    }
+
+    /** The host place of a path without symlinks: under the deepest mount it lies in, else under the root. */
+    private static Location where(Path root, Map<String, Path> mounts, List<String> parts) {
+        String full = "/" + String.join("/", parts);
+        for (int i = parts.size(); i > 0 && !mounts.isEmpty(); i--) {
+            Path source = mounts.get("/" + String.join("/", parts.subList(0, i)));
+            if (source != null) {
+                return new Location(source, String.join("/", parts.subList(i, parts.size())), full);
+            }
+        }
+        return new Location(root, String.join("/", parts), full);
     }
 
     /** Creates {@code path} inside {@code root} and its missing parents, as {@code mkdir -p} run in the container would. */
@@ -97,11 +149,4 @@ public final class ScopedPath {
         return out;
     }
 
-    private static Path join(Path root, List<String> parts) {
-        Path p = root;
-        for (String part : parts) {
-            p = p.resolve(part);
-        }
-        return p;
-    }
 }

@@ -202,52 +202,91 @@ public final class Posix {
         });
     }
 
+    public static final int O_RDONLY = 0;
+    public static final int O_DIRECTORY = 0200000;
+    public static final int O_NOFOLLOW = 0400000;
+    public static final int O_PATH = 010000000;
+    private static final int O_CLOEXEC = 02000000;
+
     /**
-     * Reads a file of at most {@code maxBytes} that {@code path} names inside {@code root}, opened with
-     * openat2(RESOLVE_IN_ROOT): the kernel resolves every symlink and {@code ..} as if {@code root} were
-     * {@code /}. Null when there is no such file (or it is a directory).
+     * Opens what {@code path} names inside {@code root} with openat2(RESOLVE_IN_ROOT): the kernel resolves
+     * every symlink and {@code ..} as if {@code root} were {@code /}, so nothing swapped in meanwhile leads
+     * out. Answers the fd (close it), or -1 when there is no such file (or a component is not a directory).
      */
-    public static byte[] readInRoot(Path root, String path, int maxBytes) throws IOException {
+    public static int openInRoot(Path root, String path, int flags) throws IOException {
         return call((arena, state) -> {
-            int dir = (int) OPEN.invokeExact(state, arena.allocateFrom(root.toString()),
-                    010000000 /* O_PATH */ | 0200000 /* O_DIRECTORY */ | 02000000 /* O_CLOEXEC */);
+            int dir = (int) OPEN.invokeExact(state, arena.allocateFrom(root.toString()), O_PATH | O_DIRECTORY | O_CLOEXEC);
             check(dir < 0 ? -1 : 0, state, "open " + root);
             try {
                 MemorySegment how = arena.allocate(24);
-                how.set(JAVA_LONG, 0, 02000000L | 0400L /* O_RDONLY|O_CLOEXEC|O_NOCTTY */);
+                how.set(JAVA_LONG, 0, (long) (flags | O_CLOEXEC | 0400 /* O_NOCTTY */));
                 how.set(JAVA_LONG, 16, 0x10L | 0x02L /* RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS */);
                 int fd = (int) (long) SYSCALL_OPENAT2.invokeExact(state, SYS_OPENAT2, dir, arena.allocateFrom(path), how, 24L);
                 if (fd < 0) {
                     int errno = errno(state);
                     if (errno == ENOENT || errno == ENOTDIR) {
-                        return null;
+                        return -1;
                     }
                     throw new IOException("open " + path + " in " + root + ": " + strerror(errno));
                 }
-                try {
-                    MemorySegment buf = arena.allocate(maxBytes + 1L);
-                    long total = 0;
-                    while (total <= maxBytes) {
-                        long n = (long) READ.invokeExact(state, fd, buf.asSlice(total), maxBytes + 1L - total);
-                        if (n < 0 && errno(state) == EISDIR) {
-                            return null;
-                        }
-                        if (n < 0 && errno(state) != EINTR) {
-                            check(-1, state, "read " + path);
-                        }
-                        if (n == 0) {
-                            return buf.asSlice(0, total).toArray(ValueLayout.JAVA_BYTE);
-                        }
-                        total += Math.max(0, n);
-                    }
-                    throw new IOException(path + " in the container is larger than " + maxBytes + " bytes");
-                } finally {
-                    close(fd);
-                }
+                return fd;
             } finally {
                 close(dir);
             }
         });
+    }
+
+    /** open(2) of a directory, never through a symlink in its last component; -1 when it is gone or not a directory (any more). */
+    public static int openDirectory(Path path) throws IOException {
+        return call((arena, state) -> {
+            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) {
+                int errno = errno(state);
+                if (errno == ENOENT || errno == ENOTDIR || errno == 40 /* ELOOP: a symlink now */) {
+                    return -1;
+                }
+                check(-1, state, "open " + path);
+            }
+            return fd;
+        });
+    }
+
+    /** The path through which this process reaches what an open fd refers to, and nothing else. */
+    public static Path fdPath(int fd) {
+        return Path.of("/proc/self/fd/" + fd);
+    }
+
+    /**
+     * Reads a file of at most {@code maxBytes} that {@code path} names inside {@code root} (see
+     * {@link #openInRoot}). Null when there is no such file (or it is a directory).
+     */
+    public static byte[] readInRoot(Path root, String path, int maxBytes) throws IOException {
+        int fd = openInRoot(root, path, O_RDONLY);
+        if (fd < 0) {
+            return null;
+        }
+        try {
+            return call((arena, state) -> {
+                MemorySegment buf = arena.allocate(maxBytes + 1L);
+                long total = 0;
+                while (total <= maxBytes) {
+                    long n = (long) READ.invokeExact(state, fd, buf.asSlice(total), maxBytes + 1L - total);
+                    if (n < 0 && errno(state) == EISDIR) {
+                        return null;
+                    }
+                    if (n < 0 && errno(state) != EINTR) {
+                        check(-1, state, "read " + path);
+                    }
+                    if (n == 0) {
+                        return buf.asSlice(0, total).toArray(ValueLayout.JAVA_BYTE);
+                    }
+                    total += Math.max(0, n);
+                }
+                throw new IOException(path + " in the container is larger than " + maxBytes + " bytes");
+            });
+        } finally {
+            close(fd);
+        }
     }
 
     /**

@@ -53,4 +53,33 @@ class ComposeIT extends ContainerTestBase {
         assertEquals("", ok("network", "ls", "--filter", "name=shop_default", "-q").stdout().strip());
         assertFalse(ok("ps", "-a", "--format", "{{.Names}}").stdout().contains("shop_"));
     }
+
+    @Test
+    void aNamedVolumeIsSharedByTwoServicesAndDownDashVRemovesIt() throws Exception {
+        Path project = Files.createDirectories(daemon.dir().resolve("notes"));
+        Files.writeString(project.resolve("docker-compose.yml"), """
+                version: "3"
+                services:
+                  writer:
+                    image: busybox
+                    command: sh -c 'echo written by writer > /data/note'
+                    volumes: [notes:/data]
+                  reader:
+                    image: busybox
+                    command: sh -c 'for i in 1 2 3 4 5 6 7 8 9 10; do cat /shared/note 2>/dev/null && exit 0; sleep 0.5; done; exit 1'
+                    volumes: [notes:/shared:ro]
+                    depends_on: [writer]
+                volumes:
+                  notes: {}
+                """);
+        compose(project, "up", "-d");
+        assertEquals("notes_notes", ok("volume", "ls", "-q").stdout().strip());
+        assertEquals("0", ok("wait", "notes_reader_1").stdout().strip());
+        assertTrue(compose(project, "logs", "reader").contains("written by writer"));
+        compose(project, "down");
+        assertEquals("notes_notes", ok("volume", "ls", "-q").stdout().strip(), "down keeps volumes");
+        compose(project, "up", "-d");
+        compose(project, "down", "-v");
+        assertEquals("", ok("volume", "ls", "-q").stdout().strip());
+    }
 }

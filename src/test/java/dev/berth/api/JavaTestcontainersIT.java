@@ -5,7 +5,14 @@ import dev.berth.testing.BerthClientProviderStrategy;
 import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 
+import org.testcontainers.containers.BindMode;
+import org.testcontainers.images.builder.Transferable;
+import org.testcontainers.utility.MountableFile;
+
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,9 +22,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Testcontainers-java against Berth (issue 14). These machines are containers themselves, so Testcontainers
+ * Testcontainers-java against Berth (issues 14 and 16). These machines are containers themselves, so Testcontainers
  * reaches mapped ports through the bridge network's gateway, which it reads from GET /networks/bridge.
- * Its Ryuk reaper is off (TESTCONTAINERS_RYUK_DISABLED, set for the tests in pom.xml): it would pull an image
+ * Its Ryuk reaper and its checks are off (TESTCONTAINERS_RYUK_DISABLED, TESTCONTAINERS_CHECKS_DISABLE, set for the tests in pom.xml): they would pull images
  * from Docker Hub. (The class name must not start with "Test": surefire would run it, without that setting.)
  */
 class JavaTestcontainersIT extends ContainerTestBase {
@@ -26,10 +33,36 @@ class JavaTestcontainersIT extends ContainerTestBase {
         return new GenericContainer<>("busybox:latest").withCommand("httpd", "-f", "-p", "80", "-h", "/etc").withExposedPorts(80);
     }
 
-    @Test
-    void mappedPortsServeTheTestAndNetworkAliasesResolve() throws Exception {
+    private void useBerth() {
         assertEquals("true", System.getenv("TESTCONTAINERS_RYUK_DISABLED"), "run by failsafe, whose configuration keeps Ryuk (a Docker Hub pull) off");
+        assertEquals("true", System.getenv("TESTCONTAINERS_CHECKS_DISABLE"), "its checks (binds, disk space) run an alpine image pulled from Docker Hub");
         System.setProperty(BerthClientProviderStrategy.PROPERTY, "unix://" + daemon.socket());
+    }
+
+    /** Files in and out, and a bind; run from the one test, as Testcontainers keeps its first daemon's client for the JVM's life. */
+    private void filesGoInAndOutAndHostDirectoriesBind() throws Exception {
+        Path host = Files.createDirectories(daemon.dir().resolve("shared"));
+        Files.writeString(host.resolve("from-host"), "bound\n");
+        Path local = Files.writeString(daemon.dir().resolve("config.txt"), "copied in\n");
+        try (GenericContainer<?> box = new GenericContainer<>("busybox:latest").withCommand("sleep", "300")
+                .withFileSystemBind(host.toString(), "/shared", BindMode.READ_WRITE)
+                .withCopyFileToContainer(MountableFile.forHostPath(local), "/etc/app/config.txt")) {
+            box.start();
+            assertEquals("copied in\nbound\n", box.execInContainer("cat", "/etc/app/config.txt", "/shared/from-host").getStdout());
+            box.copyFileToContainer(Transferable.of("later\n"), "/tmp/later.txt");
+            assertEquals("later\n", box.execInContainer("cat", "/tmp/later.txt").getStdout());
+            box.execInContainer("sh", "-c", "echo made inside > /shared/made; echo out > /tmp/out.txt");
+            assertEquals("made inside\n", Files.readString(host.resolve("made")));
+            Path out = daemon.dir().resolve("out.txt");
+            box.copyFileFromContainer("/tmp/out.txt", out.toString());
+            assertEquals("out\n", Files.readString(out));
+            assertEquals("out\n", box.copyFileFromContainer("/tmp/out.txt", in -> new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+        }
+    }
+
+    @Test
+    void mappedPortsServeTheTestNetworkAliasesResolveAndFilesCopy() throws Exception {
+        useBerth();
         try (Network network = Network.newNetwork();
              GenericContainer<?> web = web().withNetwork(network).withNetworkAliases("shop");
              GenericContainer<?> client = new GenericContainer<>("busybox:latest").withNetwork(network)
@@ -49,5 +82,6 @@ class JavaTestcontainersIT extends ContainerTestBase {
             assertEquals(hostname, fetched.getStdout());
             assertTrue(web.getHost().matches("[0-9.]+|localhost"), web.getHost());
         }
+        filesGoInAndOutAndHostDirectoriesBind();
     }
 }

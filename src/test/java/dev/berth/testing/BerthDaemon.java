@@ -84,6 +84,13 @@ public final class BerthDaemon implements AutoCloseable {
         return d;
     }
 
+    /**
+     * JVM options that send the daemon's HTTP(S) to a dead proxy on loopback unless it goes to loopback
+     * (the JDK's default non-proxy hosts): a test that makes the daemon reach for Docker Hub (a client
+     * pulling an image of its own, as Testcontainers' checks do) fails here, and nothing leaves the machine.
+     */
+    static final String NO_EGRESS = "-Dhttp.proxyHost=127.0.0.1 -Dhttp.proxyPort=9 -Dhttps.proxyHost=127.0.0.1 -Dhttps.proxyPort=9";
+
     /** Runs daemon/berthd with these arguments, output to {@code log}. */
     public static Process launch(List<String> args, Map<String, String> env, Path log) throws IOException {
         List<String> cmd = new ArrayList<>();
@@ -91,6 +98,7 @@ public final class BerthDaemon implements AutoCloseable {
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().putAll(env);
+        pb.environment().merge("BERTH_JAVA_OPTS", NO_EGRESS, (given, extra) -> given + " " + extra);
         return pb.start();
     }
 

@@ -25,7 +25,8 @@ final class ContainerResponses {
     private ContainerResponses() {}
 
     static Map<String, Object> inspect(Container c, String driver, String logPath, String dir, List<String> execIds,
-                                       Optional<Sandbox> sandbox, Function<String, String> networkIds) {
+                                       Optional<Sandbox> sandbox, Function<String, String> networkIds,
+                                       Function<String, java.nio.file.Path> volumeDirs) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         m.put("Created", c.created());
@@ -46,7 +47,7 @@ final class ContainerResponses {
         m.put("AppArmorProfile", "");
         m.put("ExecIDs", execIds.isEmpty() ? null : execIds);
         m.put("HostConfig", c.hostConfig());
-        m.put("Mounts", mounts(c));
+        m.put("Mounts", mounts(c, volumeDirs));
         m.put("Config", c.config());
         m.put("NetworkSettings", networkSettings(c, sandbox.filter(s -> c.state().running()), networkIds));
         return m;
@@ -143,7 +144,7 @@ final class ContainerResponses {
         return m;
     }
 
-    static Map<String, Object> summary(Container c, Optional<Sandbox> sandbox) {
+    static Map<String, Object> summary(Container c, Optional<Sandbox> sandbox, Function<String, java.nio.file.Path> volumeDirs) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         m.put("Names", List.of("/" + c.name()));
@@ -163,7 +164,7 @@ final class ContainerResponses {
             networks.put(name, endpoint(ep, a, c));
         });
         m.put("NetworkSettings", Map.of("Networks", networks));
-        m.put("Mounts", mounts(c));
+        m.put("Mounts", mounts(c, volumeDirs));
         return m;
     }
 
@@ -190,10 +191,20 @@ final class ContainerResponses {
     }
 
     /** The mounts as inspect and list show them. */
-    private static List<Map<String, Object>> mounts(Container c) {
-        return dev.berth.container.MountOptions.parse(c.mountConfig()).stream().map(mount -> {
+    private static List<Map<String, Object>> mounts(Container c, Function<String, java.nio.file.Path> volumeDirs) {
+        return c.mounts().stream().map(mount -> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("Type", mount.type());
+            if (mount.isVolume()) {
+                o.put("Name", mount.source());
+                o.put("Source", volumeDirs.apply(mount.source()).toString());
+                o.put("Destination", mount.target());
+                o.put("Driver", "local");
+                o.put("Mode", mount.readOnly() ? "ro" : "");
+                o.put("RW", !mount.readOnly());
+                o.put("Propagation", "");
+                return o;
+            }
             o.put("Source", mount.source() == null ? "" : mount.source());
             o.put("Destination", mount.target());
             o.put("Mode", mount.type().equals("bind") ? (mount.readOnly() ? "ro" : "") : "");

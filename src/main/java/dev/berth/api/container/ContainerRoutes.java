@@ -46,7 +46,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
             Container c = engine.get(ctx.pathParam("id"));
             ContainerEngine.ContainerPaths paths = engine.paths(c.id());
             return ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(), execs.idsOf(c.id()),
-                    engine.sandbox(c.id()), engine::networkId);
+                    engine.sandbox(c.id()), engine::networkId, engine::volumeDir);
         }));
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
         routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
@@ -75,7 +75,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
             return 204;
         }));
         routes.delete("/containers/{id}", ctx -> status(ctx, () -> {
-            engine.remove(ctx.pathParam("id"), QueryParams.bool(ctx, "force"));
+            engine.remove(ctx.pathParam("id"), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
             return 204;
         }));
         routes.withBody(HttpMethod.POST, "/containers/{id}/update", ctx -> {
@@ -155,7 +155,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
                 .filter(ContainerFilter.of(filters, engine))
                 .limit(limit > 0 ? limit : Long.MAX_VALUE)
-                .map(c -> ContainerResponses.summary(c, engine.sandbox(c.id()))).toList());
+                .map(c -> ContainerResponses.summary(c, engine.sandbox(c.id()), engine::volumeDir)).toList());
     }
 
     private void waitFor(RoutingContext ctx) {

@@ -7,6 +7,9 @@ import dev.berth.api.ApiRoutes;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
+import static dev.berth.api.RequestFields.bool;
+import static dev.berth.api.RequestFields.strings;
+import static dev.berth.api.RequestFields.text;
 import dev.berth.container.ContainerEngine;
 import dev.berth.errors.EngineException;
 import dev.berth.network.Network;
@@ -17,7 +20,6 @@ import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -106,42 +108,5 @@ public final class NetworkRoutes implements ApiRouter.Group {
         }
         return new NetworkCreate(text(r, "Name"), text(r, "Driver"), bool(r, "Internal"), bool(r, "EnableIPv6"), pools,
                 strings(r, "Labels"), strings(r, "Options"));
-    }
-
-    private static String text(JsonNode n, String field) {
-        JsonNode v = n.path(field);
-        if (v.isMissingNode() || v.isNull()) {
-            return "";
-        }
-        if (!v.isTextual()) {
-            throw EngineException.invalid("invalid " + field + ": expected a string");
-        }
-        return v.asText();
-    }
-
-    private static boolean bool(JsonNode n, String field) {
-        JsonNode v = n.path(field);
-        if (!v.isMissingNode() && !v.isNull() && !v.isBoolean()) {
-            throw EngineException.invalid("invalid " + field + ": expected true or false");
-        }
-        return v.asBoolean(false);
-    }
-
-    private static Map<String, String> strings(JsonNode n, String field) {
-        JsonNode v = n.path(field);
-        Map<String, String> out = new LinkedHashMap<>();
-        if (v.isMissingNode() || v.isNull()) {
-            return out;
-        }
-        if (!v.isObject()) {
-            throw EngineException.invalid("invalid " + field + ": expected an object of strings");
-        }
-        for (var e : v.properties()) {
-            if (!e.getValue().isTextual()) {
-                throw EngineException.invalid("invalid " + field + "." + e.getKey() + ": expected a string");
-            }
-            out.put(e.getKey(), e.getValue().asText());
-        }
-        return out;
     }
 }

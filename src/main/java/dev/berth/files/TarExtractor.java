@@ -1,0 +1,245 @@
+package dev.berth.files;
+
+import dev.berth.errors.EngineException;
+import dev.berth.image.FileTrees;
+import dev.berth.rootfs.ScopedPath;
+import dev.berth.system.Ids;
+import dev.berth.system.Posix;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributeView;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Unpacks a tar into a directory of a container ({@code docker cp} into it, {@code PUT /archive}).
+ * Every entry is placed through its parent directory's fd, found within the container's view: an entry
+ * that would climb out of the destination is refused, symlinks on the way resolve inside the container,
+ * and a symlink in an entry's place is replaced, never followed. A file appears whole or not at all
+ * (written beside its place, then renamed).
+ */
+final class TarExtractor {
+
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+    /** How the client asked: refuse to replace a directory with a file or the other way round; owner for everything (null: the tar's). */
+    record Options(boolean noOverwriteDirNonDir, int[] owner) {}
+
+    private final ContainerView view;
+    private final String dest;
+    private final Options options;
+    private final List<Object[]> dirTimes = new ArrayList<>();
+
+    private TarExtractor(ContainerView view, String dest, Options options) {
+        this.view = view;
+        this.dest = dest;
+        this.options = options;
+    }
+
+    static void extract(ContainerView view, String path, InputStream in, Options options) throws IOException {
+        ScopedPath.Location where = view.locate(path, false);
+        int fd = view.openDirectory(where);
+        if (fd < 0) {
+            try (ContainerView.Entry e = view.entry(path)) {
+                if (Files.exists(e.path())) {
+                    throw EngineException.invalid("extraction point is not a directory");
+                }
+            }
+            throw view.notFound(path);
+        }
+        Posix.close(fd);
+        if (view.readOnly(where.path())) {
+            throw EngineException.forbidden("container rootfs is marked read-only");
+        }
+        new TarExtractor(view, where.path(), options).run(in);
+    }
+
+    private void run(InputStream in) throws IOException {
+        TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8");
+        while (true) {
+            TarArchiveEntry e;
+            try {
+                e = tar.getNextEntry();
+            } catch (IOException broken) {
+                throw EngineException.invalid("invalid tar archive: " + broken.getMessage());
+            }
+            if (e == null) {
+                break;
+            }
+            String rel = inside(e.getName());
+            if (rel.isEmpty()) {
+                continue;       // "." or "/": the destination itself
+            }
+            place(e, rel, tar);
+        }
+        for (Object[] t : dirTimes.reversed()) {
+            try {
+                Files.getFileAttributeView((Path) t[0], BasicFileAttributeView.class, NOFOLLOW).setTimes((FileTime) t[1], null, null);
+            } catch (IOException ignored) {
+                // a directory removed by a later entry
+            }
+        }
+    }
+
+    /** The entry's path below the destination, cleaned; one that climbs out is refused as dockerd refuses it. */
+    private static String inside(String name) {
+        List<String> parts = new ArrayList<>();
+        for (String p : name.split("/")) {
+            if (p.isEmpty() || p.equals(".")) {
+                continue;
+            }
+            if (p.equals("..")) {
+                if (parts.isEmpty()) {
+                    throw EngineException.invalid("invalid tar entry \"" + name + "\": it would be written outside the destination");
+                }
+                parts.removeLast();
+            } else {
+                parts.add(p);
+            }
+        }
+        return String.join("/", parts);
+    }
+
+    private void place(TarArchiveEntry e, String rel, InputStream data) throws IOException {
+        String containerPath = (dest.equals("/") ? "" : dest) + "/" + rel;
+        int slash = rel.lastIndexOf('/');
+        String name = rel.substring(slash + 1);
+        int parent = directory(slash < 0 ? dest : (dest.equals("/") ? "" : dest) + "/" + rel.substring(0, slash));
+        try {
+            Path target = Posix.fdPath(parent).resolve(name);
+            boolean exists = Files.exists(target, NOFOLLOW);
+            boolean existingDir = exists && Files.isDirectory(target, NOFOLLOW);
+            if (exists && options.noOverwriteDirNonDir() && existingDir != e.isDirectory()) {
+                throw EngineException.invalid(existingDir
+                        ? "cannot overwrite directory \"" + containerPath + "\" with non-directory \"" + e.getName() + "\""
+                        : "cannot overwrite non-directory \"" + containerPath + "\" with directory \"" + e.getName() + "\"");
+            }
+            if (e.isDirectory()) {
+                if (!existingDir) {
+                    if (exists) {
+                        Files.delete(target);
+                    }
+                    Files.createDirectory(target);
+                }
+                attributes(target, e);
+                dirTimes.add(new Object[] {target, FileTime.from(e.getModTime().toInstant())});
+                return;
+            }
+            if (regular(e)) {
+                Path tmp = Posix.fdPath(parent).resolve(".berth-cp-" + Ids.random().substring(0, 16));
+                try {
+                    try (OutputStream out = Files.newOutputStream(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+                        copy(data, out, e.getSize(), containerPath);
+                    }
+                    attributes(tmp, e);
+                    replace(target, existingDir);
+                    Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+                } finally {
+                    Files.deleteIfExists(tmp);
+                }
+                return;
+            }
+            replace(target, existingDir);
+            if (exists && !existingDir) {
+                Files.deleteIfExists(target);
+            }
+            if (e.isSymbolicLink()) {
+                Files.createSymbolicLink(target, Path.of(e.getLinkName()));
+            } else if (e.isLink()) {
+                try (ContainerView.Entry linked = view.entry((dest.equals("/") ? "" : dest) + "/" + inside(e.getLinkName()))) {
+                    Files.createLink(target, linked.path());
+                }
+                return;
+            } else if (e.isCharacterDevice() || e.isBlockDevice() || e.isFIFO()) {
+                Posix.mknod(target, e.isCharacterDevice() ? Posix.S_IFCHR : e.isBlockDevice() ? Posix.S_IFBLK : Posix.S_IFIFO,
+                        e.getMode() & 07777, e.getDevMajor(), e.getDevMinor());
+            } else {
+                throw EngineException.invalid("invalid tar entry \"" + e.getName() + "\": unsupported type " + (char) e.getLinkFlag());
+            }
+            attributes(target, e);
+        } finally {
+            Posix.close(parent);
+        }
+    }
+
+    /** A plain file's entry (commons-compress counts links and devices as files too). */
+    private static boolean regular(TarArchiveEntry e) {
+        return !e.isDirectory() && !e.isSymbolicLink() && !e.isLink() && !e.isCharacterDevice() && !e.isBlockDevice() && !e.isFIFO()
+                && (e.getLinkFlag() == TarConstants.LF_NORMAL || e.getLinkFlag() == TarConstants.LF_OLDNORM
+                || e.getLinkFlag() == TarConstants.LF_CONTIG);
+    }
+
+    /** A directory in an entry's place goes (unless the client said not to replace one, checked before). */
+    private static void replace(Path target, boolean existingDir) throws IOException {
+        if (existingDir) {
+            FileTrees.delete(target);
+        }
+    }
+
+    /** The fd of a directory inside the destination, made (with its parents) when missing. */
+    private int directory(String path) throws IOException {
+        int fd = view.openDirectory(view.locate(path, false));
+        if (fd >= 0) {
+            return fd;
+        }
+        int slash = path.lastIndexOf('/');
+        int parent = directory(slash <= 0 ? "/" : path.substring(0, slash));
+        try {
+            Path made = Posix.fdPath(parent).resolve(path.substring(slash + 1));
+            if (Files.exists(made, NOFOLLOW) && !Files.isDirectory(made, NOFOLLOW)) {
+                throw EngineException.invalid("cannot extract into " + path + ": it is not a directory");
+            }
+            if (!Files.exists(made, NOFOLLOW)) {
+                Files.createDirectory(made);
+            }
+        } finally {
+            Posix.close(parent);
+        }
+        fd = view.openDirectory(view.locate(path, false));
+        if (fd < 0) {
+            throw new IOException("cannot open " + path + " in container " + view.name());
+        }
+        return fd;
+    }
+
+    /** Owner (the tar's, or the one asked for), mode and mtime; none of them follows a symlink. */
+    private void attributes(Path p, TarArchiveEntry e) throws IOException {
+        int uid = options.owner() != null ? options.owner()[0] : (int) e.getLongUserId();
+        int gid = options.owner() != null ? options.owner()[1] : (int) e.getLongGroupId();
+        Files.setAttribute(p, "unix:uid", uid, NOFOLLOW);
+        Files.setAttribute(p, "unix:gid", gid, NOFOLLOW);
+        if (!e.isSymbolicLink()) {
+            Files.setAttribute(p, "unix:mode", e.getMode() & 07777);     // after chown, which clears setuid bits
+        }
+        Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(FileTime.from(e.getModTime().toInstant()), null, null);
+    }
+
+    private static void copy(InputStream in, OutputStream out, long size, String path) throws IOException {
+        byte[] buf = new byte[1 << 16];
+        long left = size;
+        while (left > 0) {
+            int n;
+            try {
+                n = in.read(buf, 0, (int) Math.min(buf.length, left));
+            } catch (IOException cut) {
+                throw EngineException.invalid("the archive was cut short in " + path + ": " + cut.getMessage());
+            }
+            if (n < 0) {
+                throw EngineException.invalid("the archive was cut short in " + path);
+            }
+            out.write(buf, 0, n);
+            left -= n;
+        }
+    }
+}
