@@ -142,6 +142,35 @@ def stdin_throughput(e):
     return len(STDIN_DATA) / elapsed / MiB
 
 
+CP_FILE = None
+
+
+def copy_in_out(e):
+    """docker cp of a 256 MiB file into a running container, then out again: two measures, each copy checked."""
+    global CP_FILE
+    n = 256 * MiB
+    if CP_FILE is None:
+        CP_FILE = os.path.join(engines.WORK, "cp-256m")
+        with open(CP_FILE, "wb") as f:
+            f.write(os.urandom(n))
+        CP_FILE = (CP_FILE, hashlib.md5(open(CP_FILE, "rb").read()).hexdigest())
+    path, md5 = CP_FILE
+    out = os.path.join(engines.WORK, f"cp-out-{e.name}")
+    t0 = time.monotonic()
+    e.cli("cp", path, "bench-idle:/tmp/big")
+    into = time.monotonic() - t0
+    r = e.cli("exec", "bench-idle", "md5sum", "/tmp/big")
+    assert r.stdout.split()[0].decode() == md5, r.stdout
+    t0 = time.monotonic()
+    e.cli("cp", "bench-idle:/tmp/big", out)
+    out_of = time.monotonic() - t0
+    with open(out, "rb") as f:
+        assert hashlib.md5(f.read()).hexdigest() == md5, "the copy out differs"
+    os.remove(out)
+    e.cli("exec", "bench-idle", "rm", "/tmp/big")
+    return {"cp 256 MiB into a container": n / into / MiB, "cp 256 MiB out of a container": n / out_of / MiB}
+
+
 def run_many(e, count, parallel, prefix):
     with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
         list(pool.map(lambda i: e.cli("run", "-d", "--network", "none", "--name", f"{prefix}{i}", "busybox", "sleep", "100000"),
@@ -191,11 +220,13 @@ WORKLOADS = [
     ("exec stdout 512 MiB", "MiB/s", False, 3, exec_stdout),
     ("stdin 100 MiB (md5 checked)", "MiB/s", False, 3, stdin_throughput),
     ("burst", "s", True, 3, burst),
+    ("cp 256 MiB in and out", "MiB/s", False, 5, copy_in_out),
 ]
 # measures of workloads that give more than one
 UNITS = {"burst: 50 run -d, 10 at a time": ("s", True), "burst: rm -f 50, 10 at a time": ("s", True),
          "GET /containers/json, 100 present": ("ms", True), "cold start to _ping": ("ms", True),
-         "cold start to _ping, socket-activated": ("ms", True)}
+         "cold start to _ping, socket-activated": ("ms", True),
+         "cp 256 MiB into a container": ("MiB/s", False), "cp 256 MiB out of a container": ("MiB/s", False)}
 
 
 def interleaved(engs, name, samples, fn, results, scale):

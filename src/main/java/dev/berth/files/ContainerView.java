@@ -50,9 +50,12 @@ public record ContainerView(String name, Path root, Map<String, Path> mounts, Se
         }
     }
 
-    /** The entry {@code path} names, its last component not followed; a 404 naming it when its directory is missing. */
+    /**
+     * The entry {@code path} names, its last component not followed unless the path ends in {@code /} or
+     * {@code /.} (as dockerd reads such paths); a 404 naming it when its directory is missing.
+     */
     Entry entry(String path) throws IOException {
-        ScopedPath.Location where = locate(path, true);
+        ScopedPath.Location where = locate(path, !(path.endsWith("/") || path.endsWith("/.")));
         if (where.relative().isEmpty()) {
             return new Entry(-1, "", where);      // a mount point, or the root: the host source itself
         }

@@ -187,26 +187,40 @@ final class TarExtractor {
         }
     }
 
-    /** The fd of a directory inside the destination, made (with its parents) when missing. */
+    /**
+     * The fd of a directory inside the destination, made when missing: the path is resolved in the
+     * container first, and the missing components of where it leads are made, as {@code mkdir -p} there.
+     */
     private int directory(String path) throws IOException {
-        int fd = view.openDirectory(view.locate(path, false));
+        ScopedPath.Location where = view.locate(path, false);
+        int fd = view.openDirectory(where);
         if (fd >= 0) {
             return fd;
         }
-        int slash = path.lastIndexOf('/');
-        int parent = directory(slash <= 0 ? "/" : path.substring(0, slash));
-        try {
-            Path made = Posix.fdPath(parent).resolve(path.substring(slash + 1));
-            if (Files.exists(made, NOFOLLOW) && !Files.isDirectory(made, NOFOLLOW)) {
-                throw EngineException.invalid("cannot extract into " + path + ": it is not a directory");
+        String done = "";
+        for (String part : where.relative().split("/")) {
+            String next = done.isEmpty() ? part : done + "/" + part;
+            int existing = Posix.openInRoot(where.base(), next, Posix.O_RDONLY | Posix.O_DIRECTORY);
+            if (existing >= 0) {
+                Posix.close(existing);
+            } else {
+                int parent = Posix.openInRoot(where.base(), done.isEmpty() ? "." : done, Posix.O_RDONLY | Posix.O_DIRECTORY);
+                if (parent < 0) {
+                    throw new IOException("cannot open " + done + " in container " + view.name());
+                }
+                try {
+                    Path made = Posix.fdPath(parent).resolve(part);
+                    if (Files.exists(made, NOFOLLOW)) {
+                        throw EngineException.invalid("cannot extract into " + path + ": /" + next + " is not a directory");
+                    }
+                    Files.createDirectory(made);
+                } finally {
+                    Posix.close(parent);
+                }
             }
-            if (!Files.exists(made, NOFOLLOW)) {
-                Files.createDirectory(made);
-            }
-        } finally {
-            Posix.close(parent);
+            done = next;
         }
-        fd = view.openDirectory(view.locate(path, false));
+        fd = view.openDirectory(where);
         if (fd < 0) {
             throw new IOException("cannot open " + path + " in container " + view.name());
         }

@@ -145,6 +145,9 @@ public final class Changes {
     }
 
     private static boolean whiteout(Path f) throws IOException {
+        if (!Files.exists(f, NOFOLLOW)) {
+            return false;
+        }
         Map<String, Object> a = Files.readAttributes(f, "unix:mode,rdev", NOFOLLOW);
         return ((Integer) a.get("mode") & S_IFMT) == Posix.S_IFCHR && (Long) a.get("rdev") == 0;
     }

@@ -1,6 +1,8 @@
 package dev.berth.system;
 
 import dev.berth.container.ContainerEngine;
+import dev.berth.volume.Volume;
+import dev.berth.volume.VolumeManager;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntimeSelection;
@@ -32,14 +34,16 @@ public final class SystemService {
     private final ImageStore images;
     private final String storageDriver;
     private final ContainerEngine containers;
+    private final VolumeManager volumes;
     private final CompletableFuture<List<ToolVersion>> components;
 
     private final List<String> insecureRegistries;
     private final List<String> registryMirrors;
 
     public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug,
-                         ImageStore images, String storageDriver, ContainerEngine containers, List<String> insecureRegistries,
-                         List<String> registryMirrors) {
+                         ImageStore images, String storageDriver, ContainerEngine containers, VolumeManager volumes,
+                         List<String> insecureRegistries, List<String> registryMirrors) {
+        this.volumes = volumes;
         this.insecureRegistries = List.copyOf(insecureRegistries);
         this.registryMirrors = List.copyOf(registryMirrors);
         this.containers = containers;
@@ -83,13 +87,20 @@ public final class SystemService {
                 registryMirrors), BLOCKING);
     }
 
-    /** What {@code /system/df} reports: the images and the bytes their layers take (each shared layer once). */
-    public record DiskUsage(long layersSize, List<Image> images) {}
+    /** What {@code /system/df} reports: the images and the bytes their layers take (each shared layer once), the volumes. */
+    public record DiskUsage(long layersSize, List<Image> images, List<VolumeUsage> volumes) {}
+
+    /** A volume, where its files are, the bytes they take and how many containers use it. */
+    public record VolumeUsage(Volume volume, Path dir, long size, int refCount) {}
 
     public CompletableFuture<DiskUsage> diskUsage() {
         return CompletableFuture.supplyAsync(() -> {
             try {
-                return new DiskUsage(images.diskUsage(), images.list());
+                List<VolumeUsage> vs = new ArrayList<>();
+                for (Volume v : volumes.list()) {
+                    vs.add(new VolumeUsage(v, volumes.dir(v.name()), volumes.size(v.name()), volumes.usersOf(v.name()).size()));
+                }
+                return new DiskUsage(images.diskUsage(), images.list(), vs);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

@@ -43,7 +43,7 @@ class ApiSpecTest {
             ContainerEngine containers = new ContainerEngine(dir, images, RootfsDrivers.open(dir, "vfs"), monitor, monitor.exitDir(), 1024, networks,
                     volumes);
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
-                    Optional.empty(), false, images, "vfs", containers, java.util.List.of(), java.util.List.of());
+                    Optional.empty(), false, images, "vfs", containers, volumes, java.util.List.of(), java.util.List.of());
             ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
                     containers, networks, volumes, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
                             new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of(), dir, java.util.List.of())));

@@ -51,6 +51,7 @@ class VolumesIT extends ContainerTestBase {
         assertEquals("local", v.path("Scope").asText());
         assertEquals(daemon.dir().resolve("root/volumes/data/_data").toString(), v.path("Mountpoint").asText());
         assertEquals("hello\n", Files.readString(Path.of(v.path("Mountpoint").asText(), "greeting")));
+        assertTrue(ok("system", "df", "-v").stdout().lines().anyMatch(l -> l.matches("data\\s+1\\s+6B")), "df counts the volume, its user and size");
         JsonNode mount = JSON.readTree(ok("inspect", "writer").stdout()).get(0).path("Mounts").get(0);
         assertEquals("volume", mount.path("Type").asText());
         assertEquals("data", mount.path("Name").asText());

@@ -35,7 +35,11 @@ public final class SystemRoutes implements ApiRouter.Group {
             body.put("LayersSize", d.layersSize());
             body.put("Images", d.images().stream().map(ImageResponses::summary).toList());
             body.put("Containers", List.of());
-            body.put("Volumes", List.of());
+            body.put("Volumes", d.volumes().stream().map(v -> {
+                Map<String, Object> m = dev.berth.api.volume.VolumeResponses.volume(v.volume(), v.dir());
+                m.put("UsageData", Map.of("Size", v.size(), "RefCount", v.refCount()));
+                return m;
+            }).toList());
             body.put("BuildCache", List.of());
             return body;
         }));
