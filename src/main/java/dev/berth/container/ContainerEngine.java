@@ -89,9 +89,12 @@ public final class ContainerEngine implements AutoCloseable {
     private final ContainerNetworks networks;
     private final ContainerVolumes volumes;
     private final FileAccess files;
+    private final dev.berth.events.EventSink events;
 
     public ContainerEngine(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir,
-                           long nofileHardLimit, ContainerNetworks networks, ContainerVolumes volumes) throws IOException {
+                           long nofileHardLimit, ContainerNetworks networks, ContainerVolumes volumes,
+                           dev.berth.events.EventSink events) throws IOException {
+        this.events = events;
         this.networks = networks;
         this.volumes = volumes;
         this.images = images;
@@ -150,7 +153,9 @@ public final class ContainerEngine implements AutoCloseable {
         String id = newId();
         ContainerFactory.Made made = factory.make(request, id);
         try {
-            return new Created(registry.add(id, requestedName, made.named()), made.warnings());
+            Created created = new Created(registry.add(id, requestedName, made.named()), made.warnings());
+            fire(created.container(), id, "create", Map.of());
+            return created;
         } catch (IOException | RuntimeException e) {
             made.named().apply("").anonymousVolumes().values().forEach(volumes::removeAnonymous);
             throw e;
@@ -238,11 +243,14 @@ public final class ContainerEngine implements AutoCloseable {
                 throw EngineException.notFound("No such container: " + ref);
             }
             if (!now.state().running()) {
+                fire(now, now.id(), "attach", Map.of());
                 return waiting;
             }
             waiting.cancel(false);      // it started meanwhile
         }
-        return CompletableFuture.completedFuture(AttachSocket.connect(runtime.paths(c.id()).bundle().resolve("attach")));
+        AttachSocket socket = AttachSocket.connect(runtime.paths(c.id()).bundle().resolve("attach"));
+        fire(c, c.id(), "attach", Map.of());
+        return CompletableFuture.completedFuture(socket);
     }
 
     private void connectWaitingAttaches(String id) {
@@ -266,6 +274,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         if (c.tty()) {
             runtime.resize(runtime.paths(c.id()), height, width);
+            fire(c, c.id(), "resize", Map.of("height", Integer.toString(height), "width", Integer.toString(width)));
         }
     }
 
@@ -281,7 +290,7 @@ public final class ContainerEngine implements AutoCloseable {
                 throw EngineException.conflict("Container " + id + (frozen ? " is already paused" : " is not paused"));
             }
             runtime.freeze(id, frozen);
-            registry.update(id, x -> x.withState(x.state().paused(frozen)));
+            fire(registry.update(id, x -> x.withState(x.state().paused(frozen))), id, frozen ? "pause" : "unpause", Map.of());
             return null;
         });
     }
@@ -304,6 +313,7 @@ public final class ContainerEngine implements AutoCloseable {
             throw EngineException.invalid("Neither old nor new names may be empty");
         }
         registry.rename(c.id(), newName);
+        fire(registry.find(c.id()), c.id(), "rename", Map.of("oldName", "/" + c.name()));
     }
 
     /** What {@code docker update} may change: the cgroup limits and the restart policy. */
@@ -345,6 +355,7 @@ public final class ContainerEngine implements AutoCloseable {
             }
             return null;
         });
+        fire(c.id(), "update");
         return warnings;
     }
 
@@ -354,7 +365,9 @@ public final class ContainerEngine implements AutoCloseable {
         if (!c.state().running()) {
             throw EngineException.conflict("Container " + c.id() + " is not running");
         }
-        return ProcessTable.of(runtime.pids(c.id()), psArgs == null || psArgs.isEmpty() ? "-ef" : psArgs);
+        List<List<String>> table = ProcessTable.of(runtime.pids(c.id()), psArgs == null || psArgs.isEmpty() ? "-ef" : psArgs);
+        fire(c, c.id(), "top", Map.of());
+        return table;
     }
 
     /** A stats sample in Docker's shape ({@code GET /containers/{id}/stats}); zeroes while it is not running. */
@@ -374,6 +387,22 @@ public final class ContainerEngine implements AutoCloseable {
     }
 
     private void fire(String id, String action) {
+        fire(registry.find(id), id, action, Map.of());
+    }
+
+    /**
+     * Tells the listeners, and reports the event with the container's name, image and labels and
+     * {@code extra} ({@code c} null when it is gone: the id alone then).
+     */
+    private void fire(Container c, String id, String action, Map<String, String> extra) {
+        Map<String, String> attributes = new LinkedHashMap<>();
+        if (c != null) {
+            c.config().path("Labels").properties().forEach(l -> attributes.put(l.getKey(), l.getValue().asText()));
+            attributes.put("image", c.image());
+            attributes.put("name", c.name());
+        }
+        attributes.putAll(extra);
+        events.emit("container", action, id, attributes);
         for (Listener l : listeners) {
             try {
                 l.on(id, action);
@@ -383,10 +412,23 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    /** A health probe's outcome, for a container that still runs with its check. */
+    /** A health probe's outcome, for a container that still runs with its check; a change of status is an event. */
     void recordHealth(String id, UnaryOperator<Health> change) {
-        registry.update(id, x -> x.state().running() && x.state().health() != null
+        Container before = registry.find(id);
+        Container after = registry.update(id, x -> x.state().running() && x.state().health() != null
                 ? x.withState(x.state().withHealth(change.apply(x.state().health()))) : x);
+        if (before != null && after != null && after.state().health() != null && before.state().health() != null
+                && !after.state().health().status().equals(before.state().health().status())) {
+            fire(after, id, "health_status: " + after.state().health().status(), Map.of());
+        }
+    }
+
+    /** Reports an event of a container that its callers see through (attach, exec, files). */
+    public void report(String ref, String action, Map<String, String> extra) {
+        Container c = registry.find(get(ref).id());
+        if (c != null) {
+            fire(c, c.id(), action, extra);
+        }
     }
 
     /** Sends a signal; SIGKILL (the default) returns once the container has exited, as with dockerd. */
@@ -408,6 +450,7 @@ public final class ContainerEngine implements AutoCloseable {
             registry.update(id, x -> x.withState(x.state().stoppedByUser()));
             CompletableFuture<Void> exit = exits.exitOf(id);
             runtime.kill(id, sig);
+            fire(c, id, "kill", Map.of("signal", Integer.toString(sig)));
             if (sig == 9) {
                 awaitExit(id, exit, KILL_GRACE);
             }
@@ -441,14 +484,17 @@ public final class ContainerEngine implements AutoCloseable {
             thaw(c);
             String stopSignal = c.config().path("StopSignal").asText("");
             int timeout = timeoutSeconds != null ? timeoutSeconds : c.config().path("StopTimeout").asInt(10);
+            int signal = Signals.parse(stopSignal.isEmpty() ? "TERM" : stopSignal);
             try {
-                runtime.kill(id, Signals.parse(stopSignal.isEmpty() ? "TERM" : stopSignal));
+                runtime.kill(id, signal);
+                fire(c, id, "kill", Map.of("signal", Integer.toString(signal)));
             } catch (IOException e) {
                 LOG.fine("stop signal: " + e.getMessage());
             }
             if (!awaitExit(id, exit, Duration.ofSeconds(Math.max(0, timeout)))) {
                 killAndAwait(id);
             }
+            fire(c, id, "stop", Map.of());
             return true;
         });
     }
@@ -493,6 +539,7 @@ public final class ContainerEngine implements AutoCloseable {
         transitions.with(id, () -> {
             stop(id, timeoutSeconds);
             start(id);
+            fire(id, "restart");
             return null;
         });
     }
@@ -584,7 +631,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         Files.deleteIfExists(runtime.paths(id).log());
         transitions.forget(id);
-        fire(id, "destroy");
+        fire(c, id, "destroy", Map.of());
     }
 
     private void cleanupRuntime(String id) {
@@ -607,10 +654,14 @@ public final class ContainerEngine implements AutoCloseable {
 
     /**
      * Runs {@code work} on the container's files as it sees them ({@code docker cp}, {@code export});
-     * {@code writing} when it changes them.
+     * {@code writing} when it changes them; {@code action} is the event it makes (none for null).
      */
-    public <T> T files(String ref, boolean writing, FileWork<T> work) throws IOException {
-        return files.with(ref, writing, work::run);
+    public <T> T files(String ref, boolean writing, String action, FileWork<T> work) throws IOException {
+        T result = files.with(ref, writing, work::run);
+        if (action != null) {
+            report(ref, action, Map.of());
+        }
+        return result;
     }
 
     /** {@code docker diff}: what the container changed in its root filesystem, parents first. */
@@ -636,8 +687,10 @@ public final class ContainerEngine implements AutoCloseable {
                 command.add(c.path());
                 command.addAll(c.args());
                 var changes = rootfs.changes(id, images.layerPaths(c.imageId()));
-                return images.commitContainer(c.imageId(), out -> dev.berth.files.ContainerFiles.writeChanges(rootfs.changesDir(id), changes, out),
+                Image made = images.commitContainer(c.imageId(), out -> dev.berth.files.ContainerFiles.writeChanges(rootfs.changesDir(id), changes, out),
                         request.of(id, c.config(), String.join(" ", command)));
+                fire(c, id, "commit", Map.of("comment", request.comment(), "imageID", made.id().toString()));
+                return made;
             } finally {
                 if (freeze) {
                     runtime.freeze(id, false);
@@ -824,8 +877,11 @@ public final class ContainerEngine implements AutoCloseable {
     /** Records an exit, releases the runtime's hold, then wakes the waiters and applies auto-removal or the restart policy. */
     private void recordExit(String id, Container c, int exitCode, String finishedAt, boolean oom, String error) {
         exits.forgetMonitor(id);
-        registry.update(id, s -> s.withState(s.state().exited(exitCode, finishedAt, oom).withError(error)));
-        fire(id, "die");
+        Container died = registry.update(id, s -> s.withState(s.state().exited(exitCode, finishedAt, oom).withError(error)));
+        if (oom) {
+            fire(died, id, "oom", Map.of());
+        }
+        fire(died, id, "die", Map.of("exitCode", Integer.toString(exitCode)));
         cleanupRuntime(id);
         boolean restart = RestartPolicy.of(c.hostConfig()).restarts(exitCode, c.restartCount(), c.state().manuallyStopped(), false);
         if (restart) {

@@ -102,16 +102,19 @@ final class ContainerRegistry {
         save(id);
     }
 
-    /** Changes the container in memory, then saves it outside the lock; nothing when it is gone. */
-    void update(String id, UnaryOperator<Container> change) {
+    /** Changes the container in memory, then saves it outside the lock; answers it changed, null when it is gone. */
+    Container update(String id, UnaryOperator<Container> change) {
+        Container changed;
         synchronized (this) {
             Container c = containers.get(id);
             if (c == null) {
-                return;
+                return null;
             }
-            containers.put(id, change.apply(c));
+            changed = change.apply(c);
+            containers.put(id, changed);
         }
         save(id);
+        return changed;
     }
 
     /** Forgets the container and deletes its files; the removed container, or null when it was gone. */

@@ -94,6 +94,7 @@ public final class ExecSessions {
         // ended sessions stay inspectable, but only the newest few: a container exec'd into in a loop
         // (a wait strategy, a health probe by hand) must not grow the daemon for its whole life
         forgotten.subList(0, Math.max(0, forgotten.size() - KEEP_ENDED)).forEach(this::discard);
+        report(s, "exec_create: " + String.join(" ", config.cmd()), Map.of("execID", s.id()));
         return s;
     }
 
@@ -173,6 +174,7 @@ public final class ExecSessions {
                     new OciRuntime.Stdio(cfg.tty(), cfg.attachStdin(), false),
                     attach ? path -> socket[0] = AttachSocket.connect(path) : null).pid();
             update(s.with(true, true, pid, null));
+            report(s, "exec_start: " + String.join(" ", cfg.cmd()), Map.of("execID", id));
             int[] size = pendingSizes.remove(id);
             if (size != null) {
                 runtime.resize(runtime.execPaths(c.id(), id), size[0], size[1]);
@@ -221,11 +223,27 @@ public final class ExecSessions {
     /** Terminal sizes asked for while a session was starting, by session. */
     private final Map<String, int[]> pendingSizes = new java.util.concurrent.ConcurrentHashMap<>();
 
-    private synchronized Session update(Session s) {
-        if (sessions.containsKey(s.id())) {
-            sessions.put(s.id(), s);
+    private Session update(Session s) {
+        Session before;
+        synchronized (this) {
+            before = sessions.get(s.id());
+            if (before != null) {
+                sessions.put(s.id(), s);
+            }
+        }
+        if (before != null && before.exitCode() == null && s.exitCode() != null) {
+            report(s, "exec_die", Map.of("execID", s.id(), "exitCode", Integer.toString(s.exitCode())));
         }
         return s;
+    }
+
+    /** An exec event of the session's container; nothing when the container is gone meanwhile. */
+    private void report(Session s, String action, Map<String, String> extra) {
+        try {
+            containers.report(s.containerId(), action, extra);
+        } catch (EngineException gone) {
+            // removed with its sessions
+        }
     }
 
     /** Forgets an ended session and deletes its files (health probes, which nobody inspects). */

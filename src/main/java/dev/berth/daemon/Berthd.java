@@ -8,6 +8,8 @@ import dev.berth.monitor.OciRuntime;
 import dev.berth.api.image.ImageRoutes;
 import dev.berth.api.network.NetworkRoutes;
 import dev.berth.api.volume.VolumeRoutes;
+import dev.berth.api.system.EventRoutes;
+import dev.berth.events.EventLog;
 import dev.berth.api.container.ArchiveRoutes;
 import dev.berth.volume.VolumeManager;
 import dev.berth.container.ContainerEngine;
@@ -60,6 +62,9 @@ public final class Berthd {
     private Listeners listeners;
     private ContainerEngine containers;
     private NetworkManager networks;
+    private EventLog events;
+    /** The event history's file size before it is rotated (the history keeps up to twice this). */
+    private static final long EVENT_LOG_BYTES = 4 << 20;
 
     private Berthd(DaemonConfig config) {
         this.config = config;
@@ -138,10 +143,12 @@ public final class Berthd {
                     + " with --conmon and --runtime");
         }
         ConmonRuntime monitor = new ConmonRuntime(conmon.get(), runtime.path().get(), config.runroot(), config.root().resolve("logs"));
-        networks = new NetworkManager(config.root(), config.runroot(), config.dnsUpstreams());
-        VolumeManager volumes = new VolumeManager(config.root());
+        events = new EventLog(config.root(), EVENT_LOG_BYTES);
+        images.events(events);
+        networks = new NetworkManager(config.root(), config.runroot(), config.dnsUpstreams(), events);
+        VolumeManager volumes = new VolumeManager(config.root(), events);
         containers = new ContainerEngine(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks,
-                volumes);
+                volumes, events);
         images.guard(containers::userOf);
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
                 runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers, volumes,
@@ -160,7 +167,7 @@ public final class Berthd {
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
-                containers, networks, volumes, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
+                containers, networks, volumes, events, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
                         config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors())));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
@@ -182,13 +189,14 @@ public final class Berthd {
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
                                                   PrometheusMeterRegistry metrics, ContainerEngine containers,
-                                                  NetworkManager networks, VolumeManager volumes, OciRuntime monitor, String storageDriver,
+                                                  NetworkManager networks, VolumeManager volumes, EventLog events, OciRuntime monitor,
+                                                  String storageDriver,
                                                   Distribution distribution) {
         ExecSessions execs = new ExecSessions(containers, monitor);
         new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
                 new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs), new NetworkRoutes(networks, containers),
-                new VolumeRoutes(volumes), new ArchiveRoutes(containers));
+                new VolumeRoutes(volumes), new ArchiveRoutes(containers), new EventRoutes(events));
     }
 
     private void stop(String why) {
@@ -220,6 +228,13 @@ public final class Berthd {
         }
         if (networks != null) {
             networks.close();           // and keep their networks
+        }
+        if (events != null) {
+            try {
+                events.close();
+            } catch (java.io.IOException e) {
+                LOG.warning("closing the event history: " + e.getMessage());
+            }
         }
         if (vertx != null) {
             try {

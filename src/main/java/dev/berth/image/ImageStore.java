@@ -46,6 +46,8 @@ public final class ImageStore {
     private final Map<Digest, ImageConfig> configs = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile java.util.function.Function<Digest, java.util.Optional<String>> users = id -> java.util.Optional.empty();
 
+    private volatile dev.berth.events.EventSink events = dev.berth.events.EventSink.NONE;
+
     public ImageStore(Path root) throws IOException {
         Path dir = Files.createDirectories(root.resolve("image"));
         this.blobs = new BlobStore(dir);
@@ -57,6 +59,16 @@ public final class ImageStore {
     }
 
     /** Tells the store which container, if any, uses an image: a used image is not deleted or pruned. */
+    /** Where image events go (load, import, pull, push, tag, untag, delete, save). */
+    public void events(dev.berth.events.EventSink sink) {
+        this.events = sink;
+    }
+
+    /** Reports an image event: {@code id} is the image's id, or the name it was pulled or pushed by. */
+    public void report(String action, String id, String name) {
+        events.emit("image", action, id, name == null ? Map.of() : Map.of("name", name));
+    }
+
     public void guard(java.util.function.Function<Digest, java.util.Optional<String>> containerUsing) {
         this.users = containerUsing;
     }
@@ -169,6 +181,7 @@ public final class ImageStore {
                     addLayer(a.layers().get(i), config.diffIds().get(i), a.layerNames().get(i));
                 }
                 commit(config, a.tags());
+                report("load", config.id().toString(), a.tags().isEmpty() ? null : a.tags().getFirst().familiar());
                 if (a.tags().isEmpty()) {
                     loaded.add("Loaded image ID: " + config.id());
                 } else {
@@ -243,6 +256,7 @@ public final class ImageStore {
             }
         }
         commit(c, names);
+        names.stream().filter(n -> n.digest() == null).forEach(n -> report("pull", n.familiar(), n.familiar()));
         return get(c.id().toString());
     }
 
@@ -266,6 +280,7 @@ public final class ImageStore {
             }
             ImageConfig config = ImageConfig.parse(blobs.read(blobs.write(request.config(diffId)), ImageConfig.MAX_SIZE));
             commit(config, request.reference() == null ? List.of() : List.of(request.reference()));
+            report("import", config.id().toString(), request.reference() == null ? null : request.reference().familiar());
             return get(config.id().toString());
         });
     }
@@ -326,6 +341,7 @@ public final class ImageStore {
         ImageIndex.Entry e = index.images().get(id);
         index.images().put(id, new ImageIndex.Entry(e.loaded(), e.size(), System.currentTimeMillis()));
         index.save();
+        report("tag", id.toString(), target.familiar());
     }
 
     /**
@@ -346,6 +362,7 @@ public final class ImageStore {
                 String ref = ImageReference.parse(nameOrId).toString();
                 index.refs().remove(ref);
                 index.save();
+                report("untag", id.toString(), ImageReference.parse(ref).familiar());
                 return new Removal(List.of(ImageReference.parse(ref).familiar()), List.of());
             }
             if (!byName && names.size() > 1 && !force) {
@@ -363,6 +380,8 @@ public final class ImageStore {
             }
             index.images().remove(id);
             index.save();
+            untagged.forEach(n -> report("untag", id.toString(), n));
+            report("delete", id.toString(), null);
             r = new Removal(untagged, List.of(id));
         }
         collectGarbage();
@@ -409,6 +428,7 @@ public final class ImageStore {
             ArchiveWriter.write(images, blobs, out);
             return null;
         });
+        images.forEach(i -> report("save", i.image().id().toString(), i.tags().isEmpty() ? null : i.tags().getFirst().familiar()));
     }
 
     @FunctionalInterface

@@ -58,6 +58,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private static final long IDLE_GRACE_MS = 2000;
 
     private final NetworkStore store;
+    private final dev.berth.events.EventSink events;
     private final Optional<Cni> cni;
     private final Path ipamDir;
     private final Path sandboxDir;
@@ -83,7 +84,8 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
      * @param dnsUpstreams where the DNS servers forward names they do not know ({@code ip} or {@code ip:port});
      *                     empty: the host's resolv.conf nameservers
      */
-    public NetworkManager(Path root, Path runroot, List<String> dnsUpstreams) throws IOException {
+    public NetworkManager(Path root, Path runroot, List<String> dnsUpstreams, dev.berth.events.EventSink events) throws IOException {
+        this.events = events;
         this.store = new NetworkStore(root);
         this.cni = Cni.find();
         this.ipamDir = Files.createDirectories(runroot.resolve("networks").resolve("ipam"));
@@ -117,7 +119,9 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     }
 
     public Network create(NetworkCreate request) throws IOException {
-        return store.create(request);
+        Network n = store.create(request);
+        events.emit("network", "create", n.id(), Map.of("name", n.name(), "type", n.driver()));
+        return n;
     }
 
     /** The running containers on a network and their interfaces there, by container id. */
@@ -142,6 +146,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     /** A network removed: its bridge, DNS server and leases go with it. */
     private void forget(Network n) throws IOException {
         store.remove(n);
+        events.emit("network", "destroy", n.id(), Map.of("name", n.name(), "type", n.driver()));
         dev.berth.image.FileTrees.delete(ipamDir.resolve(n.name()));
         hostLock.writeLock().lock();
         try {
@@ -390,6 +395,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         Sandbox after = s.with(all, s.ports());
         save(after);
         serveDns(n);
+        events.emit("network", "connect", n.id(), Map.of("container", s.containerId(), "name", n.name(), "type", n.driver()));
         return after;
     }
 
@@ -400,6 +406,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         } finally {
             hostLock.readLock().unlock();
         }
+        events.emit("network", "disconnect", a.networkId(), Map.of("container", s.containerId(), "name", a.networkName(), "type", "bridge"));
     }
 
     /** The addresses and MAC the chain's result gives the container's interface. */

@@ -95,6 +95,7 @@ public final class ImagePusher {
         Digest digest = registry.putManifest(ref, MANIFEST_TYPE, bytes, creds);
         images.addPulled(config, List.of(new ImageReference(ref.domain(), ref.path(), null, digest)));
         progress.message(Map.of("status", ref.tag() + ": digest: " + digest + " size: " + bytes.length));
+        images.report("push", ref.familiar(), ref.familiar());
         progress.message(Map.of("progressDetail", Map.of(), "aux", Map.of("Tag", ref.tag(), "Digest", digest.toString(), "Size", bytes.length)));
     }
 

@@ -44,6 +44,7 @@ public final class VolumeManager implements ContainerVolumes {
     public record Pruned(List<String> names, long spaceReclaimed) {}
 
     private final Path dir;
+    private final dev.berth.events.EventSink events;
     private final Map<String, Volume> byName = new LinkedHashMap<>();
     /** One preparation (mount, first fill) of a volume at a time. */
     private final Map<String, Object> preparing = new ConcurrentHashMap<>();
@@ -60,6 +61,11 @@ public final class VolumeManager implements ContainerVolumes {
     };
 
     public VolumeManager(Path root) throws IOException {
+        this(root, dev.berth.events.EventSink.NONE);
+    }
+
+    public VolumeManager(Path root, dev.berth.events.EventSink events) throws IOException {
+        this.events = events;
         this.dir = Files.createDirectories(root.resolve("volumes"));
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path d : entries.filter(Files::isDirectory).toList()) {
@@ -154,6 +160,7 @@ public final class VolumeManager implements ContainerVolumes {
         Files.createDirectories(d.resolve("_data"));
         AtomicFiles.write(d.resolve("volume.json"), JSON.writeValueAsBytes(v));
         byName.put(name, v);
+        events.emit("volume", "create", name, Map.of("driver", "local"));
         return v;
     }
 
@@ -184,6 +191,7 @@ public final class VolumeManager implements ContainerVolumes {
         }
         Files.deleteIfExists(d.resolve("volume.json"));      // first: a crash midway leaves a dir the next start removes
         FileTrees.delete(d);
+        events.emit("volume", "destroy", v.name(), Map.of("driver", "local"));
     }
 
     /** {@code docker volume prune}: unused volumes without options of their own that {@code which} accepts. */

@@ -38,14 +38,16 @@ class ApiSpecTest {
             ImageStore images = new ImageStore(dir);
             HostFacts host = HostFacts.read();
             ConmonRuntime monitor = new ConmonRuntime(Path.of("/usr/bin/conmon"), Path.of("/usr/sbin/runc"), dir.resolve("run"), dir.resolve("logs"));
-            dev.berth.network.NetworkManager networks = new dev.berth.network.NetworkManager(dir, dir.resolve("run"), java.util.List.of());
+            dev.berth.network.NetworkManager networks = new dev.berth.network.NetworkManager(dir, dir.resolve("run"), java.util.List.of(),
+                    dev.berth.events.EventSink.NONE);
+            dev.berth.events.EventLog events = new dev.berth.events.EventLog(dir, 1 << 20);
             dev.berth.volume.VolumeManager volumes = new dev.berth.volume.VolumeManager(dir);
             ContainerEngine containers = new ContainerEngine(dir, images, RootfsDrivers.open(dir, "vfs"), monitor, monitor.exitDir(), 1024, networks,
-                    volumes);
+                    volumes, events);
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
                     Optional.empty(), false, images, "vfs", containers, volumes, java.util.List.of(), java.util.List.of());
             ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
-                    containers, networks, volumes, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
+                    containers, networks, volumes, events, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
                             new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of(), dir, java.util.List.of())));
             containers.close();
             networks.close();

@@ -37,12 +37,12 @@ public final class ArchiveRoutes implements ApiRouter.Group {
     public void register(ApiRoutes routes) {
         routes.head("/containers/{id}/archive", ctx -> {
             String path = path(ctx);
-            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, view -> ContainerFiles.stat(view, path)),
+            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, null, view -> ContainerFiles.stat(view, path)),
                     stat -> ctx.response().putHeader(STAT_HEADER, stat.header()).setStatusCode(200).end());
         });
         routes.get("/containers/{id}/archive", ctx -> {
             String path = path(ctx);
-            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, view -> {
+            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, "archive-path", view -> {
                 ContainerFiles.archive(view, path, stat -> open(ctx, stat));
                 return null;
             }), v -> ctx.response().end());
@@ -54,7 +54,7 @@ public final class ArchiveRoutes implements ApiRouter.Group {
             InputStream body = BlockingIo.requestBody(ctx);
             BlockingIo.respond(ctx, () -> {
                 try (body) {
-                    return engine.files(ctx.pathParam("id"), true, view -> {
+                    return engine.files(ctx.pathParam("id"), true, "extract-to-dir", view -> {
                         ContainerFiles.extract(view, path, body, noOverwrite,
                                 copyOwner ? engine.userIds(ctx.pathParam("id"), view.root()) : null);
                         return 200;
@@ -68,7 +68,7 @@ public final class ArchiveRoutes implements ApiRouter.Group {
         routes.withBody(HttpMethod.POST, "/commit", this::commit);
         routes.get("/containers/{id}/export", ctx -> {
             ctx.response().putHeader("Content-Type", "application/x-tar");
-            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, view -> {
+            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, "export", view -> {
                 try (OutputStream out = BlockingIo.responseBody(ctx)) {
                     ContainerFiles.export(view, out);
                 }
