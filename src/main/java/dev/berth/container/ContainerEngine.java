@@ -664,6 +664,20 @@ public final class ContainerEngine implements AutoCloseable {
         return result;
     }
 
+    /** What a container's files take: its own changes ({@code SizeRw}) and those with its image's ({@code SizeRootFs}). */
+    public record Sizes(long rw, long rootFs) {}
+
+    public Sizes sizes(Container c) throws IOException {
+        long rw = rootfs.changesSize(c.id());
+        long image;
+        try {
+            image = images.get(c.imageId()).size();
+        } catch (dev.berth.errors.EngineException gone) {
+            image = 0;
+        }
+        return new Sizes(rw, rw + image);
+    }
+
     /** {@code docker diff}: what the container changed in its root filesystem, parents first. */
     public List<dev.berth.rootfs.Changes.Change> changes(String ref) throws IOException {
         Container c = get(ref);

@@ -88,7 +88,12 @@ public final class SystemService {
     }
 
     /** What {@code /system/df} reports: the images and the bytes their layers take (each shared layer once), the volumes. */
-    public record DiskUsage(long layersSize, List<Image> images, List<VolumeUsage> volumes) {}
+    public record DiskUsage(long layersSize, List<Image> images, List<ContainerUsage> containers, List<VolumeUsage> volumes,
+                            java.util.function.Function<String, Path> volumeDirs) {}
+
+    /** A container, what its files take, and its network sandbox (its ports) while it runs. */
+    public record ContainerUsage(dev.berth.container.Container container, ContainerEngine.Sizes sizes,
+                                 Optional<dev.berth.network.Sandbox> sandbox) {}
 
     /** A volume, where its files are, the bytes they take and how many containers use it. */
     public record VolumeUsage(Volume volume, Path dir, long size, int refCount) {}
@@ -100,7 +105,11 @@ public final class SystemService {
                 for (Volume v : volumes.list()) {
                     vs.add(new VolumeUsage(v, volumes.dir(v.name()), volumes.size(v.name()), volumes.usersOf(v.name()).size()));
                 }
-                return new DiskUsage(images.diskUsage(), images.list(), vs);
+                List<ContainerUsage> cs = new ArrayList<>();
+                for (var c : containers.list()) {
+                    cs.add(new ContainerUsage(c, containers.sizes(c), containers.sandbox(c.id())));
+                }
+                return new DiskUsage(images.diskUsage(), images.list(), cs, vs, volumes::dir);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }

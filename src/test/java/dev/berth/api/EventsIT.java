@@ -152,4 +152,24 @@ class EventsIT extends ContainerTestBase {
         assertEquals("destroy", ok("events", "--since", "1m", "--until", "0s", "--filter", "container=flood649", "--filter", "event=destroy",
                 "--format", "{{.Action}}").stdout().strip());
     }
+
+    @Test
+    void systemDfAndPruneCountAndRemoveContainersVolumesAndImages() throws Exception {
+        ok("run", "--name", "sized", "-v", "kept:/k", "busybox", "sh", "-c", "head -c 100000 /dev/zero > /f");
+        ok("tag", "busybox", "spare:1");
+        assertTrue(ok("ps", "-a", "--size", "--format", "{{.Names}} {{.Size}}").stdout().strip().startsWith("sized 100kB (virtual"));
+        String df = ok("system", "df").stdout();
+        assertTrue(df.lines().anyMatch(l -> l.matches("Containers\\s+1\\s+0\\s+100kB.*")), df);
+        assertTrue(df.lines().anyMatch(l -> l.matches("Local Volumes\\s+1\\s+1\\s+.*")), df);
+        String pruned = ok("system", "prune", "-af", "--volumes").stdout();
+        assertTrue(pruned.contains("untagged: spare:1") && pruned.contains("Total reclaimed space"), pruned);
+        assertEquals("", ok("ps", "-aq").stdout().strip());
+        assertEquals("", ok("images", "-q").stdout().strip());
+        assertEquals("kept", ok("volume", "ls", "-q").stdout().strip(), "--volumes takes anonymous volumes only (API 1.42 on)");
+        ok("volume", "rm", "kept");
+        DockerCli.Result unknown = docker.run("inspect", "nosuchthing");
+        assertEquals(1, unknown.exitCode());
+        assertTrue(unknown.stderr().contains("No such object: nosuchthing"), unknown.stderr());
+        ok("load", "-i", daemon.dir().resolve("busybox.tar").toString());      // for the checks after the test
+    }
 }

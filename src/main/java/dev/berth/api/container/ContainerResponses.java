@@ -20,7 +20,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /** Docker's shapes of containers: inspect and list entries. */
-final class ContainerResponses {
+public final class ContainerResponses {
 
     private ContainerResponses() {}
 
@@ -144,7 +144,7 @@ final class ContainerResponses {
         return m;
     }
 
-    static Map<String, Object> summary(Container c, Optional<Sandbox> sandbox, Function<String, java.nio.file.Path> volumeDirs) {
+    public static Map<String, Object> summary(Container c, Optional<Sandbox> sandbox, Function<String, java.nio.file.Path> volumeDirs) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         m.put("Names", List.of("/" + c.name()));

@@ -45,8 +45,9 @@ public final class ContainerRoutes implements ApiRouter.Group {
         routes.get("/containers/{id}/json", ctx -> blocking(ctx, () -> {
             Container c = engine.get(ctx.pathParam("id"));
             ContainerEngine.ContainerPaths paths = engine.paths(c.id());
-            return ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(), execs.idsOf(c.id()),
-                    engine.sandbox(c.id()), engine::networkId, engine::volumeDir);
+            Map<String, Object> m = ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(),
+                    execs.idsOf(c.id()), engine.sandbox(c.id()), engine::networkId, engine::volumeDir);
+            return QueryParams.bool(ctx, "size") ? withSizes(m, c) : m;
         }));
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
         routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
@@ -150,12 +151,31 @@ public final class ContainerRoutes implements ApiRouter.Group {
     private void list(RoutingContext ctx) {
         boolean all = QueryParams.bool(ctx, "all");
         int limit = QueryParams.integer(ctx, "limit", -1);
+        boolean size = QueryParams.bool(ctx, "size");
         var filters = QueryParams.filters(ctx, ContainerFilter.KEYS);
         blocking(ctx, () -> engine.list().stream()
                 .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
                 .filter(ContainerFilter.of(filters, engine))
                 .limit(limit > 0 ? limit : Long.MAX_VALUE)
-                .map(c -> ContainerResponses.summary(c, engine.sandbox(c.id()), engine::volumeDir)).toList());
+                .map(c -> {
+                    Map<String, Object> m = ContainerResponses.summary(c, engine.sandbox(c.id()), engine::volumeDir);
+                    if (size) {
+                        withSizes(m, c);
+                    }
+                    return m;
+                }).toList());
+    }
+
+    /** SizeRw and SizeRootFs, as {@code ps --size}, {@code inspect --size} and {@code system df} show them. */
+    private Map<String, Object> withSizes(Map<String, Object> m, Container c) {
+        try {
+            ContainerEngine.Sizes s = engine.sizes(c);
+            m.put("SizeRw", s.rw());
+            m.put("SizeRootFs", s.rootFs());
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return m;
     }
 
     private void waitFor(RoutingContext ctx) {

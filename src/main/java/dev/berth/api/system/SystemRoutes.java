@@ -4,6 +4,8 @@ import dev.berth.api.ApiRouter;
 import dev.berth.api.ApiRoutes;
 import dev.berth.api.ApiVersion;
 import dev.berth.api.Json;
+import dev.berth.api.QueryParams;
+import dev.berth.api.container.ContainerResponses;
 import dev.berth.api.image.ImageResponses;
 import dev.berth.system.SystemService;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -34,7 +36,12 @@ public final class SystemRoutes implements ApiRouter.Group {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("LayersSize", d.layersSize());
             body.put("Images", d.images().stream().map(ImageResponses::summary).toList());
-            body.put("Containers", List.of());
+            body.put("Containers", d.containers().stream().map(u -> {
+                Map<String, Object> m = ContainerResponses.summary(u.container(), u.sandbox(), d.volumeDirs());
+                m.put("SizeRw", u.sizes().rw());
+                m.put("SizeRootFs", u.sizes().rootFs());
+                return m;
+            }).toList());
             body.put("Volumes", d.volumes().stream().map(v -> {
                 Map<String, Object> m = dev.berth.api.volume.VolumeResponses.volume(v.volume(), v.dir());
                 m.put("UsageData", Map.of("Size", v.size(), "RefCount", v.refCount()));
@@ -43,6 +50,18 @@ public final class SystemRoutes implements ApiRouter.Group {
             body.put("BuildCache", List.of());
             return body;
         }));
+        // Berth has no builder yet, so no build cache: a prune (docker system prune asks for one) deletes nothing
+        routes.post("/build/prune", ctx -> {
+            QueryParams.filters(ctx, List.of("until", "id", "parent", "type", "description", "inuse", "shared", "private",
+                    "reserved-space", "max-used-space", "min-free-space"));
+            Json.send(ctx, 200, Map.of("CachesDeleted", List.of(), "SpaceReclaimed", 0));
+        });
+        // no plugin can be installed (POST /plugins/pull is not served): none to list, none found; docker inspect
+        // of an unknown name asks for a plugin last and then says "No such object"
+        routes.get("/plugins", ctx -> Json.send(ctx, 200, List.of()));
+        routes.get("/plugins/{name}/json", ctx -> {
+            throw dev.berth.errors.EngineException.notFound("plugin \"" + ctx.pathParam("name") + "\" not found");
+        });
         routes.get("/metrics", ctx -> ctx.response()
                 .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
                 .end(metrics.scrape()));
