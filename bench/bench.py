@@ -30,8 +30,8 @@ MiB = 1024 * 1024
 
 # ---- the image ----
 
-def busybox_archive(path):
-    """A docker-archive of Debian's busybox-static with one symlink per applet (as the tests build it)."""
+def busybox_layer():
+    """A layer of Debian's busybox-static with one symlink per applet (as the tests build it)."""
     applets = [a for a in subprocess.run(["/bin/busybox", "--list"], capture_output=True, text=True, check=True).stdout.split()
                if a != "busybox"]
     layer = io.BytesIO()
@@ -48,7 +48,12 @@ def busybox_archive(path):
             add("bin/" + a, tarfile.SYMTYPE, link="busybox")
         add("etc/passwd", tarfile.REGTYPE, b"root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n", 0o644)
         add("etc/group", tarfile.REGTYPE, b"root:x:0:\nnogroup:x:65534:\n", 0o644)
-    layer = layer.getvalue()
+    return layer.getvalue()
+
+
+def busybox_archive(path):
+    """A docker-archive of busybox_layer()."""
+    layer = busybox_layer()
     diff = hashlib.sha256(layer).hexdigest()
     config = json.dumps({"architecture": "amd64", "os": "linux", "created": "2023-11-14T22:13:20Z",
                          "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["sh"]},
@@ -171,6 +176,85 @@ def copy_in_out(e):
     return {"cp 256 MiB into a container": n / into / MiB, "cp 256 MiB out of a container": n / out_of / MiB}
 
 
+class LocalRegistry:
+    """Debian's docker-registry on 127.0.0.1, holding an image of 5 layers (~200 MiB, incompressible) put there by skopeo."""
+
+    IMAGE = f"{engines.REGISTRY}/bench/big:1"
+
+    def __init__(self):
+        self.dir = os.path.join(engines.WORK, "registry")
+        engines.remove_tree(self.dir)
+        os.makedirs(self.dir)
+        host, port = engines.REGISTRY.split(":")
+        config = os.path.join(self.dir, "config.yml")
+        with open(config, "w") as f:
+            f.write(f"version: 0.1\nlog:\n  level: error\nstorage:\n  filesystem:\n    rootdirectory: {self.dir}/data\n"
+                    f"http:\n  addr: {host}:{port}\n")
+        self.proc = subprocess.Popen(["/usr/bin/docker-registry", "serve", config], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(100):
+            try:
+                socket.create_connection((host, int(port)), timeout=1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+        archive = os.path.join(self.dir, "big.tar")
+        big_archive(archive)
+        subprocess.run(["skopeo", "copy", "--dest-tls-verify=false", "--format", "v2s2", "docker-archive:" + archive,
+                        "docker://" + self.IMAGE], check=True, stdout=subprocess.DEVNULL)
+        os.remove(archive)
+        manifest = json.loads(subprocess.run(["skopeo", "inspect", "--raw", "--tls-verify=false", "docker://" + self.IMAGE],
+                                             check=True, capture_output=True).stdout)
+        self.image_id = manifest["config"]["digest"]
+
+    def close(self):
+        self.proc.terminate()
+        self.proc.wait(10)
+        engines.remove_tree(self.dir)
+
+
+def big_archive(path):
+    """A docker-archive of busybox plus 4 layers of 48 MiB of random bytes each (gzip cannot shrink them)."""
+    layers = [busybox_layer()]
+    for i in range(4):
+        buf = io.BytesIO()
+        with tarfile.open(fileobj=buf, mode="w", format=tarfile.PAX_FORMAT) as t:
+            info = tarfile.TarInfo(f"data/layer{i}.bin")
+            info.size, info.mtime = 48 * MiB, 1700000000
+            t.addfile(info, io.BytesIO(os.urandom(48 * MiB)))
+        layers.append(buf.getvalue())
+    diff_ids = ["sha256:" + hashlib.sha256(layer).hexdigest() for layer in layers]
+    config = json.dumps({"architecture": "amd64", "os": "linux", "config": {"Cmd": ["sh"]},
+                         "rootfs": {"type": "layers", "diff_ids": diff_ids}, "created": "2026-11-27T00:00:00Z"}).encode()
+    with tarfile.open(path, "w") as t:
+        def add(name, data):
+            info = tarfile.TarInfo(name)
+            info.size, info.mtime = len(data), 1700000000
+            t.addfile(info, io.BytesIO(data))
+        add("config.json", config)
+        for i, layer in enumerate(layers):
+            add(f"layer{i}.tar", layer)
+        add("manifest.json", json.dumps([{"Config": "config.json", "RepoTags": ["bench/big:1"],
+                                          "Layers": [f"layer{i}.tar" for i in range(len(layers))]}]).encode())
+
+
+REGISTRY = None
+
+
+def pull(e):
+    """docker pull of the 5-layer image from the local registry, the engine's copy of it removed first."""
+    global REGISTRY
+    if REGISTRY is None:
+        REGISTRY = LocalRegistry()
+    e.cli("rmi", "-f", LocalRegistry.IMAGE, check=False)
+    t0 = time.monotonic()
+    e.cli("pull", LocalRegistry.IMAGE)
+    elapsed = time.monotonic() - t0
+    got = e.cli("image", "inspect", "-f", "{{.Id}}", LocalRegistry.IMAGE).stdout.decode().strip()
+    assert got == REGISTRY.image_id, (got, REGISTRY.image_id)
+    e.cli("rmi", "-f", LocalRegistry.IMAGE)
+    return elapsed
+
+
 def run_many(e, count, parallel, prefix):
     with concurrent.futures.ThreadPoolExecutor(parallel) as pool:
         list(pool.map(lambda i: e.cli("run", "-d", "--network", "none", "--name", f"{prefix}{i}", "busybox", "sleep", "100000"),
@@ -221,6 +305,7 @@ WORKLOADS = [
     ("stdin 100 MiB (md5 checked)", "MiB/s", False, 3, stdin_throughput),
     ("burst", "s", True, 3, burst),
     ("cp 256 MiB in and out", "MiB/s", False, 5, copy_in_out),
+    ("pull ~200 MiB, 5 layers, local registry", "s", True, 5, pull),
 ]
 # measures of workloads that give more than one
 UNITS = {"burst: 50 run -d, 10 at a time": ("s", True), "burst: rm -f 50, 10 at a time": ("s", True),
@@ -332,6 +417,8 @@ def main():
             except Exception as ex:  # noqa: BLE001 - the cleanup goes on for the others
                 print(f"cleanup {e.name}: {ex}", file=sys.stderr)
             e.stop()
+        if REGISTRY is not None:
+            REGISTRY.close()
         host_network.restore()    # what dockerd and podman leave of their bridges and rules goes
         units = {w[0]: (w[1], w[2]) for w in WORKLOADS} | UNITS
         write_results(results, memory, units, [e.name for e in chosen], started)

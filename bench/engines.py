@@ -13,6 +13,8 @@ BENCH = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(BENCH)
 WORK = os.environ.get("BENCH_WORK", "/var/tmp/berth-bench")
 RUN = os.environ.get("BENCH_RUN", "/run/berth-bench")
+# the local registry the pull workload reads from (Debian's docker-registry); podman is told it speaks plain HTTP
+REGISTRY = "127.0.0.1:5123"
 DOCKER_CLI = next(p for p in ("/usr/local/bin/docker", "/usr/bin/docker") if os.access(p, os.X_OK))
 ACTIVATE = "/usr/bin/systemd-socket-activate"
 
@@ -240,6 +242,11 @@ class Podman(Engine):
             f.write('[containers]\ndefault_ulimits = []\n[engine]\nruntime = "runc"\ncgroup_manager = "cgroupfs"\n'
                     'events_logger = "file"\n')
         env["CONTAINERS_CONF"] = conf
+        # dockerd and Berth take loopback registries as plain HTTP; podman is told so
+        registries = os.path.join(WORK, "registries.conf")
+        with open(registries, "w") as f:
+            f.write(f'[[registry]]\nlocation = "{REGISTRY}"\ninsecure = true\n')
+        env["CONTAINERS_REGISTRIES_CONF"] = registries
         return env
 
 

@@ -215,6 +215,7 @@ public final class ContainerEngine implements AutoCloseable {
             connectWaitingAttaches(id);     // before start: a process that prints and exits at once loses nothing
             runtime.start(id);
             registry.update(id, s -> s.withState(s.state().started(pid, Instant.now().toString(), HealthCheck.of(s.config()).isPresent())));
+            volumeEvents(c, "mount");
             fire(id, "start");
             // a process that ends at once may have written its exit file before it counted as running,
             // when the watcher had to ignore it: look once more, now that it does
@@ -652,6 +653,18 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
+    /** A volume event for each volume the container mounts, as dockerd reports them at its start and stop. */
+    private void volumeEvents(Container c, String action) {
+        for (MountOptions.Mount m : c.mounts()) {
+            if (m.isVolume()) {
+                events.emit("volume", action, m.source(), action.equals("mount")
+                        ? Map.of("container", c.id(), "destination", m.target(), "driver", "local", "propagation", "",
+                                "read/write", Boolean.toString(!m.readOnly()))
+                        : Map.of("container", c.id(), "driver", "local"));
+            }
+        }
+    }
+
     /**
      * Runs {@code work} on the container's files as it sees them ({@code docker cp}, {@code export});
      * {@code writing} when it changes them; {@code action} is the event it makes (none for null).
@@ -897,6 +910,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
         fire(died, id, "die", Map.of("exitCode", Integer.toString(exitCode)));
         cleanupRuntime(id);
+        volumeEvents(c, "unmount");
         boolean restart = RestartPolicy.of(c.hostConfig()).restarts(exitCode, c.restartCount(), c.state().manuallyStopped(), false);
         if (restart) {
             restarts.schedule(id);    // before the waiters wake: a remove right after the wait sees it restarting

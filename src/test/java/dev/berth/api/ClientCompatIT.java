@@ -199,6 +199,9 @@ class ClientCompatIT extends ContainerTestBase {
                 "{\"Image\":\"busybox\",\"Cmd\":[\"true\"],\"Volumes\":{\"/data\":{}},\"HostConfig\":{\"Binds\":[\"/tmp:/t:z\"]}}");
         assertEquals(201, warned.status(), warned.bodyText());
         String w = Json.MAPPER.readTree(warned.body()).path("Warnings").toString();
-        assertTrue(w.contains("/data") && w.contains("SELinux"), w);
+        assertTrue(w.contains("SELinux"), w);
+        String id = Json.MAPPER.readTree(warned.body()).path("Id").asText();
+        assertEquals("/data", ok("inspect", "-f", "{{range .Mounts}}{{if eq .Type \"volume\"}}{{.Destination}}{{end}}{{end}}", id)
+                .stdout().strip(), "Volumes: an anonymous volume, no longer a warning");
     }
 }

@@ -180,9 +180,11 @@ class ContainerOptionsIT extends ContainerTestBase {
             assertTrue(r.bodyText().contains(c.getValue()), c.getKey() + " -> " + r.bodyText());
         }
         RawHttp.Response r = RawHttp.request(daemon.socket(), "POST", "/containers/create", Map.of("Content-Type", "application/json"),
-                "{\"Image\":\"busybox\",\"HostConfig\":{\"Binds\":[\"named:/data\"]}}".getBytes(StandardCharsets.UTF_8));
+                ("{\"Image\":\"busybox\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"named\",\"Target\":\"/data\","
+                        + "\"VolumeOptions\":{\"Subpath\":\"sub\"}}]}}").getBytes(StandardCharsets.UTF_8));
         assertEquals(501, r.status(), r.bodyText());
-        assertTrue(r.bodyText().contains("does not implement named volumes yet"), r.bodyText());
+        assertTrue(r.bodyText().contains("does not implement volume subpaths"), r.bodyText());
+        assertEquals("", ok("volume", "ls", "-q").stdout().strip(), "a refused create made no volume");
         DockerCli.Result from = docker.run("create", "--volumes-from", "somebox", "busybox");
         assertTrue(from.exitCode() != 0 && from.stderr().contains("No such container: somebox"), from.stderr());
         assertEquals("", ok("ps", "-aq").stdout().strip(), "a refused create left a container behind");

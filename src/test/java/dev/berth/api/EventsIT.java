@@ -75,12 +75,13 @@ class EventsIT extends ContainerTestBase {
     @Test
     void theHistoryAnswersTheSameAfterADaemonRestart() throws Exception {
         ok("volume", "create", "before");
-        ok("run", "--name", "old", "busybox", "true");
+        ok("run", "--name", "old", "-v", "before:/b", "busybox", "true");
         ok("tag", "busybox", "again:1");
         Thread.sleep(1100);     // the CLI sends --until in whole seconds: the events of this second come after it
         String format = "{{.Type}} {{.Action}} {{.Actor.ID}}";
         String before = ok("events", "--since", "10m", "--until", "0s", "--format", format).stdout();
-        assertTrue(before.contains("volume create before") && before.contains("container die") && before.contains("image tag"), before);
+        assertTrue(before.contains("volume create before") && before.contains("volume mount before") && before.contains("container die")
+                && before.contains("volume unmount before") && before.contains("image tag"), before);
         assertEquals(0, daemon.stop());
         daemon = BerthDaemon.startIn(daemon.dir(), daemonArgs());
         docker = DockerCli.against(daemon);
@@ -89,6 +90,7 @@ class EventsIT extends ContainerTestBase {
         assertTrue(after.startsWith(before), "the same history first:\n" + before + "\n---\n" + after + "\n" + daemon.log());
         assertEquals("container die old", ok("events", "--since", "10m", "--until", "0s", "--filter", "event=die",
                 "--format", "{{.Type}} {{.Action}} {{.Actor.Attributes.name}}").stdout().strip());
+        ok("rm", "old");
         ok("volume", "rm", "before");
         ok("rmi", "again:1");
     }
@@ -130,6 +132,7 @@ class EventsIT extends ContainerTestBase {
         try (SocketChannel stalled = SocketChannel.open(StandardProtocolFamily.UNIX)) {
             stalled.connect(UnixDomainSocketAddress.of(daemon.socket()));
             stalled.write(ByteBuffer.wrap("GET /events HTTP/1.1\r\nHost: berth\r\n\r\n".getBytes(StandardCharsets.US_ASCII)));
+            long heap = daemon.liveHeap();
             // many events, none read: creates and removals of 650 containers through one connection, each event ~8 KiB
             // (the container's labels), more than the response's buffer, the socket's and the reader's queue hold
             try (RawHttp c = new RawHttp(daemon.socket())) {
@@ -147,6 +150,9 @@ class EventsIT extends ContainerTestBase {
             assertEquals("", ok("ps", "-aq").stdout().strip());
             Thread.sleep(1100);
             assertTrue(daemon.log().contains("an events reader is not keeping up"), daemon.log());
+            long after = daemon.liveHeap();
+            // ~10 MiB of events went by; the reader's queue (1024) and its response's buffer (1 MiB) are all that may stay
+            assertTrue(after < heap + (24 << 20), "live heap " + heap / 1024 + " KiB -> " + after / 1024 + " KiB");
         }
         // the daemon is still well and answers those who read (the history keeps its newest ~8 MiB of these large events)
         assertEquals("destroy", ok("events", "--since", "1m", "--until", "0s", "--filter", "container=flood649", "--filter", "event=destroy",

@@ -22,16 +22,8 @@ class ResourceBoundsIT extends ContainerTestBase {
         }
     }
 
-    /** The daemon's live heap after a full collection, in bytes. */
     private long liveHeap() throws Exception {
-        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
-        String pid = Long.toString(daemon.process().pid());
-        new ProcessBuilder(jcmd.toString(), pid, "GC.run").start().waitFor(30, TimeUnit.SECONDS);
-        Process p = new ProcessBuilder(jcmd.toString(), pid, "GC.heap_info").redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes());
-        var m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
-        assertTrue(m.find(), out);
-        return Long.parseLong(m.group(1)) * 1024;
+        return daemon.liveHeap();
     }
 
     private void abandon(String method, String path, Map<String, String> headers) throws Exception {

@@ -158,8 +158,8 @@ class SystemApiIT {
 
     @Test
     void dockerRoutesNotServedYetAre501NamingTheRoute() {
-        api().get("/volumes").then().statusCode(501)
-                .body("message", equalTo("Berth does not implement GET /volumes yet"));
+        api().post("/plugins/pull").then().statusCode(501)
+                .body("message", equalTo("Berth does not implement POST /plugins/pull yet"));
         api().post("/v1.44/build").then().statusCode(501)
                 .body("message", containsString("POST /build"));
         api().get("/swarm").then().statusCode(503).body("message", containsString("swarm"));
@@ -189,7 +189,9 @@ class SystemApiIT {
     void everyDocumentedRouteIsServedByTheDaemon() throws Exception {
         for (String route : ApiSpec.routes()) {
             String[] parts = route.split(" ", 2);
-            var response = api().request(parts[0], parts[1].replace("{id}", "x").replace("{name}", "x"));
+            String path = parts[1].replace("{id}", "x").replace("{name}", "x");
+            // the event stream runs until its until: the past, here
+            var response = api().request(parts[0], path.equals("/events") ? path + "?until=1" : path);
             int status = response.statusCode();
             // 404 is fine when it is about the object ("No such image: x"), not the route
             boolean routeMissing = status == 404 && response.asString().contains("page not found");

@@ -149,6 +149,20 @@ public final class BerthDaemon implements AutoCloseable {
         return process;
     }
 
+    /** The daemon's live heap after a full collection, in bytes. */
+    public long liveHeap() throws Exception {
+        Path jcmd = Path.of(System.getProperty("java.home"), "bin", "jcmd");
+        String pid = Long.toString(process.pid());
+        new ProcessBuilder(jcmd.toString(), pid, "GC.run").start().waitFor(30, TimeUnit.SECONDS);
+        Process p = new ProcessBuilder(jcmd.toString(), pid, "GC.heap_info").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        var m = java.util.regex.Pattern.compile("used (\\d+)K").matcher(out);
+        if (!m.find()) {
+            throw new IllegalStateException("no heap figure from jcmd: " + out);
+        }
+        return Long.parseLong(m.group(1)) * 1024;
+    }
+
     public String log() {
         try {
             return Files.readString(log, StandardCharsets.UTF_8);
