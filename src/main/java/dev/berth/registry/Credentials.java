@@ -56,6 +56,23 @@ public record Credentials(String username, String password, String identityToken
         return username.isEmpty() ? (anonymous() ? "" : "<token>") : username;
     }
 
+    /**
+     * What tells these credentials from others, for caches: a digest of all of them, so that a token a
+     * registry granted one client is never reused for another with the same user name but other secrets.
+     */
+    String key() {
+        try {
+            var md = java.security.MessageDigest.getInstance("SHA-256");
+            for (String part : new String[] {username, password, identityToken, registryToken}) {
+                md.update(part.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                md.update((byte) 0);
+            }
+            return java.util.HexFormat.of().formatHex(md.digest());
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     String basic() {
         return "Basic " + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }

@@ -239,7 +239,7 @@ public final class RegistryClient {
 
     /** Which remembered Authorization a request uses: per repository, user and actions. */
     private static String authKey(ImageReference ref, Credentials creds, String actions) {
-        return ref.domain() + "/" + ref.path() + "|" + creds.who() + "|" + actions;
+        return ref.domain() + "/" + ref.path() + "|" + creds.key() + "|" + actions;
     }
 
     private static HttpRequest.Builder request(URI uri, String authorization) {
@@ -344,9 +344,18 @@ public final class RegistryClient {
         URI uri = URI.create(base(domain) + "/v2/");
         HttpResponse<InputStream> r = send(request(uri, null).GET().build());
         r.body().close();
+        String identityToken = "";
         if (r.statusCode() == 401) {
             String challenge = r.headers().firstValue("WWW-Authenticate").orElse("");
-            String authorization = authorize(challenge, null, creds).orElseThrow(() -> unauthorized(domain));
+            String authorization;
+            if (challenge.regionMatches(true, 0, "Bearer", 0, 6) && creds.registryToken().isEmpty()) {
+                // as dockerd logs in: a token for offline access, whose refresh token the client keeps instead of the password
+                JsonNode answer = tokenAnswer(challenge, null, creds, true).orElseThrow(() -> unauthorized(domain));
+                authorization = "Bearer " + answer.path("token").asText(answer.path("access_token").asText(""));
+                identityToken = answer.path("refresh_token").asText("");
+            } else {
+                authorization = authorize(challenge, null, creds).orElseThrow(() -> unauthorized(domain));
+            }
             HttpResponse<InputStream> again = send(request(uri, authorization).GET().build());
             again.body().close();
             if (again.statusCode() != 200) {
@@ -355,7 +364,7 @@ public final class RegistryClient {
         } else if (r.statusCode() != 200) {
             throw new EngineException(EngineException.Kind.UNAVAILABLE, "login to " + domain + ": the registry answered HTTP " + r.statusCode());
         }
-        return "";
+        return identityToken;
     }
 
     private static EngineException unauthorized(String domain) {
@@ -377,6 +386,18 @@ public final class RegistryClient {
 
     /** A token from the realm the challenge names, for its scope (or {@code defaultScope}), asked as the user or anonymously. */
     private java.util.Optional<String> token(String challenge, String defaultScope, Credentials creds) throws IOException {
+        return tokenAnswer(challenge, defaultScope, creds, false)
+                .map(json -> json.path("token").asText(json.path("access_token").asText("")))
+                .filter(t -> !t.isEmpty());
+    }
+
+    /**
+     * The token server's answer, as distribution's token handler asks: with an identity token (a refresh token
+     * from an earlier login), an OAuth2 POST of it; else a GET as the user (with {@code offline} a refresh token
+     * asked for too, {@code offline_token=true}) or anonymously. Empty when the server refuses.
+     */
+    private java.util.Optional<JsonNode> tokenAnswer(String challenge, String defaultScope, Credentials creds, boolean offline)
+            throws IOException {
         Map<String, String> params = new LinkedHashMap<>();
         Matcher m = CHALLENGE_PARAM.matcher(challenge);
         while (m.find()) {
@@ -387,23 +408,45 @@ public final class RegistryClient {
             return java.util.Optional.empty();
         }
         String scope = params.getOrDefault("scope", defaultScope);
-        StringBuilder q = new StringBuilder(realm).append(realm.contains("?") ? "&" : "?");
+        Map<String, String> form = new LinkedHashMap<>();
         if (params.containsKey("service")) {
-            q.append("service=").append(URLEncoder.encode(params.get("service"), StandardCharsets.UTF_8)).append('&');
+            form.put("service", params.get("service"));
         }
         if (scope != null) {
-            q.append("scope=").append(URLEncoder.encode(scope, StandardCharsets.UTF_8));
+            form.put("scope", scope);
         }
-        HttpResponse<InputStream> r = send(request(URI.create(q.toString()), creds.username().isEmpty() ? null : creds.basic())
-                .header("Accept", "application/json").GET().build());
+        HttpRequest request;
+        if (!creds.identityToken().isEmpty()) {
+            form.put("client_id", CLIENT_ID);
+            form.put("grant_type", "refresh_token");
+            form.put("refresh_token", creds.identityToken());
+            request = request(URI.create(realm), null).header("Content-Type", "application/x-www-form-urlencoded")
+                    .header("Accept", "application/json").POST(HttpRequest.BodyPublishers.ofString(encode(form))).build();
+        } else {
+            if (offline && !creds.username().isEmpty()) {
+                form.put("offline_token", "true");
+                form.put("client_id", CLIENT_ID);
+            }
+            String query = encode(form);
+            request = request(URI.create(realm + (query.isEmpty() ? "" : (realm.contains("?") ? "&" : "?") + query)),
+                    creds.username().isEmpty() ? null : creds.basic()).header("Accept", "application/json").GET().build();
+        }
+        HttpResponse<InputStream> r = send(request);
         try (InputStream body = r.body()) {
             if (r.statusCode() != 200) {
                 return java.util.Optional.empty();
             }
-            JsonNode json = EngineJson.MAPPER.readTree(body.readNBytes(1 << 20));
-            String token = json.path("token").asText(json.path("access_token").asText(""));
-            return token.isEmpty() ? java.util.Optional.empty() : java.util.Optional.of(token);
+            return java.util.Optional.of(EngineJson.MAPPER.readTree(body.readNBytes(1 << 20)));
         }
+    }
+
+    /** The OAuth2 client id dockerd names itself by to token servers. */
+    private static final String CLIENT_ID = "docker";
+
+    private static String encode(Map<String, String> form) {
+        StringBuilder out = new StringBuilder();
+        form.forEach((k, v) -> out.append(out.isEmpty() ? "" : "&").append(k).append('=').append(URLEncoder.encode(v, StandardCharsets.UTF_8)));
+        return out.toString();
     }
 
     private static void check(ImageReference ref, HttpResponse<?> r) {

@@ -201,9 +201,14 @@ class RegistryPullIT extends ContainerTestBase {
             assertTrue(anonymous.stderr().contains("pull access denied"), anonymous.stderr());
             assertEquals(1, docker.run("login", "-u", "berth", "-p", "nope", hub.host()).exitCode());
             assertTrue(ok("login", "-u", "berth", "-p", "t0ken", hub.host()).stdout().contains("Login Succeeded"));
+            // the login gave an identity token (the token server's refresh token), which the CLI keeps instead of the password
+            String config = Files.readString(Path.of(docker.environment().get("DOCKER_CONFIG"), "config.json"));
+            assertTrue(config.contains("identitytoken") && !config.contains(java.util.Base64.getEncoder().encodeToString(
+                    "berth:t0ken".getBytes(StandardCharsets.UTF_8))), config);
             assertTrue(ok("pull", name).stdout().contains("Status: Downloaded newer image for " + name));
             ok("tag", name, hub.host() + "/team/copy:2");
             assertTrue(ok("push", hub.host() + "/team/copy:2").stdout().contains("2: digest: sha256:"));
+            assertTrue(tokens.refreshed() > 0, "the pull and push traded the identity token for tokens");
             assertTrue(!daemon.log().contains("t0ken"), "a password in the daemon's log");
         }
     }

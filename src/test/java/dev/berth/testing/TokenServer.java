@@ -24,7 +24,9 @@ import java.util.concurrent.Executors;
 /**
  * A token server for the registry's bearer flow, as Docker Hub's is: it grants what a scope asks for to
  * one user with one password (and nothing to anyone else), in a JWT signed with a key whose certificate
- * the registry trusts ({@link #certificate()}, made with openssl).
+ * the registry trusts ({@link #certificate()}, made with openssl). Asked with {@code offline_token=true}, it
+ * also gives a refresh token, which an OAuth2 POST ({@code grant_type=refresh_token}) then trades for
+ * tokens as the password would (dockerd's identity tokens).
  */
 public final class TokenServer implements AutoCloseable {
 
@@ -37,6 +39,9 @@ public final class TokenServer implements AutoCloseable {
     private final Path certificate;
     private final String user;
     private final String password;
+    private final java.util.Set<String> refreshTokens = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** How many tokens were granted through a refresh token. */
+    private final java.util.concurrent.atomic.AtomicInteger refreshed = new java.util.concurrent.atomic.AtomicInteger();
 
     public TokenServer(Path dir, String user, String password) throws Exception {
         this.user = user;
@@ -62,6 +67,10 @@ public final class TokenServer implements AutoCloseable {
         return "http://127.0.0.1:" + server.getAddress().getPort() + "/token";
     }
 
+    public int refreshed() {
+        return refreshed.get();
+    }
+
     public Path certificate() {
         return certificate;
     }
@@ -74,14 +83,28 @@ public final class TokenServer implements AutoCloseable {
     private void token(HttpExchange ex) throws IOException {
         try (ex) {
             String auth = ex.getRequestHeaders().getFirst("Authorization");
+            String query = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
             boolean known = auth != null && auth.equals("Basic " + Base64.getEncoder()
                     .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)));
-            if (auth != null && !known) {
+            if (ex.getRequestMethod().equals("POST")) {
+                query = new String(ex.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
+                String refresh = param(query, "refresh_token");
+                known = param(query, "grant_type").equals("refresh_token") && refreshTokens.contains(refresh);
+                if (!known) {
+                    ex.sendResponseHeaders(401, -1);
+                    return;
+                }
+                refreshed.incrementAndGet();
+            } else if (auth != null && !known) {
                 ex.sendResponseHeaders(401, -1);
                 return;
             }
+            String refreshToken = "";
+            if (known && ex.getRequestMethod().equals("GET") && param(query, "offline_token").equals("true")) {
+                refreshToken = UUID.randomUUID().toString();
+                refreshTokens.add(refreshToken);
+            }
             List<Map<String, Object>> access = new ArrayList<>();
-            String query = ex.getRequestURI().getRawQuery() == null ? "" : ex.getRequestURI().getRawQuery();
             for (String kv : query.split("&")) {
                 if (kv.startsWith("scope=") && known) {
                     String[] scope = URLDecoder.decode(kv.substring(6), StandardCharsets.UTF_8).split(":");
@@ -99,13 +122,23 @@ public final class TokenServer implements AutoCloseable {
             claims.put("jti", UUID.randomUUID().toString());
             claims.put("access", access);
             String jwt = jwt(Map.of("typ", "JWT", "alg", "RS256", "x5c", List.of(certDer)), claims);
-            byte[] body = ("{\"token\":\"" + jwt + "\",\"access_token\":\"" + jwt + "\",\"expires_in\":300}").getBytes(StandardCharsets.UTF_8);
+            byte[] body = ("{\"token\":\"" + jwt + "\",\"access_token\":\"" + jwt + "\",\"expires_in\":300"
+                    + (refreshToken.isEmpty() ? "" : ",\"refresh_token\":\"" + refreshToken + "\"") + "}").getBytes(StandardCharsets.UTF_8);
             ex.getResponseHeaders().add("Content-Type", "application/json");
             ex.sendResponseHeaders(200, body.length);
             ex.getResponseBody().write(body);
         } catch (java.security.GeneralSecurityException e) {
             throw new IOException(e);
         }
+    }
+
+    private static String param(String query, String name) {
+        for (String kv : query.split("&")) {
+            if (kv.startsWith(name + "=")) {
+                return URLDecoder.decode(kv.substring(name.length() + 1), StandardCharsets.UTF_8);
+            }
+        }
+        return "";
     }
 
     private String jwt(Map<String, Object> header, Map<String, Object> claims) throws java.security.GeneralSecurityException, IOException {
