@@ -731,6 +731,11 @@ public final class ContainerEngine implements AutoCloseable {
         return ContainerSpec.user(get(ref).config().path("User").asText(""), root);
     }
 
+    /** The uid and gid a {@code user[:group]} names, looked up in the passwd and group files under {@code root}. */
+    public int[] userIdsOf(String user, Path root) throws IOException {
+        return ContainerSpec.user(user, root);
+    }
+
     /** Work on a container's files. */
     public interface FileWork<T> {
         T run(dev.berth.files.ContainerView view) throws IOException;

@@ -8,6 +8,8 @@ import dev.berth.monitor.OciRuntime;
 import dev.berth.api.image.ImageRoutes;
 import dev.berth.api.network.NetworkRoutes;
 import dev.berth.api.volume.VolumeRoutes;
+import dev.berth.api.image.BuildRoutes;
+import dev.berth.build.Builder;
 import dev.berth.api.system.EventRoutes;
 import dev.berth.events.EventLog;
 import dev.berth.api.container.ArchiveRoutes;
@@ -166,9 +168,10 @@ public final class Berthd {
             throw new IllegalStateException("the epoll transport is not available: " + transport.unavailabilityCause());
         }
         vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
+        Distribution distribution = Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
+                config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors());
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
-                containers, networks, volumes, events, monitor, rootfs.name(), Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
-                        config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors())));
+                containers, networks, volumes, events, monitor, rootfs.name(), distribution, new Builder(config.root(), containers, images)));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
@@ -191,12 +194,13 @@ public final class Berthd {
                                                   PrometheusMeterRegistry metrics, ContainerEngine containers,
                                                   NetworkManager networks, VolumeManager volumes, EventLog events, OciRuntime monitor,
                                                   String storageDriver,
-                                                  Distribution distribution) {
+                                                  Distribution distribution, Builder builder) {
         ExecSessions execs = new ExecSessions(containers, monitor);
         new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
                 new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs), new NetworkRoutes(networks, containers),
-                new VolumeRoutes(volumes), new ArchiveRoutes(containers), new EventRoutes(events));
+                new VolumeRoutes(volumes), new ArchiveRoutes(containers), new EventRoutes(events),
+                new BuildRoutes(builder, distribution.puller()));
     }
 
     private void stop(String why) {

@@ -15,21 +15,23 @@ import java.util.List;
  *
  * @param containerConfig the container's Config, merged over its image's as inspect shows it
  * @param overrides       the request body's config: fields it sets replace the container's
- * @param createdBy       the container's command, for the history entry
+ * @param createdBy       the history entry's {@code created_by}: the container's command unless given (a build step's)
+ * @param replaceConfig   {@code overrides} is the whole new config (a build step's), not fields to set on the container's
  */
 public record CommitRequest(ImageReference reference, String containerId, ObjectNode containerConfig, ObjectNode overrides,
-                            List<String> changes, String comment, String author, String createdBy) {
+                            List<String> changes, String comment, String author, String createdBy, boolean replaceConfig) {
 
     /** The same request for the container {@code id}, as it runs now. */
     public CommitRequest of(String id, ObjectNode config, String command) {
-        return new CommitRequest(reference, id, config, overrides, changes, comment, author, command);
+        return new CommitRequest(reference, id, config, overrides, changes, comment, author, createdBy.isEmpty() ? command : createdBy,
+                replaceConfig);
     }
 
     /** The config of the new image: {@code base}'s, with the container's config and the new layer {@code diffId}. */
     byte[] config(ImageConfig base, Digest diffId) {
         String now = Instant.now().toString();
         ObjectNode root = base.json().deepCopy();
-        ObjectNode config = containerConfig.deepCopy();
+        ObjectNode config = replaceConfig ? overrides.deepCopy() : containerConfig.deepCopy();
         overrides.properties().forEach(f -> {
             if (dev.berth.store.EngineJson.isSet(f.getValue())) {
                 config.set(f.getKey(), f.getValue());

@@ -15,8 +15,15 @@ import java.util.Map;
  */
 final class ImageIndex {
 
-    /** What the store remembers of an image beyond its config blob (times in epoch milliseconds; 0: never). */
-    record Entry(long loaded, long size, long lastTagged) {}
+    /**
+     * What the store remembers of an image beyond its config blob (times in epoch milliseconds; 0: never):
+     * {@code parent}, the image it was made on by a commit or a build step (null for loaded and pulled ones).
+     */
+    record Entry(long loaded, long size, long lastTagged, String parent) {
+        Entry withLastTagged(long t) {
+            return new Entry(loaded, size, t, parent);
+        }
+    }
 
     record State(Map<String, Entry> images, Map<String, String> refs) {}
 

@@ -157,9 +157,11 @@ public final class ImageStore {
         List<ImageReference> refs = index.refs().entrySet().stream().filter(r -> r.getValue().equals(id))
                 .map(r -> ImageReference.parse(r.getKey())).sorted(Comparator.comparing(ImageReference::familiar)).toList();
         try {
+            String idText = id.toString();
+            boolean children = index.images().values().stream().anyMatch(x -> idText.equals(x.parent()));
             return new Image(config(id), refs.stream().filter(r -> r.digest() == null).toList(),
                     refs.stream().filter(r -> r.digest() != null).toList(), e.size(),
-                    e.lastTagged() == 0 ? null : Instant.ofEpochMilli(e.lastTagged()));
+                    e.lastTagged() == 0 ? null : Instant.ofEpochMilli(e.lastTagged()), e.parent() == null ? "" : e.parent(), children);
         } catch (IOException ex) {
             throw new EngineException(EngineException.Kind.NOT_FOUND, "image " + id + " is damaged: " + ex.getMessage(), ex);
         }
@@ -260,6 +262,30 @@ public final class ImageStore {
         return get(c.id().toString());
     }
 
+    /**
+     * Forgets an image, and the unnamed images it was made on that nothing else needs (no name, no other
+     * child, no container), as dockerd removes a build's intermediate images with its result. Holding the monitor.
+     */
+    private void deleteChain(Digest id, List<Digest> deleted) {
+        for (Digest d = id; ; ) {
+            deleted.add(d);
+            String parent = index.images().remove(d).parent();
+            if (parent == null) {
+                return;
+            }
+            Digest p = Digest.parse(parent);
+            if (!index.images().containsKey(p) || index.refs().containsValue(p) || hasChildren(p) || users.apply(p).isPresent()) {
+                return;
+            }
+            d = p;
+        }
+    }
+
+    private boolean hasChildren(Digest id) {
+        String text = id.toString();
+        return index.images().values().stream().anyMatch(e -> text.equals(e.parent()));
+    }
+
     /** The image a name points at now, if any. */
     public synchronized java.util.Optional<Digest> idOf(ImageReference name) {
         return java.util.Optional.ofNullable(index.refs().get(name.toString()));
@@ -305,8 +331,25 @@ public final class ImageStore {
                 }
             }
             ImageConfig config = ImageConfig.parse(blobs.read(blobs.write(request.config(parent, diffId)), ImageConfig.MAX_SIZE));
-            commit(config, request.reference() == null ? List.of() : List.of(request.reference()));
+            commit(config, request.reference() == null ? List.of() : List.of(request.reference()), parent.id());
             return get(config.id().toString());
+        });
+    }
+
+    /**
+     * Records an image whose layers the store has, from its config (a build step that changes only the
+     * config: ENV, CMD, ...); answers it.
+     */
+    public Image addConfig(byte[] config, String parent) throws IOException {
+        return withoutGarbageCollection(() -> {
+            ImageConfig c = ImageConfig.parse(blobs.read(blobs.write(config), ImageConfig.MAX_SIZE));
+            for (Digest d : c.diffIds()) {
+                if (!hasLayer(d)) {
+                    throw EngineException.invalid("image " + c.id() + " names layer " + d + ", which the store does not have");
+                }
+            }
+            commit(c, List.of(), parent == null ? null : get(parent).id());
+            return get(c.id().toString());
         });
     }
 
@@ -317,14 +360,20 @@ public final class ImageStore {
 
     /** Records an image whose blobs and layers are all in place, and points the names at it. */
     private synchronized void commit(ImageConfig config, List<ImageReference> tags) throws IOException {
+        commit(config, tags, null);
+    }
+
+    /** As {@link #commit(ImageConfig, List)}, for an image made on {@code parent} (a commit, a build step). */
+    private synchronized void commit(ImageConfig config, List<ImageReference> tags, Digest parent) throws IOException {
         long size = 0;
         for (Digest d : new LinkedHashSet<>(config.diffIds())) {
             size += FileTrees.size(layers.path(d));
         }
         long now = System.currentTimeMillis();
         ImageIndex.Entry old = index.images().get(config.id());
+        String parentId = parent != null && !parent.equals(config.id()) ? parent.toString() : old != null ? old.parent() : null;
         index.images().put(config.id(), new ImageIndex.Entry(old != null ? old.loaded() : now, size,
-                tags.isEmpty() ? (old != null ? old.lastTagged() : 0) : now));
+                tags.isEmpty() ? (old != null ? old.lastTagged() : 0) : now, parentId));
         for (ImageReference t : tags) {
             index.refs().put(t.toString(), config.id());
         }
@@ -339,7 +388,7 @@ public final class ImageStore {
         }
         index.refs().put(target.toString(), id);
         ImageIndex.Entry e = index.images().get(id);
-        index.images().put(id, new ImageIndex.Entry(e.loaded(), e.size(), System.currentTimeMillis()));
+        index.images().put(id, e.withLastTagged(System.currentTimeMillis()));
         index.save();
         report("tag", id.toString(), target.familiar());
     }
@@ -378,11 +427,20 @@ public final class ImageStore {
                 index.refs().remove(n);
                 untagged.add(ImageReference.parse(n).familiar());
             }
-            index.images().remove(id);
+            if (hasChildren(id)) {
+                if (untagged.isEmpty()) {
+                    throw EngineException.conflict("conflict: unable to delete " + id.shortHex() + " (cannot be forced) - image has dependent child images");
+                }
+                index.save();       // untagged only: the images made on it keep it
+                untagged.forEach(n -> report("untag", id.toString(), n));
+                return new Removal(untagged, List.of());
+            }
+            List<Digest> deleted = new ArrayList<>();
+            deleteChain(id, deleted);
             index.save();
             untagged.forEach(n -> report("untag", id.toString(), n));
-            report("delete", id.toString(), null);
-            r = new Removal(untagged, List.of(id));
+            deleted.forEach(d -> report("delete", d.toString(), null));
+            r = new Removal(untagged, deleted);
         }
         collectGarbage();
         return r;
@@ -394,14 +452,19 @@ public final class ImageStore {
         List<String> untagged = new ArrayList<>();
         long before = diskUsage();
         synchronized (this) {
-            for (Image i : list()) {
-                if ((all || i.dangling()) && filter.test(i) && users.apply(i.id()).isEmpty()) {
-                    i.tags().forEach(t -> {
-                        index.refs().remove(t.toString());
-                        untagged.add(t.familiar());
-                    });
-                    index.images().remove(i.id());
-                    deleted.add(i.id());
+            // leaves first, until no more match: with -a, removing an image may leave the one it was made on a leaf
+            for (boolean more = true; more; ) {
+                more = false;
+                for (Image i : list()) {
+                    if (index.images().containsKey(i.id()) && (all ? !i.hasChildren() : i.dangling()) && filter.test(i)
+                            && users.apply(i.id()).isEmpty()) {
+                        i.tags().forEach(t -> {
+                            index.refs().remove(t.toString());
+                            untagged.add(t.familiar());
+                        });
+                        deleteChain(i.id(), deleted);
+                        more = true;
+                    }
                 }
             }
             index.refs().values().removeIf(id -> !index.images().containsKey(id));     // the repository digests

@@ -160,8 +160,8 @@ class SystemApiIT {
     void dockerRoutesNotServedYetAre501NamingTheRoute() {
         api().post("/plugins/pull").then().statusCode(501)
                 .body("message", equalTo("Berth does not implement POST /plugins/pull yet"));
-        api().post("/v1.44/build").then().statusCode(501)
-                .body("message", containsString("POST /build"));
+        api().post("/v1.44/build?version=2").then().statusCode(501)
+                .body("message", containsString("BuildKit"));
         api().get("/swarm").then().statusCode(503).body("message", containsString("swarm"));
     }
 

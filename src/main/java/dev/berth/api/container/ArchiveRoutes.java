@@ -91,7 +91,7 @@ public final class ArchiveRoutes implements ApiRouter.Group {
             ObjectNode overrides = body == null || body.length() == 0 || body.toString().isBlank() || body.toString().strip().equals("null")
                     ? Json.MAPPER.createObjectNode() : Json.object(body);
             CommitRequest request = new CommitRequest(ref, "", null, overrides, ctx.queryParam("changes"),
-                    text(ctx, "comment"), text(ctx, "author"), "");
+                    text(ctx, "comment"), text(ctx, "author"), "", false);
             return engine.commit(container, request, freeze);
         }, image -> Json.send(ctx, 201, Map.of("Id", image.id().toString())));
     }

@@ -41,7 +41,7 @@ public final class ImageResponses {
     record History(String id, long created, String createdBy, List<String> tags, long size, String comment) {}
 
     public static Summary summary(Image i) {
-        return new Summary(i.id().toString(), "", i.tags().stream().map(ImageReference::familiar).toList(),
+        return new Summary(i.id().toString(), i.parent(), i.tags().stream().map(ImageReference::familiar).toList(),
                 i.repoDigests().stream().map(ImageReference::familiar).toList(),
                 i.config().created().getEpochSecond(), i.size(), -1, i.size(),
                 i.config().labels().isObject() ? i.config().labels() : null, -1);

@@ -69,7 +69,8 @@ public final class ImageRoutes implements ApiRouter.Group {
 
     private void list(RoutingContext ctx) {
         var filters = QueryParams.filters(ctx, ImageFilter.KEYS);
-        BlockingIo.respond(ctx, () -> images.list().stream().filter(ImageFilter.of(filters, images))
+        boolean all = QueryParams.bool(ctx, "all");
+        BlockingIo.respond(ctx, () -> images.list().stream().filter(i -> all || !i.intermediate()).filter(ImageFilter.of(filters, images))
                         .map(ImageResponses::summary).toList(), l -> Json.send(ctx, 200, l));
     }
 

@@ -50,7 +50,7 @@ public final class SystemRoutes implements ApiRouter.Group {
             body.put("BuildCache", List.of());
             return body;
         }));
-        // Berth has no builder yet, so no build cache: a prune (docker system prune asks for one) deletes nothing
+        // the classic builder's cache is its intermediate images, which image prune removes: nothing else to delete
         routes.post("/build/prune", ctx -> {
             QueryParams.filters(ctx, List.of("until", "id", "parent", "type", "description", "inuse", "shared", "private",
                     "reserved-space", "max-used-space", "min-free-space"));

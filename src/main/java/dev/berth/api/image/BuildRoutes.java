@@ -1,0 +1,198 @@
+package dev.berth.api.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.ApiRouter;
+import dev.berth.api.ApiRoutes;
+import dev.berth.api.BlockingIo;
+import dev.berth.api.Json;
+import dev.berth.api.QueryParams;
+import dev.berth.build.Builder;
+import dev.berth.errors.EngineException;
+import dev.berth.image.ImageReference;
+import dev.berth.registry.Credentials;
+import dev.berth.registry.ImagePuller;
+import io.vertx.ext.web.RoutingContext;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code POST /build}: the classic builder's protocol. The context comes as the body (a tar, plain or
+ * gzip), the options as the query; the answer is Docker's JSON message stream ({@code stream} lines,
+ * {@code aux} with the image id, {@code errorDetail} with the failing step's exit code).
+ */
+public final class BuildRoutes implements ApiRouter.Group {
+
+    private final Builder builder;
+    private final ImagePuller puller;
+
+    public BuildRoutes(Builder builder, ImagePuller puller) {
+        this.builder = builder;
+        this.puller = puller;
+    }
+
+    @Override
+    public void register(ApiRoutes routes) {
+        routes.post("/build", this::build);
+    }
+
+    private void build(RoutingContext ctx) {
+        if (notEmpty(ctx.request().getParam("remote"))) {
+            throw EngineException.notImplemented("Berth does not implement builds from a remote context (remote=) yet: send the context");
+        }
+        String version = ctx.request().getParam("version");
+        if ("2".equals(version)) {
+            throw EngineException.notImplemented("Berth does not implement BuildKit (version=2): build with the classic builder");
+        }
+        String platform = ctx.request().getParam("platform");
+        if (notEmpty(platform) && !platform.startsWith(puller.platform().os() + "/" + puller.platform().architecture())) {
+            throw EngineException.invalid("Berth builds for " + puller.platform() + " only, not " + platform);
+        }
+        List<ImageReference> tags = new ArrayList<>();
+        for (String t : ctx.queryParam("t")) {
+            tags.add(ImageReference.parse(t, null));
+        }
+        Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
+                text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),
+                text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), number(ctx, "memory"));
+        Map<String, Credentials> auths = registryConfig(ctx.request().getHeader("X-Registry-Config"));
+        InputStream body = BlockingIo.requestBody(ctx);
+        ctx.response().putHeader("Content-Type", "application/json");
+        BlockingIo.respond(ctx, () -> {
+            try (body; OutputStream out = BlockingIo.responseBody(ctx)) {
+                Builder.Output output = request.quiet() ? quiet(out) : output(out);
+                try {
+                    builder.build(body, request, output, (ref, o) -> pull(ref, auths, o));
+                } catch (Builder.Failure e) {
+                    message(out, Map.of("errorDetail", Map.of("code", e.code(), "message", e.getMessage()), "error", e.getMessage()));
+                } catch (EngineException | IOException e) {
+                    if (!ctx.response().headWritten()) {
+                        throw e;
+                    }
+                    message(out, Map.of("errorDetail", Map.of("message", String.valueOf(e.getMessage())), "error", String.valueOf(e.getMessage())));
+                }
+            }
+            return null;
+        }, v -> ctx.response().end());
+    }
+
+    /** A base image from a registry, with the build's credentials for it; its progress as stream lines. */
+    private void pull(ImageReference ref, Map<String, Credentials> auths, Builder.Output out) throws IOException {
+        Credentials creds = auths.getOrDefault(ref.domain(), auths.getOrDefault("https://" + ref.domain(), Credentials.NONE));
+        puller.resolve(ref, puller.platform(), creds).pull(m -> {
+            if (m.get("status") != null && !m.containsKey("progressDetail")) {
+                out.stream((m.get("id") == null ? "" : m.get("id") + ": ") + m.get("status") + "\n");
+            }
+        });
+    }
+
+    private static Builder.Output output(OutputStream out) {
+        return new Builder.Output() {
+            @Override
+            public void stream(String text) throws IOException {
+                message(out, Map.of("stream", text));
+            }
+
+            @Override
+            public void aux(String imageId) throws IOException {
+                message(out, Map.of("aux", Map.of("ID", imageId)));
+            }
+        };
+    }
+
+    /** {@code -q}: only the image's id, as dockerd answers a quiet build. */
+    private static Builder.Output quiet(OutputStream out) {
+        return new Builder.Output() {
+            @Override
+            public void stream(String text) {
+                // steps and their output are not shown
+            }
+
+            @Override
+            public void aux(String imageId) throws IOException {
+                message(out, Map.of("stream", imageId + "\n"));
+            }
+        };
+    }
+
+    private static void message(OutputStream out, Map<String, ?> m) throws IOException {
+        out.write(Json.encode(m).appendString("\n").getBytes());
+        out.flush();        // one message per chunk, as dockerd sends them
+    }
+
+    /** {@code X-Registry-Config}: base64 JSON of registry → AuthConfig, for the base images' pulls. */
+    private static Map<String, Credentials> registryConfig(String header) {
+        Map<String, Credentials> out = new LinkedHashMap<>();
+        if (header == null || header.isBlank()) {
+            return out;
+        }
+        try {
+            JsonNode all = Json.MAPPER.readTree(Base64.getUrlDecoder().decode(header.strip().replace('+', '-').replace('/', '_')));
+            all.properties().forEach(e -> out.put(e.getKey().replaceFirst("^https?://", "").replaceFirst("/.*$", ""),
+                    Credentials.of(e.getValue())));
+        } catch (IOException | IllegalArgumentException e) {
+            throw EngineException.invalid("invalid X-Registry-Config header");
+        }
+        return out;
+    }
+
+    private static boolean notEmpty(String s) {
+        return s != null && !s.isEmpty();
+    }
+
+    private static String text(RoutingContext ctx, String name) {
+        String v = ctx.request().getParam(name);
+        return v == null ? "" : v;
+    }
+
+    private static long number(RoutingContext ctx, String name) {
+        String v = ctx.request().getParam(name);
+        if (v == null || v.isEmpty()) {
+            return 0;
+        }
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw EngineException.invalid("invalid " + name + ": " + v);
+        }
+    }
+
+    /** {@code buildargs} and {@code labels}: a JSON object of strings (a null value: the arg as the environment has it, none here). */
+    private static Map<String, String> strings(RoutingContext ctx, String name) {
+        String v = ctx.request().getParam(name);
+        Map<String, String> out = new LinkedHashMap<>();
+        if (v == null || v.isEmpty()) {
+            return out;
+        }
+        try {
+            JsonNode n = Json.MAPPER.readTree(v.getBytes(StandardCharsets.UTF_8));
+            if (!n.isObject()) {
+                throw EngineException.invalid("invalid " + name + ": expected a JSON object");
+            }
+            n.properties().forEach(e -> out.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText()));
+        } catch (IOException e) {
+            throw EngineException.invalid("invalid " + name + ": " + e.getMessage());
+        }
+        return out;
+    }
+
+    private static List<String> extraHosts(RoutingContext ctx) {
+        String v = ctx.request().getParam("extrahosts");
+        List<String> out = new ArrayList<>();
+        if (v != null && !v.isEmpty()) {
+            for (String h : v.split(",")) {
+                if (!h.isBlank()) {
+                    out.add(h.strip());
+                }
+            }
+        }
+        return out;
+    }
+}

@@ -1,0 +1,50 @@
+package dev.berth.build;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.berth.store.AtomicFiles;
+import dev.berth.store.EngineJson;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.function.Predicate;
+
+/**
+ * The classic builder's cache: a step's key (its parent image, its instruction as evaluated, and for COPY
+ * and ADD the digest of what it copies) → the image it made. Kept under {@code --root}
+ * ({@code build/cache.json}); an entry whose image is gone is not used.
+ */
+final class BuildCache {
+
+    private final Path file;
+    private final Map<String, String> entries;
+
+    BuildCache(Path root) throws IOException {
+        this.file = Files.createDirectories(root.resolve("build")).resolve("cache.json");
+        this.entries = Files.exists(file) ? EngineJson.MAPPER.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, String>>() {})
+                : new LinkedHashMap<>();
+    }
+
+    synchronized Optional<String> find(String key, Predicate<String> exists) {
+        String id = entries.get(key);
+        return id != null && exists.test(id) ? Optional.of(id) : Optional.empty();
+    }
+
+    synchronized void put(String key, String imageId) throws IOException {
+        entries.put(key, imageId);
+        AtomicFiles.write(file, EngineJson.MAPPER.writeValueAsBytes(entries));
+    }
+
+    /** Forgets the entries whose image is gone (after image removals); answers how many there were. */
+    synchronized int prune(Predicate<String> exists) throws IOException {
+        int before = entries.size();
+        entries.values().removeIf(id -> !exists.test(id));
+        if (entries.size() != before) {
+            AtomicFiles.write(file, EngineJson.MAPPER.writeValueAsBytes(entries));
+        }
+        return before - entries.size();
+    }
+}

@@ -1,0 +1,293 @@
+package dev.berth.build;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.container.ContainerEngine;
+import dev.berth.files.ContainerFiles;
+import dev.berth.files.PathStat;
+import dev.berth.store.EngineJson;
+import dev.berth.system.Gzip;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.apache.commons.compress.archivers.tar.TarConstants;
+
+import java.io.BufferedInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * What COPY and ADD copy, as one tar whose entries are named where they go in the image (from {@code /}):
+ * files of the build context (globs, {@code .dockerignore} applied, never outside the context; ADD unpacks
+ * local tar archives), or of another stage's or image's filesystem ({@code --from}).
+ */
+abstract class CopySources {
+
+    private static final LinkOption NOFOLLOW = LinkOption.NOFOLLOW_LINKS;
+
+    /** Writes the sources' entries, named under {@code dest}. */
+    abstract void write(List<String> sources, String dest, boolean destIsDir, boolean add, String chmod, OutputStream out) throws IOException;
+
+    static CopySources fromContext(Path context, DockerIgnore ignore) {
+        return new FromContext(context, ignore);
+    }
+
+    static CopySources fromImage(String imageId, ContainerEngine containers, List<String> made) {
+        return new FromImage(imageId, containers, made);
+    }
+
+    static TarArchiveOutputStream tar(OutputStream out) {
+        TarArchiveOutputStream t = new TarArchiveOutputStream(out, "UTF-8");
+        t.setLongFileMode(TarArchiveOutputStream.LONGFILE_POSIX);
+        t.setBigNumberMode(TarArchiveOutputStream.BIGNUMBER_POSIX);
+        return t;
+    }
+
+    /** {@code dest} without its leading slash, and the name of {@code rel} under it. */
+    static String under(String dest, String rel) {
+        String d = dest.replaceAll("^/+", "").replaceAll("/+$", "");
+        return rel.isEmpty() ? d : d.isEmpty() ? rel : d + "/" + rel;
+    }
+
+    static int mode(String chmod, int mode) {
+        if (chmod == null) {
+            return mode;
+        }
+        if (!chmod.matches("[0-7]{3,4}")) {
+            throw new Builder.Failure("invalid --chmod " + chmod + ": an octal mode is expected", 1);
+        }
+        return Integer.parseInt(chmod, 8);
+    }
+
+    private static final class FromContext extends CopySources {
+        private final Path context;
+        private final DockerIgnore ignore;
+
+        FromContext(Path context, DockerIgnore ignore) {
+            this.context = context;
+            this.ignore = ignore;
+        }
+
+        @Override
+        void write(List<String> sources, String dest, boolean destIsDir, boolean add, String chmod, OutputStream out) throws IOException {
+            List<String> matched = new ArrayList<>();
+            for (String src : sources) {
+                if (src.matches("(?i)https?://.*")) {
+                    throw new Builder.Failure("ADD from a URL (" + src + ") is not supported by Berth's builder yet: download it into the"
+                            + " context and ADD the file", 1);
+                }
+                String rel = clean(src);
+                List<String> found = rel.matches(".*[*?\\[].*") ? glob(rel) : Files.exists(context.resolve(rel), NOFOLLOW) ? List.of(rel) : List.of();
+                found = found.stream().filter(f -> f.isEmpty() || !ignore.excluded(f)).toList();
+                if (found.isEmpty()) {
+                    throw new Builder.Failure("COPY failed: file not found in build context or excluded by .dockerignore: stat " + src
+                            + ": file does not exist", 1);
+                }
+                matched.addAll(found);
+            }
+            boolean intoDir = destIsDir || matched.size() > 1;
+            try (TarArchiveOutputStream t = tar(out)) {
+                for (String rel : matched) {
+                    Path p = rel.isEmpty() ? context : context.resolve(rel);
+                    if (Files.isDirectory(p, NOFOLLOW)) {
+                        entry(t, p, under(dest, ""), chmod);
+                        tree(t, p, rel, dest, chmod);
+                    } else if (add && isArchive(p)) {
+                        unpack(t, p, dest);
+                    } else {
+                        String name = intoDir ? under(dest, p.getFileName().toString()) : under(dest, "");
+                        entry(t, p, name, chmod);
+                    }
+                }
+            }
+        }
+
+        /** A source path cleaned and kept inside the context. */
+        private String clean(String src) {
+            List<String> parts = new ArrayList<>();
+            for (String s : src.split("/")) {
+                if (s.isEmpty() || s.equals(".")) {
+                    continue;
+                }
+                if (s.equals("..")) {
+                    if (parts.isEmpty()) {
+                        throw new Builder.Failure("COPY failed: forbidden path outside the build context: " + src, 1);
+                    }
+                    parts.removeLast();
+                } else {
+                    parts.add(s);
+                }
+            }
+            return String.join("/", parts);
+        }
+
+        private List<String> glob(String pattern) throws IOException {
+            Pattern p = Pattern.compile(DockerIgnore.regex(pattern));
+            try (Stream<Path> all = Files.walk(context)) {
+                return all.map(f -> context.relativize(f).toString()).filter(f -> !f.isEmpty() && p.matcher(f).matches()).sorted().toList();
+            }
+        }
+
+        private void tree(TarArchiveOutputStream t, Path dir, String rel, String dest, String chmod) throws IOException {
+            List<Path> children;
+            try (Stream<Path> s = Files.list(dir)) {
+                children = s.sorted().toList();
+            }
+            for (Path c : children) {
+                String childRel = rel.isEmpty() ? c.getFileName().toString() : rel + "/" + c.getFileName();
+                if (ignore.excluded(childRel)) {
+                    continue;
+                }
+                String name = under(dest, context.resolve(rel.isEmpty() ? "." : rel).normalize().relativize(c).toString());
+                entry(t, c, name, chmod);
+                if (Files.isDirectory(c, NOFOLLOW)) {
+                    tree(t, c, childRel, dest, chmod);
+                }
+            }
+        }
+
+        private static void entry(TarArchiveOutputStream t, Path p, String name, String chmod) throws IOException {
+            if (name.isEmpty()) {
+                return;     // the root itself: it is there
+            }
+            int mode = (Integer) Files.getAttribute(p, "unix:mode", NOFOLLOW);
+            TarArchiveEntry e;
+            if (Files.isSymbolicLink(p)) {
+                e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
+                e.setLinkName(Files.readSymbolicLink(p).toString());
+            } else if (Files.isDirectory(p, NOFOLLOW)) {
+                e = new TarArchiveEntry(name + "/", TarConstants.LF_DIR);
+                e.setMode(mode(chmod, mode & 07777));
+            } else if (Files.isRegularFile(p, NOFOLLOW)) {
+                e = new TarArchiveEntry(name, TarConstants.LF_NORMAL);
+                e.setSize(Files.size(p));
+                e.setMode(mode(chmod, mode & 07777));
+            } else {
+                return;     // devices, sockets, FIFOs of a context are not copied
+            }
+            e.setModTime(Files.getLastModifiedTime(p, NOFOLLOW));
+            t.putArchiveEntry(e);
+            if (e.getLinkFlag() == TarConstants.LF_NORMAL) {
+                try (InputStream in = Files.newInputStream(p, NOFOLLOW)) {
+                    in.transferTo(t);
+                }
+            }
+            t.closeArchiveEntry();
+        }
+
+        private static boolean isArchive(Path p) throws IOException {
+            try (InputStream in = new BufferedInputStream(Files.newInputStream(p, NOFOLLOW))) {
+                byte[] head = in.readNBytes(512);
+                if (head.length >= 2 && (head[0] & 0xff) == 0x1f && (head[1] & 0xff) == 0x8b) {
+                    return true;
+                }
+                return head.length == 512 && new String(head, 257, 5, java.nio.charset.StandardCharsets.US_ASCII).equals("ustar");
+            }
+        }
+
+        /** ADD of a local tar archive (plain or gzip): its entries, under {@code dest}. */
+        private static void unpack(TarArchiveOutputStream t, Path archive, String dest) throws IOException {
+            try (TarArchiveInputStream in = new TarArchiveInputStream(Gzip.maybeCompressed(Files.newInputStream(archive)), "UTF-8")) {
+                for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                    String name = e.getName().replaceAll("^(\\./)+", "").replaceAll("^/+", "");
+                    if (name.isEmpty() || name.equals(".") || name.equals("./")) {
+                        continue;
+                    }
+                    if (("/" + name).contains("/../")) {
+                        throw new Builder.Failure("ADD " + archive.getFileName() + ": the entry " + e.getName() + " would leave the destination", 1);
+                    }
+                    e.setName(under(dest, name));
+                    t.putArchiveEntry(e);
+                    if (e.getLinkFlag() == TarConstants.LF_NORMAL || e.getLinkFlag() == TarConstants.LF_OLDNORM) {
+                        in.transferTo(t);
+                    }
+                    t.closeArchiveEntry();
+                }
+            }
+        }
+    }
+
+    private static final class FromImage extends CopySources {
+        private final String imageId;
+        private final ContainerEngine containers;
+        private final List<String> made;
+
+        FromImage(String imageId, ContainerEngine containers, List<String> made) {
+            this.imageId = imageId;
+            this.containers = containers;
+            this.made = made;
+        }
+
+        @Override
+        void write(List<String> sources, String dest, boolean destIsDir, boolean add, String chmod, OutputStream out) throws IOException {
+            ObjectNode create = EngineJson.MAPPER.createObjectNode();
+            create.put("Image", imageId);
+            create.putArray("Cmd").add("#(nop) COPY --from");
+            create.putArray("Entrypoint").add("");
+            create.putObject("HostConfig").put("NetworkMode", "none");
+            String id = containers.create(create, null).container().id();
+            made.add(id);
+            boolean intoDir = destIsDir || sources.size() > 1;
+            try (TarArchiveOutputStream t = tar(out)) {
+                for (String src : sources) {
+                    if (src.matches(".*[*?\\[].*")) {
+                        throw new Builder.Failure("COPY --from with a wildcard (" + src + ") is not supported by Berth's builder yet", 1);
+                    }
+                    Path part = Files.createTempFile("berth-copy-", ".tar");
+                    try {
+                        PathStat[] stat = new PathStat[1];
+                        try {
+                            containers.files(id, false, null, view -> {
+                                ContainerFiles.archive(view, src.startsWith("/") ? src : "/" + src, s -> {
+                                    stat[0] = s;
+                                    try {
+                                        return Files.newOutputStream(part);
+                                    } catch (IOException e) {
+                                        throw new java.io.UncheckedIOException(e);
+                                    }
+                                });
+                                return null;
+                            });
+                        } catch (dev.berth.errors.EngineException missing) {
+                            throw new Builder.Failure("COPY failed: " + missing.getMessage(), 1);
+                        }
+                        String top = stat[0].name();
+                        try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(part), "UTF-8")) {
+                            for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
+                                String name = e.getName().replaceAll("/$", "");
+                                String rest = name.equals(top) ? "" : name.substring(top.length() + 1);
+                                String target;
+                                if (stat[0].isDirectory()) {
+                                    target = under(dest, rest);
+                                } else {
+                                    target = intoDir ? under(dest, top) : under(dest, "");
+                                }
+                                if (target.isEmpty()) {
+                                    continue;
+                                }
+                                e.setName(e.isDirectory() ? target + "/" : target);
+                                if (!e.isSymbolicLink()) {
+                                    e.setMode(mode(chmod, e.getMode()));
+                                }
+                                t.putArchiveEntry(e);
+                                if (e.getLinkFlag() == TarConstants.LF_NORMAL || e.getLinkFlag() == TarConstants.LF_OLDNORM) {
+                                    in.transferTo(t);
+                                }
+                                t.closeArchiveEntry();
+                            }
+                        }
+                    } finally {
+                        Files.deleteIfExists(part);
+                    }
+                }
+            }
+        }
+    }
+}
