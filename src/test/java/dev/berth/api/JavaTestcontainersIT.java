@@ -6,6 +6,8 @@ import org.testcontainers.containers.GenericContainer;
 import org.testcontainers.containers.Network;
 
 import org.testcontainers.containers.BindMode;
+import org.testcontainers.containers.startupcheck.OneShotStartupCheckStrategy;
+import org.testcontainers.images.builder.ImageFromDockerfile;
 import org.testcontainers.images.builder.Transferable;
 import org.testcontainers.utility.MountableFile;
 
@@ -83,5 +85,17 @@ class JavaTestcontainersIT extends ContainerTestBase {
             assertTrue(web.getHost().matches("[0-9.]+|localhost"), web.getHost());
         }
         filesGoInAndOutAndHostDirectoriesBind();
+        anImageFromADockerfileBuildsAndRuns();
+    }
+
+    /** {@code ImageFromDockerfile}: docker-java's classic build, then a one-shot container of the image. */
+    private void anImageFromADockerfileBuildsAndRuns() {
+        ImageFromDockerfile image = new ImageFromDockerfile("berth-tc-built", false)
+                .withFileFromString("Dockerfile", "FROM busybox:latest\nCOPY msg.txt /msg.txt\nCMD [\"cat\", \"/msg.txt\"]\n")
+                .withFileFromString("msg.txt", "from ImageFromDockerfile\n");
+        try (GenericContainer<?> built = new GenericContainer<>(image).withStartupCheckStrategy(new OneShotStartupCheckStrategy())) {
+            built.start();
+            assertEquals("from ImageFromDockerfile\n", built.getLogs());
+        }
     }
 }

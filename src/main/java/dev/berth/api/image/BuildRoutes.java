@@ -57,7 +57,11 @@ public final class BuildRoutes implements ApiRouter.Group {
         }
         List<ImageReference> tags = new ArrayList<>();
         for (String t : ctx.queryParam("t")) {
-            tags.add(ImageReference.parse(t, null));
+            ImageReference ref = ImageReference.parse(t, null);
+            if (ref.digest() != null) {
+                throw EngineException.invalid("invalid tag " + t + ": a build is tagged, never named by a digest");
+            }
+            tags.add(ref.tagged(null));     // "app" is app:latest, as the docker CLI and dockerd read it
         }
         Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
                 text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),

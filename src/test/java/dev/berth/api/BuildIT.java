@@ -1,0 +1,166 @@
+package dev.berth.api;
+
+import dev.berth.testing.DockerCli;
+import dev.berth.testing.RawHttp;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * {@code docker build} with the classic builder (issue 18): the docker CLI with BuildKit off, docker-compose's
+ * {@code build}, docker-py, and the raw API's errors.
+ */
+class BuildIT extends ContainerTestBase {
+
+    private DockerCli.Result build(Path context, String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("build"));
+        cmd.addAll(java.util.List.of(args));
+        cmd.add(context.toString());
+        ProcessBuilder pb = new ProcessBuilder(java.util.stream.Stream.concat(java.util.stream.Stream.of(
+                docker.commandLine().split(" ")[0]), cmd.stream()).toList()).redirectErrorStream(false);
+        pb.environment().putAll(docker.environment());
+        pb.environment().put("DOCKER_BUILDKIT", "0");
+        Process p = pb.start();
+        byte[] out = p.getInputStream().readAllBytes();
+        byte[] err = p.getErrorStream().readAllBytes();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        return new DockerCli.Result(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8));
+    }
+
+    private Path project() throws Exception {
+        Path ctx = Files.createDirectories(daemon.dir().resolve("ctx/sub"));
+        Files.writeString(ctx.getParent().resolve("Dockerfile"), """
+                ARG GREETING=hello
+                FROM busybox AS build
+                ARG GREETING
+                RUN mkdir -p /out && echo "$GREETING from the build stage" > /out/msg
+                COPY sub/ /src/
+                RUN ls /src > /out/listing
+
+                FROM busybox
+                ENV APP=/app
+                WORKDIR $APP
+                COPY --from=build /out/ ./
+                COPY --chown=1000:1000 file.txt .
+                USER 1000
+                ENTRYPOINT ["cat"]
+                CMD ["msg", "listing", "file.txt"]
+                """);
+        Files.writeString(ctx.getParent().resolve("file.txt"), "a file\n");
+        Files.writeString(ctx.resolve("kept"), "kept\n");
+        Files.writeString(ctx.resolve("debug.log"), "left out\n");
+        Files.writeString(ctx.getParent().resolve(".dockerignore"), "**/*.log\n");
+        return ctx.getParent();
+    }
+
+    @Test
+    void aMultiStageBuildRunsIsCachedAndRebuildsFromAChangedFile() throws Exception {
+        Path ctx = project();
+        DockerCli.Result first = build(ctx, "-t", "built:1", "--build-arg", "GREETING=hi");
+        assertEquals(0, first.exitCode(), first.stdout() + first.stderr() + daemon.log());
+        assertTrue(first.stdout().contains("Step 1/14 : ARG GREETING=hello") && first.stdout().contains("Successfully tagged built:1"),
+                first.stdout());
+        assertEquals("hi from the build stage\nkept\na file", ok("run", "--rm", "built:1").stdout().strip(),
+                "the .dockerignore'd file is not in the context");
+        assertEquals("1000", ok("run", "--rm", "--entrypoint", "id", "built:1", "-u").stdout().strip());
+        assertEquals("1000", ok("run", "--rm", "--entrypoint", "stat", "built:1", "-c", "%u", "/app/file.txt").stdout().strip());
+        assertEquals("built:1\n", ok("images", "--format", "{{.Repository}}:{{.Tag}}", "built").stdout(),
+                "the intermediate images are not listed");
+
+        DockerCli.Result again = build(ctx, "-t", "built:1", "--build-arg", "GREETING=hi");
+        assertEquals(0, again.exitCode(), again.stderr());
+        assertEquals(10, again.stdout().lines().filter(l -> l.contains("Using cache")).count(), again.stdout());
+        assertFalse(again.stdout().contains("Running in"), again.stdout());
+
+        Files.writeString(ctx.resolve("file.txt"), "changed\n");
+        DockerCli.Result changed = build(ctx, "-t", "built:1", "--build-arg", "GREETING=hi");
+        assertEquals(0, changed.exitCode(), changed.stderr());
+        String afterCopy = changed.stdout().substring(changed.stdout().indexOf("Step 12/14"));
+        assertFalse(afterCopy.contains("Using cache"), "the steps after the changed file run again: " + changed.stdout());
+        assertEquals("changed", ok("run", "--rm", "built:1", "file.txt").stdout().strip());
+        ok("rmi", "built:1");
+        assertEquals("", ok("images", "-aq", "--filter", "dangling=false", "--filter", "reference=built").stdout().strip());
+    }
+
+    @Test
+    void aFailingRunFailsTheBuildWithItsOutputAndExitCode() throws Exception {
+        Path ctx = Files.createDirectories(daemon.dir().resolve("failing"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nRUN echo about to fail && exit 7\n");
+        DockerCli.Result r = build(ctx);
+        assertEquals(7, r.exitCode(), r.stdout() + r.stderr());
+        assertTrue(r.stdout().contains("about to fail"), r.stdout());
+        assertTrue(r.stderr().contains("The command '/bin/sh -c echo about to fail && exit 7' returned a non-zero code: 7"), r.stderr());
+        assertEquals("", ok("ps", "-aq").stdout().strip(), "no intermediate container is left");
+
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY missing.txt /\n");
+        DockerCli.Result missing = build(ctx);
+        assertEquals(1, missing.exitCode());
+        assertTrue(missing.stderr().contains("missing.txt: file does not exist"), missing.stderr());
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nFROBNICATE x\n");
+        assertTrue(build(ctx).stderr().contains("unknown instruction: FROBNICATE"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY ../outside /\n");
+        assertTrue(build(ctx).stderr().contains("forbidden path outside the build context"));
+        RawHttp.Response buildkit = RawHttp.request(daemon.socket(), "POST", "/build?version=2", Map.of("Content-Type", "application/x-tar"),
+                new byte[1024]);
+        assertEquals(501, buildkit.status());
+        assertEquals("", ok("ps", "-aq").stdout().strip());
+    }
+
+    @Test
+    void dockerComposeBuildsAndRunsAServicesImage() throws Exception {
+        Path compose = Path.of("/usr/bin/docker-compose");
+        assumeTrue(Files.isExecutable(compose), "docker-compose (Debian's) is not installed: skipping");
+        Path project = Files.createDirectories(daemon.dir().resolve("composed/app"));
+        Files.writeString(project.resolve("Dockerfile"), "FROM busybox\nCOPY hello.txt /hello.txt\nCMD [\"cat\", \"/hello.txt\"]\n");
+        Files.writeString(project.resolve("hello.txt"), "built by compose\n");
+        Files.writeString(project.getParent().resolve("docker-compose.yml"), """
+                version: "3"
+                services:
+                  app:
+                    build: ./app
+                    image: composed-app:1
+                """);
+        for (String[] args : new String[][] {{"build"}, {"up", "-d"}}) {
+            java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of(compose.toString(), "--no-ansi"));
+            cmd.addAll(java.util.List.of(args));
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(project.getParent().toFile()).redirectErrorStream(true);
+            pb.environment().putAll(docker.environment());
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+            assertEquals(0, p.exitValue(), out + daemon.log());
+        }
+        assertEquals("0", ok("wait", "composed_app_1").stdout().strip());
+        assertEquals("built by compose", ok("logs", "composed_app_1").stdout().strip());
+        ok("rm", "-f", "composed_app_1");
+        ok("network", "rm", "composed_default");
+    }
+
+    @Test
+    void dockerPyBuildsFromAContextDirectory() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        Process probe = new ProcessBuilder(python.toString(), "-c", "import docker").start();
+        assumeTrue(probe.waitFor() == 0, "docker-py (Debian python3-docker) is not installed: skipping");
+        Path ctx = Files.createDirectories(daemon.dir().resolve("py"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nLABEL made=by-py\nRUN echo step output\n");
+        ProcessBuilder pb = new ProcessBuilder(python.toString(), "-c", String.join("\n",
+                "import docker",
+                "c = docker.from_env()",
+                "image, logs = c.images.build(path='" + ctx + "', tag='py:1', rm=True)",
+                "print(image.labels['made'], any('step output' in l.get('stream', '') for l in logs))")).redirectErrorStream(true);
+        pb.environment().putAll(docker.environment());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS));
+        assertEquals("by-py True", out.strip(), out);
+    }
+}
