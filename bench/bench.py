@@ -237,6 +237,34 @@ def big_archive(path):
                                           "Layers": [f"layer{i}.tar" for i in range(len(layers))]}]).encode())
 
 
+BUILD_CONTEXT = None
+
+
+def build(e):
+    """A 5-step Dockerfile with each engine's classic builder: cold (no cache, a fresh tag) and then all cached."""
+    global BUILD_CONTEXT
+    if BUILD_CONTEXT is None:
+        BUILD_CONTEXT = os.path.join(engines.WORK, "build-context")
+        os.makedirs(BUILD_CONTEXT, exist_ok=True)
+        with open(os.path.join(BUILD_CONTEXT, "Dockerfile"), "w") as f:
+            f.write("FROM busybox\nENV APP=/app\nWORKDIR /app\nCOPY data.bin /app/\nRUN md5sum data.bin > data.md5\n"
+                    "CMD [\"cat\", \"/app/data.md5\"]\n")
+        with open(os.path.join(BUILD_CONTEXT, "data.bin"), "wb") as f:
+            f.write(os.urandom(8 * MiB))
+    tag = f"bench-built-{e.name}:1"
+    t0 = time.monotonic()
+    e.cli("build", "--no-cache", "-q", "-t", tag, BUILD_CONTEXT)
+    cold = time.monotonic() - t0
+    t0 = time.monotonic()
+    e.cli("build", "-q", "-t", tag, BUILD_CONTEXT)
+    cached = time.monotonic() - t0
+    out = e.cli("run", "--rm", "--network", "none", tag).stdout.decode()
+    assert out.strip().endswith("data.bin"), out
+    e.cli("rmi", "-f", tag)
+    e.cli("image", "prune", "-f")
+    return {"build, 5 steps, no cache": cold, "build, 5 steps, all cached": cached}
+
+
 REGISTRY = None
 
 
@@ -306,12 +334,14 @@ WORKLOADS = [
     ("burst", "s", True, 3, burst),
     ("cp 256 MiB in and out", "MiB/s", False, 5, copy_in_out),
     ("pull ~200 MiB, 5 layers, local registry", "s", True, 5, pull),
+    ("build", "s", True, 5, build),
 ]
 # measures of workloads that give more than one
 UNITS = {"burst: 50 run -d, 10 at a time": ("s", True), "burst: rm -f 50, 10 at a time": ("s", True),
          "GET /containers/json, 100 present": ("ms", True), "cold start to _ping": ("ms", True),
          "cold start to _ping, socket-activated": ("ms", True),
-         "cp 256 MiB into a container": ("MiB/s", False), "cp 256 MiB out of a container": ("MiB/s", False)}
+         "cp 256 MiB into a container": ("MiB/s", False), "cp 256 MiB out of a container": ("MiB/s", False),
+         "build, 5 steps, no cache": ("s", True), "build, 5 steps, all cached": ("s", True)}
 
 
 def interleaved(engs, name, samples, fn, results, scale):

@@ -176,6 +176,7 @@ def cli_env():
     env = dict(os.environ)
     env["DOCKER_CONFIG"] = os.path.join(WORK, "cli-config")
     env.pop("DOCKER_HOST", None)
+    env["DOCKER_BUILDKIT"] = "0"    # builds compare the engines' classic builders (Berth has no BuildKit)
     return env
 
 

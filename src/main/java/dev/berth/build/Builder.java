@@ -59,7 +59,7 @@ public final class Builder {
     /** What the client asked for (the query of {@code POST /build}). */
     public record Request(String dockerfile, List<ImageReference> tags, Map<String, String> buildArgs, Map<String, String> labels,
                           String target, boolean noCache, boolean pull, boolean quiet, String networkMode, List<String> extraHosts,
-                          long shmSize, long memory) {}
+                          long shmSize, long memory, String platform) {}
 
     /** A build that failed: the message the client shows and the exit code it exits with (a RUN's own). */
     public static final class Failure extends RuntimeException {
@@ -248,6 +248,10 @@ public final class Builder {
 
         private Stage from(Instruction i) throws IOException {
             announce(i);
+            String platform = Substitution.expand(i.flags().getOrDefault("platform", ""), globalArgs, '\\');
+            if (!platform.isEmpty() && !platform.equals(request.platform()) && !platform.startsWith(request.platform() + "/")) {
+                throw new Failure("FROM --platform=" + platform + ": Berth builds for " + request.platform() + " only (line " + i.line() + ")", 1);
+            }
             String[] words = Substitution.expand(i.args(), globalArgs, '\\').split("\\s+");
             String base = words[0];
             String name = words.length == 3 && words[1].equalsIgnoreCase("AS") ? words[2].toLowerCase(java.util.Locale.ROOT) : "";

@@ -107,6 +107,8 @@ class BuildIT extends ContainerTestBase {
         assertTrue(missing.stderr().contains("missing.txt: file does not exist"), missing.stderr());
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nFROBNICATE x\n");
         assertTrue(build(ctx).stderr().contains("unknown instruction: FROBNICATE"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM --platform=linux/s390x busybox\n");
+        assertTrue(build(ctx).stderr().contains("Berth builds for linux/"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY ../outside /\n");
         assertTrue(build(ctx).stderr().contains("forbidden path outside the build context"));
         RawHttp.Response buildkit = RawHttp.request(daemon.socket(), "POST", "/build?version=2", Map.of("Content-Type", "application/x-tar"),
