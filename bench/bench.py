@@ -57,7 +57,9 @@ def busybox_archive(path):
     diff = hashlib.sha256(layer).hexdigest()
     config = json.dumps({"architecture": "amd64", "os": "linux", "created": "2023-11-14T22:13:20Z",
                          "config": {"Env": ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], "Cmd": ["sh"]},
-                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff]}}).encode()
+                         "rootfs": {"type": "layers", "diff_ids": ["sha256:" + diff]},
+                         # a history entry for the layer: podman's builder refuses an image whose history lists none
+                         "history": [{"created": "2023-11-14T22:13:20Z", "created_by": "busybox-static"}]}).encode()
     chex = hashlib.sha256(config).hexdigest()
     manifest = json.dumps([{"Config": chex + ".json", "RepoTags": ["busybox:latest"], "Layers": [diff + "/layer.tar"]}]).encode()
     with tarfile.open(path, "w") as t:

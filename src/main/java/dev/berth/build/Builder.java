@@ -694,28 +694,10 @@ public final class Builder {
 
     /** A Go duration ({@code 30s}, {@code 1m30s}, {@code 500ms}) in nanoseconds. */
     static long goDurationNanos(String v) {
-        var m = java.util.regex.Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|µs|ms|h|m|s)").matcher(v);
-        double total = 0;
-        int end = 0;
-        while (m.find()) {
-            if (m.start() != end) {
-                break;
-            }
-            double n = Double.parseDouble(m.group(1));
-            total += n * switch (m.group(2)) {
-                case "h" -> 3.6e12;
-                case "m" -> 6e10;
-                case "s" -> 1e9;
-                case "ms" -> 1e6;
-                case "us", "µs" -> 1e3;
-                default -> 1;
-            };
-            end = m.end();
-        }
-        if (end != v.length() || v.isEmpty()) {
+        if (!dev.berth.filters.FilterValues.isGoDuration(v)) {
             throw new Failure("invalid duration: " + v, 1);
         }
-        return (long) total;
+        return dev.berth.filters.FilterValues.goDuration(v).toNanos();
     }
 
     /**

@@ -25,27 +25,37 @@ public final class FilterValues {
         return eq < 0 || labels.get(key).asText().equals(filter.substring(eq + 1));
     }
 
+    /** Whether the text is a Go duration ({@code 10m}, {@code 1h30m}, {@code 500ms}). */
+    public static boolean isGoDuration(String v) {
+        return v.matches("(\\d+(\\.\\d+)?(ns|us|µs|ms|h|m|s))+");
+    }
+
+    /** A Go duration's length; the caller has checked it with {@link #isGoDuration}. */
+    public static Duration goDuration(String v) {
+        Duration d = Duration.ZERO;
+        Matcher m = GO_DURATION.matcher(v);
+        while (m.find()) {
+            double n = Double.parseDouble(m.group(1));
+            d = d.plusNanos((long) (n * switch (m.group(2)) {
+                case "h" -> 3.6e12;
+                case "m" -> 6e10;
+                case "s" -> 1e9;
+                case "ms" -> 1e6;
+                case "us", "µs" -> 1e3;
+                default -> 1;
+            }));
+        }
+        return d;
+    }
+
     /** A point in time as {@code until} gives it: Unix seconds, RFC 3339, or a Go duration before now ({@code 10m}, {@code 1h30m}). */
     public static Instant time(String v, String filter) {
         try {
             if (v.matches("\\d+(\\.\\d+)?")) {
                 return Instant.ofEpochSecond((long) Double.parseDouble(v));
             }
-            if (v.matches("(\\d+(\\.\\d+)?(ns|us|µs|ms|h|m|s))+")) {
-                Duration d = Duration.ZERO;
-                Matcher m = GO_DURATION.matcher(v);
-                while (m.find()) {
-                    double n = Double.parseDouble(m.group(1));
-                    d = d.plusNanos((long) (n * switch (m.group(2)) {
-                        case "h" -> 3.6e12;
-                        case "m" -> 6e10;
-                        case "s" -> 1e9;
-                        case "ms" -> 1e6;
-                        case "us", "µs" -> 1e3;
-                        default -> 1;
-                    }));
-                }
-                return Instant.now().minus(d);
+            if (isGoDuration(v)) {
+                return Instant.now().minus(goDuration(v));
             }
             return Instant.parse(v);
         } catch (RuntimeException e) {
