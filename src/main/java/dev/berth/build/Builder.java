@@ -59,7 +59,7 @@ public final class Builder {
     /** What the client asked for (the query of {@code POST /build}). */
     public record Request(String dockerfile, List<ImageReference> tags, Map<String, String> buildArgs, Map<String, String> labels,
                           String target, boolean noCache, boolean pull, boolean quiet, String networkMode, List<String> extraHosts,
-                          long shmSize, long memory, String platform) {}
+                          long shmSize, long memory, String platform, Map<String, Object> cpu) {}
 
     /** A build that failed: the message the client shows and the exit code it exits with (a RUN's own). */
     public static final class Failure extends RuntimeException {
@@ -494,6 +494,7 @@ public final class Builder {
             if (request.memory() > 0) {
                 hc.put("Memory", request.memory());
             }
+            request.cpu().forEach((k, v) -> hc.set(k, JSON.valueToTree(v)));
             ArrayNode hosts = hc.putArray("ExtraHosts");
             request.extraHosts().forEach(hosts::add);
             String id = containers.create(create, null).container().id();
@@ -548,8 +549,8 @@ public final class Builder {
             String dest = java.nio.file.Path.of(given.startsWith("/") ? given : (workdir.isEmpty() ? "/" : workdir) + "/" + given)
                     .normalize().toString();
             if (s.imageId == null) {
-                throw new Failure(i.keyword() + " into an empty FROM scratch stage is not supported by Berth's builder yet (line "
-                        + i.line() + ")", 1);
+                // FROM scratch with nothing yet: an image of no layers to copy into
+                s.imageId = images.addConfig(JSON.writeValueAsBytes(s.json), null).id().toString();
             }
             // a destination is a directory when it says so (a trailing / or .), when there are several sources, or when
             // the image has a directory there

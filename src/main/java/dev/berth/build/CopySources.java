@@ -78,10 +78,14 @@ abstract class CopySources {
         @Override
         void write(List<String> sources, String dest, boolean destIsDir, boolean add, String chmod, OutputStream out) throws IOException {
             List<String> matched = new ArrayList<>();
+            List<Path> downloaded = new ArrayList<>();
             for (String src : sources) {
                 if (src.matches("(?i)https?://.*")) {
-                    throw new Builder.Failure("ADD from a URL (" + src + ") is not supported by Berth's builder yet: download it into the"
-                            + " context and ADD the file", 1);
+                    if (!add) {
+                        throw new Builder.Failure("COPY takes files of the context, not URLs (" + src + "): use ADD", 1);
+                    }
+                    downloaded.add(download(src));
+                    continue;
                 }
                 String rel = clean(src);
                 List<String> found = rel.matches(".*[*?\\[].*") ? glob(rel) : Files.exists(context.resolve(rel), NOFOLLOW) ? List.of(rel) : List.of();
@@ -92,8 +96,11 @@ abstract class CopySources {
                 }
                 matched.addAll(found);
             }
-            boolean intoDir = destIsDir || matched.size() > 1;
+            boolean intoDir = destIsDir || matched.size() + downloaded.size() > 1;
             try (TarArchiveOutputStream t = tar(out)) {
+                for (Path d : downloaded) {
+                    entry(t, d, intoDir ? under(dest, d.getFileName().toString()) : under(dest, ""), chmod);
+                }
                 for (String rel : matched) {
                     Path p = rel.isEmpty() ? context : context.resolve(rel);
                     if (Files.isDirectory(p, NOFOLLOW)) {
@@ -107,6 +114,41 @@ abstract class CopySources {
                     }
                 }
             }
+        }
+
+        /**
+         * ADD of a URL: the file fetched by the daemon (through the proxies it is configured with), named as the
+         * URL's last path component, mode 0600 and the server's Last-Modified time, as dockerd does.
+         */
+        private Path download(String url) throws IOException {
+            java.net.URI uri = java.net.URI.create(url);
+            String name = Path.of(uri.getPath().isEmpty() ? "/index.html" : uri.getPath()).getFileName() == null ? "index.html"
+                    : Path.of(uri.getPath()).getFileName().toString();
+            Path dir = Files.createDirectories(context.resolveSibling("downloads").resolve(Integer.toString(url.hashCode() & 0x7fffffff)));
+            Path file = dir.resolve(name);
+            try (java.net.http.HttpClient http = java.net.http.HttpClient.newBuilder()
+                    .followRedirects(java.net.http.HttpClient.Redirect.NORMAL).connectTimeout(java.time.Duration.ofSeconds(30)).build()) {
+                var response = http.send(java.net.http.HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofMinutes(10)).build(),
+                        java.net.http.HttpResponse.BodyHandlers.ofFile(file));
+                if (response.statusCode() != 200) {
+                    throw new Builder.Failure("ADD " + url + ": the server answered HTTP " + response.statusCode(), 1);
+                }
+                response.headers().firstValue("Last-Modified").ifPresent(lm -> {
+                    try {
+                        Files.setLastModifiedTime(file, java.nio.file.attribute.FileTime.from(
+                                java.time.ZonedDateTime.parse(lm, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME).toInstant()));
+                    } catch (IOException | java.time.DateTimeException ignored) {
+                        // the download's own time stays
+                    }
+                });
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while downloading " + url, e);
+            } catch (java.net.ConnectException e) {
+                throw new Builder.Failure("ADD " + url + ": cannot connect to " + uri.getHost(), 1);
+            }
+            Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            return file;
         }
 
         /** A source path cleaned and kept inside the context. */
@@ -234,18 +276,35 @@ abstract class CopySources {
             create.putObject("HostConfig").put("NetworkMode", "none");
             String id = containers.create(create, null).container().id();
             made.add(id);
-            boolean intoDir = destIsDir || sources.size() > 1;
-            try (TarArchiveOutputStream t = tar(out)) {
-                for (String src : sources) {
-                    if (src.matches(".*[*?\\[].*")) {
-                        throw new Builder.Failure("COPY --from with a wildcard (" + src + ") is not supported by Berth's builder yet", 1);
+            List<String> paths = new ArrayList<>();
+            for (String src : sources) {
+                String abs = src.startsWith("/") ? src : "/" + src;
+                if (!abs.matches(".*[*?\\[].*")) {
+                    paths.add(abs);
+                    continue;
+                }
+                // a wildcard: matched against the image's files (a created container of ours, so nothing moves meanwhile)
+                Pattern p = Pattern.compile(DockerIgnore.regex(abs.substring(1)));
+                List<String> found = containers.files(id, false, null, view -> {
+                    try (Stream<Path> all = Files.walk(view.root())) {
+                        return all.map(f -> view.root().relativize(f).toString()).filter(f -> !f.isEmpty() && p.matcher(f).matches())
+                                .sorted().map(f -> "/" + f).toList();
                     }
+                });
+                if (found.isEmpty()) {
+                    throw new Builder.Failure("COPY failed: no source files were specified: " + src + " matches nothing in the image", 1);
+                }
+                paths.addAll(found);
+            }
+            boolean intoDir = destIsDir || paths.size() > 1;
+            try (TarArchiveOutputStream t = tar(out)) {
+                for (String src : paths) {
                     Path part = Files.createTempFile("berth-copy-", ".tar");
                     try {
                         PathStat[] stat = new PathStat[1];
                         try {
                             containers.files(id, false, null, view -> {
-                                ContainerFiles.archive(view, src.startsWith("/") ? src : "/" + src, s -> {
+                                ContainerFiles.archive(view, src, s -> {
                                     stat[0] = s;
                                     try {
                                         return Files.newOutputStream(part);

@@ -165,4 +165,42 @@ class BuildIT extends ContainerTestBase {
         assertTrue(p.waitFor(120, TimeUnit.SECONDS));
         assertEquals("by-py True", out.strip(), out);
     }
+
+    @Test
+    void scratchStagesWildcardsFromAnotherStageAndAddFromAUrlOnLoopback() throws Exception {
+        com.sun.net.httpserver.HttpServer server = com.sun.net.httpserver.HttpServer.create(
+                new java.net.InetSocketAddress("127.0.0.1", 0), 0);
+        server.createContext("/files/remote.txt", ex -> {
+            byte[] body = "fetched by the daemon\n".getBytes(StandardCharsets.UTF_8);
+            ex.getResponseHeaders().add("Last-Modified", "Tue, 14 Nov 2023 22:13:20 GMT");
+            ex.sendResponseHeaders(200, body.length);
+            ex.getResponseBody().write(body);
+            ex.close();
+        });
+        server.start();
+        try {
+            Path ctx = Files.createDirectories(daemon.dir().resolve("scratchy"));
+            Files.write(ctx.resolve("busybox"), Files.readAllBytes(Path.of("/bin/busybox")));
+            Files.writeString(ctx.resolve("Dockerfile"), """
+                    FROM busybox AS files
+                    RUN mkdir /x && echo one > /x/a.txt && echo two > /x/b.txt && echo no > /x/c.log
+                    FROM scratch
+                    COPY --chmod=755 busybox /bin/busybox
+                    COPY --from=files /x/*.txt /texts/
+                    ADD http://127.0.0.1:%d/files/remote.txt /data/
+                    ENTRYPOINT ["/bin/busybox"]
+                    CMD ["cat", "/data/remote.txt"]
+                    """.formatted(server.getAddress().getPort()));
+            DockerCli.Result r = build(ctx, "-t", "scratchy:1");
+            assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+            assertEquals("fetched by the daemon", ok("run", "--rm", "scratchy:1").stdout().strip());
+            assertEquals("600 2023-11-14", ok("run", "--rm", "scratchy:1", "stat", "-c", "%a %y", "/data/remote.txt").stdout()
+                    .strip().substring(0, 14), "ADD of a URL: mode 0600 and the server's Last-Modified");
+            assertEquals("3", ok("image", "inspect", "-f", "{{len .RootFS.Layers}}", "scratchy:1").stdout().strip(),
+                    "FROM scratch: the COPYs' layers and the ADD's");
+            assertEquals("a.txt\nb.txt", ok("run", "--rm", "scratchy:1", "ls", "/texts").stdout().strip(), "a wildcard with --from");
+        } finally {
+            server.stop(0);
+        }
+    }
 }

@@ -96,6 +96,22 @@ class EventsIT extends ContainerTestBase {
     }
 
     @Test
+    void aClientLeavingAnAttachToARunningContainerIsADetach() throws Exception {
+        ok("run", "-d", "--name", "att", "busybox", "sleep", "300");
+        try (RawHttp c = new RawHttp(daemon.socket())) {
+            c.sendRequest("POST", "/containers/att/attach?stream=1&stdout=1", Map.of("Connection", "Upgrade", "Upgrade", "tcp"), null);
+            assertEquals(101, c.readHead().status());
+        }
+        String actions = "";
+        for (int i = 0; i < 50 && !actions.contains("detach"); i++) {
+            Thread.sleep(100);
+            actions = ok("events", "--since", "1m", "--until", Long.toString(System.currentTimeMillis() / 1000 + 1), "--filter",
+                    "container=att", "--format", "{{.Action}}").stdout();
+        }
+        assertEquals(List.of("create", "start", "attach", "detach"), actions.lines().toList());
+    }
+
+    @Test
     void statsWithoutNamesFollowsContainersThatStartLater() throws Exception {
         ok("run", "-d", "--name", "first", "busybox", "sleep", "300");
         List<String> lines = streamUntil(".*second.*", cli("run", "-d", "--name", "second", "busybox", "sleep", "300"),

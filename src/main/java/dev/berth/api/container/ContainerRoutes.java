@@ -240,6 +240,17 @@ public final class ContainerRoutes implements ApiRouter.Group {
                         if (socket != null) {
                             socket.close();
                         }
+                        // the client left (or detached with its keys) while the container runs on: dockerd's detach event
+                        String id = container.id();
+                        Thread.ofVirtual().start(() -> {
+                            try {
+                                if (running(engine, id)) {
+                                    engine.report(id, "detach", Map.of());
+                                }
+                            } catch (EngineException gone) {
+                                // removed meanwhile: nothing to report
+                            }
+                        });
                     });
         }
     }

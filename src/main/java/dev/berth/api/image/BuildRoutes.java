@@ -66,7 +66,7 @@ public final class BuildRoutes implements ApiRouter.Group {
         Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
                 text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),
                 text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), number(ctx, "memory"),
-                puller.platform().os() + "/" + puller.platform().architecture());
+                puller.platform().os() + "/" + puller.platform().architecture(), cpu(ctx));
         Map<String, Credentials> auths = registryConfig(ctx.request().getHeader("X-Registry-Config"));
         InputStream body = BlockingIo.requestBody(ctx);
         ctx.response().putHeader("Content-Type", "application/json");
@@ -184,6 +184,23 @@ public final class BuildRoutes implements ApiRouter.Group {
             n.properties().forEach(e -> out.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText()));
         } catch (IOException e) {
             throw EngineException.invalid("invalid " + name + ": " + e.getMessage());
+        }
+        return out;
+    }
+
+    /** The CPU limits of RUN steps, as HostConfig names them. */
+    private static Map<String, Object> cpu(RoutingContext ctx) {
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (var e : Map.of("cpushares", "CpuShares", "cpuquota", "CpuQuota", "cpuperiod", "CpuPeriod").entrySet()) {
+            long v = number(ctx, e.getKey());
+            if (v > 0) {
+                out.put(e.getValue(), v);
+            }
+        }
+        for (var e : Map.of("cpusetcpus", "CpusetCpus", "cpusetmems", "CpusetMems").entrySet()) {
+            if (notEmpty(ctx.request().getParam(e.getKey()))) {
+                out.put(e.getValue(), ctx.request().getParam(e.getKey()));
+            }
         }
         return out;
     }
