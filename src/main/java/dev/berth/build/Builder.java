@@ -707,7 +707,7 @@ public final class Builder {
      */
     private static String contentDigest(Path tar) throws IOException {
         try (var in = new org.apache.commons.compress.archivers.tar.TarArchiveInputStream(Files.newInputStream(tar), "UTF-8")) {
-            var md = java.security.MessageDigest.getInstance("SHA-256");
+            var md = Digest.sha256();
             byte[] buf = new byte[1 << 16];
             for (var e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
                 md.update((e.getName() + "\0" + (char) e.getLinkFlag() + "\0" + e.getMode() + "\0" + e.getLinkName() + "\0" + e.getSize())
@@ -717,8 +717,6 @@ public final class Builder {
                 }
             }
             return HexFormat.of().formatHex(md.digest());
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
         }
     }
 

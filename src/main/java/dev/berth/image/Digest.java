@@ -3,7 +3,6 @@ package dev.berth.image;
 import dev.berth.errors.EngineException;
 
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.regex.Pattern;
 
@@ -37,12 +36,9 @@ public record Digest(String hex) {
         return new Digest(HexFormat.of().formatHex(finished.digest()));
     }
 
+    /** A SHA-256 digest (the host's libcrypto where there is one: see {@link dev.berth.system.NativeSha256}). */
     public static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.berth.system.NativeSha256.create();
     }
 
     /** The 12-hex short id the docker CLI shows. */
