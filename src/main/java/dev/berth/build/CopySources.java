@@ -88,7 +88,7 @@ abstract class CopySources {
                     continue;
                 }
                 String rel = clean(src);
-                List<String> found = rel.matches(".*[*?\\[].*") ? glob(rel) : Files.exists(context.resolve(rel), NOFOLLOW) ? List.of(rel) : List.of();
+                List<String> found = rel.matches(".*[*?\\[].*") ? glob(rel) : inContext(rel);
                 found = found.stream().filter(f -> f.isEmpty() || !ignore.excluded(f)).toList();
                 if (found.isEmpty()) {
                     throw new Builder.Failure("COPY failed: file not found in build context or excluded by .dockerignore: stat " + src
@@ -149,6 +149,18 @@ abstract class CopySources {
             }
             Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             return file;
+        }
+
+        /**
+         * A source named without wildcards: its symlinks resolved inside the context, as a chroot would, so a
+         * link in the context (to /etc, say) never leads a COPY to a host file. Empty when there is none.
+         */
+        private List<String> inContext(String rel) throws IOException {
+            Path resolved = dev.berth.rootfs.ScopedPath.resolve(context, rel);
+            if (!Files.exists(resolved, NOFOLLOW)) {
+                return List.of();
+            }
+            return List.of(context.relativize(resolved).toString());
         }
 
         /** A source path cleaned and kept inside the context. */

@@ -109,6 +109,12 @@ class BuildIT extends ContainerTestBase {
         assertTrue(build(ctx).stderr().contains("unknown instruction: FROBNICATE"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM --platform=linux/s390x busybox\n");
         assertTrue(build(ctx).stderr().contains("Berth builds for linux/"));
+        Files.createSymbolicLink(ctx.resolve("hostetc"), Path.of("/etc"));
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY hostetc/hostname /leak\n");
+        DockerCli.Result link = build(ctx);
+        assertEquals(1, link.exitCode(), "a link in the context resolves inside the context, never to the host's /etc");
+        assertTrue(link.stderr().contains("hostetc/hostname: file does not exist"), link.stderr());
+        Files.delete(ctx.resolve("hostetc"));
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY ../outside /\n");
         assertTrue(build(ctx).stderr().contains("forbidden path outside the build context"));
         RawHttp.Response buildkit = RawHttp.request(daemon.socket(), "POST", "/build?version=2", Map.of("Content-Type", "application/x-tar"),

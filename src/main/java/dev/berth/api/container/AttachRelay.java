@@ -100,6 +100,7 @@ public final class AttachRelay {
     private final DetachKeys.Scanner detach;
     private final ExecutorService stdinWriter = Executors.newSingleThreadExecutor(Thread.ofPlatform().daemon().name("attach-stdin").factory());
     private boolean inputEnded;     // event loop only
+    private volatile boolean outputEnded;
 
     private AttachRelay(Client client, Context context, Session session) {
         this.client = client;
@@ -111,7 +112,7 @@ public final class AttachRelay {
 
     /** Starts relaying on a thread of its own; everything ends when the output ends or the client goes away. */
     public static void start(Client client, Context context, Session session, Output output, Finish finish,
-                             Runnable closed) {
+                             java.util.function.Consumer<Boolean> closed) {
         AttachRelay r = new AttachRelay(client, context, session);
         if (session.stdin() != null) {
             client.handler(r::toContainer);
@@ -122,7 +123,7 @@ public final class AttachRelay {
         client.closeHandler(v -> {
             r.out.fail(new IOException("the client went away"));
             r.stdinWriter.shutdown();
-            closed.run();           // the container runs on
+            closed.accept(!r.outputEnded);     // true: the client left (or detached) while output still ran
         });
         Thread.ofPlatform().daemon().name("attach-output").start(() -> r.relayOutput(output, finish));
     }
@@ -153,6 +154,7 @@ public final class AttachRelay {
         } catch (IOException | RuntimeException e) {
             LOG.log(java.util.logging.Level.FINE, "attach output: " + e.getMessage(), e);
         } finally {
+            outputEnded = true;
             stdinWriter.shutdown();
             context.runOnContext(v -> client.close());
         }

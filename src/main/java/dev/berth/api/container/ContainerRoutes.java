@@ -236,9 +236,12 @@ public final class ContainerRoutes implements ApiRouter.Group {
                    ContainerEngine engine) {
             AttachRelay.start(client, context, new AttachRelay.Session(container.tty(), stdin ? socket : null, detachKeys,
                     container.config().path("StdinOnce").asBoolean(false)),
-                    output(engine, socket, raw), () -> { }, () -> {
+                    output(engine, socket, raw), () -> { }, leftEarly -> {
                         if (socket != null) {
                             socket.close();
+                        }
+                        if (!leftEarly) {
+                            return;     // the output ended (the container exited): not a detach
                         }
                         // the client left (or detached with its keys) while the container runs on: dockerd's detach event
                         String id = container.id();

@@ -89,7 +89,7 @@ public final class ExecRoutes implements ApiRouter.Group {
                     AttachRelay.start(AttachRelay.Client.of(stream), context,
                             new AttachRelay.Session(cfg.tty(), cfg.attachStdin() ? socket : null, cfg.detachKeys(), true),
                             AttachRelay.fromSocket(socket, raw, cfg.attachStdout(), cfg.attachStderr()),
-                            () -> execs.awaitExit(id), socket::close);
+                            () -> execs.awaitExit(id), leftEarly -> socket.close());
                 });
             }).onFailure(ctx::fail);
         }).onFailure(ctx::fail);
