@@ -17,8 +17,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * Opens a container's files for {@code docker cp} and {@code export}, its transitions held off meanwhile:
- * its root filesystem (mounted for the while when it is not running), its binds, volumes and own files
+ * Opens a container's files for {@code docker cp} and {@code export}: a running container's are read where they
+ * are mounted, without holding anything (a stop meanwhile ends the copy with an error; a slow reader holds off
+ * nothing); otherwise its transitions are held off meanwhile and its root filesystem is mounted for the while, its binds, volumes and own files
  * (hostname, hosts, resolv.conf) where the container sees them. Writing into a running container freezes
  * it meanwhile, as dockerd pauses it, so it cannot swap a symlink under the copy.
  */
@@ -48,6 +49,12 @@ final class FileAccess {
 
     <T> T with(String ref, boolean writing, Work<T> work) throws IOException {
         Container c = registry.get(ref);
+        if (!writing && c.state().running()) {
+            java.util.Optional<Path> root = rootfs.mounted(c.id());
+            if (root.isPresent()) {
+                return work.run(view(c, root.get(), false));
+            }
+        }
         return transitions.with(c.id(), () -> {
             Container now = registry.find(c.id());
             if (now == null) {
@@ -59,7 +66,7 @@ final class FileAccess {
                     runtime.freeze(now.id(), true);
                 }
                 try {
-                    return work.run(view(now, root(now)));
+                    return work.run(view(now, root(now), true));
                 } finally {
                     if (freeze) {
                         runtime.freeze(now.id(), false);
@@ -68,7 +75,7 @@ final class FileAccess {
             }
             Path root = root(now);
             try {
-                return work.run(view(now, root));
+                return work.run(view(now, root, true));
             } finally {
                 rootfs.unmount(now.id());
                 now.volumeNames().forEach(volumes::release);
@@ -81,7 +88,8 @@ final class FileAccess {
         return rootfs.mount(c.id(), images.layerPaths(c.imageId()));
     }
 
-    private ContainerView view(Container c, Path root) throws IOException {
+    /** @param prepare whether volumes with mounts of their own are mounted for the while (a running container's are) */
+    private ContainerView view(Container c, Path root, boolean prepare) throws IOException {
         Map<String, Path> mounts = new LinkedHashMap<>();
         Path own = registry.dir(c.id());
         for (String f : List.of("hostname", "hosts", "resolv.conf")) {
@@ -98,7 +106,7 @@ final class FileAccess {
                 mounts.remove(m.target());      // in the container's memory only: not reachable from here
                 continue;
             }
-            mounts.put(m.target(), m.isVolume() ? volumes.mount(m.source(), null) : Path.of(m.source()));
+            mounts.put(m.target(), !m.isVolume() ? Path.of(m.source()) : prepare ? volumes.mount(m.source(), null) : volumes.dir(m.source()));
             if (m.readOnly()) {
                 readOnly.add(m.target());
             }

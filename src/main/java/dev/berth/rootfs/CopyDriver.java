@@ -56,6 +56,12 @@ final class CopyDriver implements RootfsDriver {
     }
 
     @Override
+    public java.util.Optional<Path> mounted(String id) {
+        Path rootfs = dir.resolve(id).resolve("rootfs");
+        return Files.isDirectory(rootfs) ? java.util.Optional.of(rootfs) : java.util.Optional.empty();
+    }
+
+    @Override
     public void unmount(String id) {
         // nothing is mounted: the copy is the root filesystem
     }

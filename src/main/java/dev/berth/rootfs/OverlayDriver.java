@@ -57,6 +57,12 @@ final class OverlayDriver implements RootfsDriver {
     }
 
     @Override
+    public java.util.Optional<Path> mounted(String id) throws IOException {
+        Path merged = dir.resolve(id).resolve("merged");
+        return MountTable.isMountPoint(merged) ? java.util.Optional.of(merged) : java.util.Optional.empty();
+    }
+
+    @Override
     public void unmount(String id) throws IOException {
         Path merged = dir.resolve(id).resolve("merged");
         if (MountTable.isMountPoint(merged)) {

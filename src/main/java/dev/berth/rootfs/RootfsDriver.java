@@ -17,6 +17,9 @@ public interface RootfsDriver {
     /** Makes (or re-mounts) the root filesystem of {@code id} from {@code layers}, bottom first; answers its path. */
     Path mount(String id, List<Path> layers) throws IOException;
 
+    /** Where its root filesystem is while it is mounted (a running container's); empty when it is not. */
+    java.util.Optional<Path> mounted(String id) throws IOException;
+
     /** Unmounts it, keeping the container's changes. Idempotent. */
     void unmount(String id) throws IOException;
 

@@ -204,6 +204,22 @@ class FilesIT extends ContainerTestBase {
     }
 
     @Test
+    void aCopyOutThatItsClientStopsReadingHoldsOffNoStop() throws Exception {
+        ok("run", "-d", "--name", "box", "busybox", "sh", "-c", "head -c 30000000 /dev/zero > /big; touch /ready; sleep 300");
+        for (int i = 0; i < 100 && docker.run("exec", "box", "test", "-f", "/ready").exitCode() != 0; i++) {
+            Thread.sleep(100);
+        }
+        try (java.nio.channels.SocketChannel stalled = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            stalled.connect(java.net.UnixDomainSocketAddress.of(daemon.socket()));
+            stalled.write(java.nio.ByteBuffer.wrap("GET /containers/box/archive?path=/big HTTP/1.1\r\nHost: berth\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII)));
+            Thread.sleep(1000);     // the daemon has filled what the socket takes and waits for the reader
+            org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> ok("stop", "-t", "0", "box"));
+            assertEquals("exited", ok("inspect", "-f", "{{.State.Status}}", "box").stdout().strip());
+        }
+    }
+
+    @Test
     void anUploadCutShortLeavesNoPartialFile() throws Exception {
         ok("run", "-d", "--name", "box", "busybox", "sleep", "300");
         byte[] whole = tar(entries("big", "x".repeat(100_000)));
