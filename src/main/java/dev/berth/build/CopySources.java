@@ -105,7 +105,7 @@ abstract class CopySources {
                     Path p = rel.isEmpty() ? context : context.resolve(rel);
                     if (Files.isDirectory(p, NOFOLLOW)) {
                         entry(t, p, under(dest, ""), chmod);
-                        tree(t, p, rel, dest, chmod);
+                        tree(t, p, rel, under(dest, ""), chmod);
                     } else if (add && isArchive(p)) {
                         unpack(t, p, dest);
                     } else {
@@ -189,7 +189,8 @@ abstract class CopySources {
             }
         }
 
-        private void tree(TarArchiveOutputStream t, Path dir, String rel, String dest, String chmod) throws IOException {
+        /** The entries under a context directory ({@code rel} in the context), named under {@code prefix} in the image. */
+        private void tree(TarArchiveOutputStream t, Path dir, String rel, String prefix, String chmod) throws IOException {
             List<Path> children;
             try (Stream<Path> s = Files.list(dir)) {
                 children = s.sorted().toList();
@@ -199,10 +200,10 @@ abstract class CopySources {
                 if (ignore.excluded(childRel)) {
                     continue;
                 }
-                String name = under(dest, context.resolve(rel.isEmpty() ? "." : rel).normalize().relativize(c).toString());
+                String name = prefix.isEmpty() ? c.getFileName().toString() : prefix + "/" + c.getFileName();
                 entry(t, c, name, chmod);
                 if (Files.isDirectory(c, NOFOLLOW)) {
-                    tree(t, c, childRel, dest, chmod);
+                    tree(t, c, childRel, name, chmod);
                 }
             }
         }

@@ -209,4 +209,15 @@ class BuildIT extends ContainerTestBase {
             server.stop(0);
         }
     }
+
+    @Test
+    void aCopiedDirectoryKeepsItsTree() throws Exception {
+        Path ctx = Files.createDirectories(daemon.dir().resolve("tree"));
+        Files.writeString(Files.createDirectories(ctx.resolve("src/a/b")).resolve("deep.txt"), "three levels down\n");
+        Files.writeString(ctx.resolve("src/top.txt"), "top\n");
+        Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY src/ /dst/\n");
+        DockerCli.Result r = build(ctx, "-t", "tree:1");
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertEquals("three levels down\ntop", ok("run", "--rm", "tree:1", "cat", "/dst/a/b/deep.txt", "/dst/top.txt").stdout().strip());
+    }
 }
