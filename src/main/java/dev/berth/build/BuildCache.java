@@ -19,6 +19,9 @@ import java.util.function.Predicate;
  */
 final class BuildCache {
 
+    /** Steps remembered; an entry whose image was removed stays until it is among the oldest past this. */
+    private static final int MAX_ENTRIES = 4096;
+
     private final Path file;
     private final Map<String, String> entries;
 
@@ -34,17 +37,11 @@ final class BuildCache {
     }
 
     synchronized void put(String key, String imageId) throws IOException {
+        entries.remove(key);
         entries.put(key, imageId);
-        AtomicFiles.write(file, EngineJson.MAPPER.writeValueAsBytes(entries));
-    }
-
-    /** Forgets the entries whose image is gone (after image removals); answers how many there were. */
-    synchronized int prune(Predicate<String> exists) throws IOException {
-        int before = entries.size();
-        entries.values().removeIf(id -> !exists.test(id));
-        if (entries.size() != before) {
-            AtomicFiles.write(file, EngineJson.MAPPER.writeValueAsBytes(entries));
+        while (entries.size() > MAX_ENTRIES) {
+            entries.remove(entries.keySet().iterator().next());    // the oldest step: the file stays small
         }
-        return before - entries.size();
+        AtomicFiles.write(file, EngineJson.MAPPER.writeValueAsBytes(entries));
     }
 }

@@ -619,7 +619,7 @@ public final class Builder {
             if (request.noCache()) {
                 return false;
             }
-            Optional<String> hit = cache.find(key, Run.this::existsAsImage);
+            Optional<String> hit = cache.find(key, Run.this::existsById);
             if (hit.isEmpty()) {
                 return false;
             }
@@ -628,10 +628,6 @@ public final class Builder {
             out.stream(" ---> Using cache\n");
             out.stream(" ---> " + Digest.parse(hit.get()).shortHex() + "\n");
             return true;
-        }
-
-        private boolean existsAsImage(String id) {
-            return existsById(id);
         }
 
         /** A step that changes only the config: an image of the new config over the same layers. */

@@ -39,7 +39,10 @@ final class TarExtractor {
     private final ContainerView view;
     private final String dest;
     private final Options options;
-    private final List<Object[]> dirTimes = new ArrayList<>();
+    /** A directory's time, set once everything in it is written (each entry written changes it). */
+    private record DirTime(Path dir, FileTime time) {}
+
+    private final List<DirTime> dirTimes = new ArrayList<>();
 
     private TarExtractor(ContainerView view, String dest, Options options) {
         this.view = view;
@@ -83,9 +86,9 @@ final class TarExtractor {
             }
             place(e, rel, tar);
         }
-        for (Object[] t : dirTimes.reversed()) {
+        for (DirTime t : dirTimes.reversed()) {
             try {
-                Files.getFileAttributeView((Path) t[0], BasicFileAttributeView.class, NOFOLLOW).setTimes((FileTime) t[1], null, null);
+                Files.getFileAttributeView(t.dir(), BasicFileAttributeView.class, NOFOLLOW).setTimes(t.time(), null, null);
             } catch (IOException ignored) {
                 // a directory removed by a later entry
             }
@@ -133,7 +136,7 @@ final class TarExtractor {
                     Files.createDirectory(target);
                 }
                 attributes(target, e);
-                dirTimes.add(new Object[] {target, FileTime.from(e.getModTime().toInstant())});
+                dirTimes.add(new DirTime(target, FileTime.from(e.getModTime().toInstant())));
                 return;
             }
             if (regular(e)) {

@@ -191,6 +191,7 @@ public final class VolumeManager implements ContainerVolumes {
         }
         Files.deleteIfExists(d.resolve("volume.json"));      // first: a crash midway leaves a dir the next start removes
         FileTrees.delete(d);
+        preparing.remove(v.name());
         events.emit("volume", "destroy", v.name(), Map.of("driver", "local"));
     }
 
