@@ -278,11 +278,14 @@ public final class Builder {
                 stage.imageId = image.id().toString();
                 stage.json = (ObjectNode) JSON.readTree(images.configBytes(image.id()));
                 out.stream(" ---> " + image.id().shortHex() + "\n");
-                for (JsonNode trigger : stage.config().path("OnBuild")) {
-                    out.stream("# Executing 1 build trigger\n");
-                    dispatch(stage, DockerfileParser.instruction(trigger.asText(), i.line(), '\\'));
-                }
-                stage.config().remove("OnBuild");
+            }
+            // the base's ONBUILD triggers (an image's or an earlier stage's) run first; the new image keeps none
+            List<String> triggers = new ArrayList<>();
+            stage.config().path("OnBuild").forEach(t -> triggers.add(t.asText()));
+            stage.config().remove("OnBuild");
+            for (String trigger : triggers) {
+                out.stream("# Executing 1 build trigger\n");
+                dispatch(stage, DockerfileParser.instruction(trigger, i.line(), '\\'));
             }
             stages.add(stage);
             return stage;

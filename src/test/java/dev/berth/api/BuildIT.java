@@ -220,4 +220,35 @@ class BuildIT extends ContainerTestBase {
         assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
         assertEquals("three levels down\ntop", ok("run", "--rm", "tree:1", "cat", "/dst/a/b/deep.txt", "/dst/top.txt").stdout().strip());
     }
+
+    @Test
+    void metadataInstructionsTargetsLabelsTarArchivesAndOnbuildTriggers() throws Exception {
+        Path ctx = Files.createDirectories(daemon.dir().resolve("meta"));
+        Path payload = Files.createDirectories(daemon.dir().resolve("payload"));
+        Files.writeString(payload.resolve("inside.txt"), "from the archive\n");
+        new ProcessBuilder("tar", "-czf", ctx.resolve("bundle.tar.gz").toString(), "-C", payload.toString(), ".").start().waitFor();
+        Files.writeString(ctx.resolve("Dockerfile"), """
+                FROM busybox AS base
+                ONBUILD RUN echo triggered > /onbuild
+                FROM base AS final
+                SHELL ["/bin/sh", "-c"]
+                ADD bundle.tar.gz /unpacked/
+                EXPOSE 8080/udp 9090
+                STOPSIGNAL SIGUSR1
+                VOLUME /data
+                HEALTHCHECK --interval=5s --retries=2 CMD true
+                LABEL stage=final
+                FROM busybox AS unused
+                RUN exit 9
+                """);
+        DockerCli.Result r = build(ctx, "--target", "final", "--label", "from=cli", "-t", "meta:1");
+        assertEquals(0, r.exitCode(), r.stdout() + r.stderr());
+        assertEquals("triggered\nfrom the archive", ok("run", "--rm", "meta:1", "cat", "/onbuild", "/unpacked/inside.txt").stdout().strip(),
+                "the ONBUILD trigger ran in the child stage, the tar archive was unpacked");
+        assertEquals("map[8080/udp:{} 9090/tcp:{}] SIGUSR1 map[/data:{}] [CMD-SHELL true] 5s 2 final cli", ok("image", "inspect", "-f",
+                "{{.Config.ExposedPorts}} {{.Config.StopSignal}} {{.Config.Volumes}} {{.Config.Healthcheck.Test}} "
+                        + "{{.Config.Healthcheck.Interval}} {{.Config.Healthcheck.Retries}} {{index .Config.Labels \"stage\"}} "
+                        + "{{index .Config.Labels \"from\"}}", "meta:1").stdout().strip());
+        assertTrue(ok("history", "meta:1").stdout().contains("#(nop) STOPSIGNAL SIGUSR1"), "metadata steps have #(nop) history");
+    }
 }
