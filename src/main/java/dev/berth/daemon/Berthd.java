@@ -46,6 +46,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -123,6 +124,15 @@ public final class Berthd {
         Files.setPosixFilePermissions(config.runroot(), PosixFilePermissions.fromString("rwx--x--x"));
 
         HostFacts host = HostFacts.read();
+        // The HTTP side (Vert.x, metrics) is made on a second thread while this one opens the engines: two cores.
+        CompletableFuture<HttpSide> http = new CompletableFuture<>();
+        Thread.ofPlatform().name("start-http").start(() -> {
+            try {
+                http.complete(HttpSide.make(host.ncpu()));
+            } catch (Throwable e) {
+                http.completeExceptionally(e);
+            }
+        });
         OciRuntimeSelection runtime = OciRuntimeSelection.select(config.runtime(), host.cgroupVersion().equals("2"));
         Optional<Path> conmon = Executables.find(config.conmon() != null ? config.conmon() : "conmon");
         if (runtime.path().isEmpty()) {
@@ -156,18 +166,14 @@ public final class Berthd {
                 runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers, volumes,
                 config.insecureRegistries(), config.registryMirrors());
 
-        PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        new JvmMemoryMetrics().bindTo(metrics);
-        new JvmGcMetrics().bindTo(metrics);
-        new JvmThreadMetrics().bindTo(metrics);
-        new ClassLoaderMetrics().bindTo(metrics);
-        new ProcessorMetrics().bindTo(metrics);
-
-        ActivatedTransport transport = new ActivatedTransport();
-        if (!transport.available()) {
-            throw new IllegalStateException("the epoll transport is not available: " + transport.unavailabilityCause());
+        HttpSide side;
+        try {
+            side = http.join();
+        } catch (java.util.concurrent.CompletionException e) {
+            throw e.getCause() instanceof Exception x ? x : e;
         }
-        vertx = Vertx.builder().with(vertxOptions(host.ncpu())).withTransport(transport).build();
+        vertx = side.vertx();
+        PrometheusMeterRegistry metrics = side.metrics();
         Distribution distribution = Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
                 config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors());
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
@@ -180,6 +186,23 @@ public final class Berthd {
         tracker.start();
         LOG.info("Berth " + BuildInfo.CURRENT.version() + " serving the Docker API on " + config.hosts()
                 + " (runtime " + runtime.name() + ", storage " + rootfs.name() + ", root " + config.root() + ")");
+    }
+
+    /** Vert.x on the epoll transport, and the metrics registry with the JVM's meters bound. */
+    private record HttpSide(Vertx vertx, PrometheusMeterRegistry metrics) {
+        static HttpSide make(int cpus) {
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(metrics);
+            new JvmGcMetrics().bindTo(metrics);
+            new JvmThreadMetrics().bindTo(metrics);
+            new ClassLoaderMetrics().bindTo(metrics);
+            new ProcessorMetrics().bindTo(metrics);
+            ActivatedTransport transport = new ActivatedTransport();
+            if (!transport.available()) {
+                throw new IllegalStateException("the epoll transport is not available: " + transport.unavailabilityCause());
+            }
+            return new HttpSide(Vertx.builder().with(vertxOptions(cpus)).withTransport(transport).build(), metrics);
+        }
     }
 
     /** No class-path file cache: Berth serves no files from its jar, and the cache would leave a dir in /tmp. */

@@ -24,6 +24,9 @@ public interface ContainerNetworks {
     /** Takes a running container off a network. */
     void disconnect(String containerId, String networkId) throws IOException;
 
-    /** At daemon start: the sandboxes of these containers live on (ports held again, names served); any other is undone. */
+    /**
+     * At daemon start: the sandboxes of these containers live on (ports held again, names served); any other is
+     * undone. Returns at once: the host is put right in the background, and the calls that change it wait for that.
+     */
     void restore(Collection<String> running);
 }

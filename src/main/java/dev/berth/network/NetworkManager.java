@@ -72,6 +72,12 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private final Map<String, CompletableFuture<Void>> teardowns = new ConcurrentHashMap<>();
     /** CNI ADD and DEL hold it shared; removing a bridge or the shared chains holds it alone. */
     private final ReadWriteLock hostLock = new ReentrantReadWriteLock();
+    /**
+     * Done once the host is as the networks need it after a daemon start ({@link #restore}: iptables, the default
+     * bridge, the running containers' DNS): that runs beside the rest of the start-up, off the path to the first
+     * answer, and whatever changes the host's networking waits for it.
+     */
+    private volatile CompletableFuture<Void> restored = CompletableFuture.completedFuture(null);
     private final ScheduledExecutorService idleTimer = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "berth-network-idle");
         t.setDaemon(true);
@@ -145,6 +151,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     /** A network removed: its bridge, DNS server and leases go with it. */
     private void forget(Network n) throws IOException {
+        restored.join();
         store.remove(n);
         events.emit("network", "destroy", n.id(), Map.of("name", n.name(), "type", n.driver()));
         dev.berth.image.FileTrees.delete(ipamDir.resolve(n.name()));
@@ -177,6 +184,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     @Override
     public Sandbox up(SandboxRequest r) throws IOException {
+        restored.join();
         awaitTeardown(r.containerId());
         String netns = NETNS_DIR.resolve("berth-" + r.containerId().substring(0, 16)).toString();
         Sandbox s = new Sandbox(r.containerId(), netns, List.of(), List.of(), List.copyOf(r.dns()), BOOT_ID);
@@ -225,6 +233,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     @Override
     public Attachment connect(String containerId, String containerName, String hostname, String networkName, EndpointRequest ep)
             throws IOException {
+        restored.join();
         Sandbox s = sandboxes.get(containerId);
         if (s == null) {
             throw EngineException.conflict("container " + containerId + " has no network namespace of Berth's to connect");
@@ -245,6 +254,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     @Override
     public void disconnect(String containerId, String networkId) throws IOException {
+        restored.join();
         Sandbox s = sandboxes.get(containerId);
         Attachment a = s == null ? null : s.attachments().stream().filter(x -> x.networkId().equals(networkId)).findFirst().orElse(null);
         if (a == null) {
@@ -277,6 +287,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     }
 
     private void teardown(Sandbox s) {
+        restored.join();
         String containerId = s.containerId();
         for (Attachment a : s.attachments().reversed()) {
             try {
@@ -336,6 +347,20 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     @Override
     public void restore(Collection<String> running) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        restored = done;
+        Thread.ofPlatform().name("network-restore").start(() -> {
+            try {
+                restoreHost(running);
+            } catch (RuntimeException e) {
+                LOG.log(java.util.logging.Level.WARNING, "restoring the host's networking: " + e.getMessage(), e);
+            } finally {
+                done.complete(null);
+            }
+        });
+    }
+
+    private void restoreHost(Collection<String> running) {
         BridgeRules.removeAll();
         defaultBridgeUp();
         for (Sandbox s : List.copyOf(sandboxes.values())) {
@@ -613,6 +638,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     /** Stops the DNS servers; idle bridges and chains go now rather than after the grace. Containers' sandboxes stay (live restore). */
     @Override
     public void close() {
+        restored.join();
         idleTimer.shutdownNow();
         for (CompletableFuture<Void> t : List.copyOf(teardowns.values())) {
             try {

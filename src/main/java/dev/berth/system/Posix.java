@@ -23,7 +23,7 @@ public final class Posix {
     public static final int S_IFIFO = 0010000;
 
     private static final int ENOENT = 2;
-    private static final int EINTR = 4;
+    static final int EINTR = 4;
     private static final int ENOTDIR = 20;
     private static final int EISDIR = 21;
     private static final int ENODATA = 61;
@@ -36,27 +36,50 @@ public final class Posix {
     private static final VarHandle ERRNO_HANDLE =
             CALL_STATE.varHandle(java.lang.foreign.MemoryLayout.PathElement.groupElement("errno"));
 
-    private static final MethodHandle MKNOD = downcall("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
-    private static final MethodHandle LSETXATTR = downcall("lsetxattr",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle LGETXATTR = downcall("lgetxattr",
-            FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
-    private static final MethodHandle MOUNT = downcall("mount",
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
-    private static final MethodHandle UMOUNT2 = downcall("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle SOCKET = downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CONNECT = downcall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle READ = downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle SYSCALL_OPENAT2 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
-            FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
     private static final long SYS_OPENAT2 = 437;     // x86_64 and aarch64 alike
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(
-            LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    // Each group of calls is linked when first used (a class per group, initialised lazily by the JVM): linking
+    // a downcall spins classes, and linking all of them at once cost ~100 ms of every daemon start.
+    private static final class Nodes {
+        static final MethodHandle MKNOD = downcall("mknod", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG));
+    }
+
+    private static final class Xattrs {
+        static final MethodHandle LSETXATTR = downcall("lsetxattr",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle LGETXATTR = downcall("lgetxattr",
+                FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
+    }
+
+    private static final class Mounts {
+        static final MethodHandle MOUNT = downcall("mount",
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
+        static final MethodHandle UMOUNT2 = downcall("umount2", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+    }
+
+    private static final class Sockets {
+        static final MethodHandle SOCKET = downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle CONNECT = downcall("connect", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    private static final class Io {
+        static final MethodHandle READ = downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
+        static final MethodHandle OPEN = downcall("open", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+    }
+
+    private static final class Openat2 {
+        static final MethodHandle SYSCALL_OPENAT2 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
+    }
+
+    private static final class Errors {
+        static final MethodHandle STRERROR = LINKER.downcallHandle(
+                LINKER.defaultLookup().find("strerror").orElseThrow(), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     private Posix() {}
 
@@ -69,7 +92,7 @@ public final class Posix {
     public static void mknod(Path path, int type, int permissions, int major, int minor) throws IOException {
         long dev = makedev(major, minor);
         call((arena, state) -> {
-            int rc = (int) MKNOD.invokeExact(state, arena.allocateFrom(path.toString()), type | permissions, dev);
+            int rc = (int) Nodes.MKNOD.invokeExact(state, arena.allocateFrom(path.toString()), type | permissions, dev);
             check(rc, state, "mknod " + path);
             return null;
         });
@@ -80,7 +103,7 @@ public final class Posix {
         call((arena, state) -> {
             MemorySegment v = arena.allocate(Math.max(1, value.length));
             MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
-            int rc = (int) LSETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), v,
+            int rc = (int) Xattrs.LSETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), v,
                     (long) value.length, 0);
             check(rc, state, "setxattr " + name + " on " + path);
             return null;
@@ -91,7 +114,7 @@ public final class Posix {
     public static byte[] lgetxattr(Path path, String name) throws IOException {
         return call((arena, state) -> {
             MemorySegment buf = arena.allocate(4096);
-            long n = (long) LGETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), buf, 4096L);
+            long n = (long) Xattrs.LGETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), buf, 4096L);
             if (n < 0) {
                 int errno = errno(state);
                 if (errno == ENODATA || errno == ENOTSUP) {
@@ -106,7 +129,7 @@ public final class Posix {
     /** mount(2) of a filesystem with no flags and these options. */
     public static void mount(String source, Path target, String type, String options) throws IOException {
         call((arena, state) -> {
-            int rc = (int) MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target.toString()),
+            int rc = (int) Mounts.MOUNT.invokeExact(state, arena.allocateFrom(source), arena.allocateFrom(target.toString()),
                     arena.allocateFrom(type), 0L, arena.allocateFrom(options));
             check(rc, state, "mount " + type + " on " + target);
             return null;
@@ -116,7 +139,7 @@ public final class Posix {
     /** umount2(2) with MNT_DETACH: gone from the tree at once, released when the last user lets go. */
     public static void unmount(Path target) throws IOException {
         call((arena, state) -> {
-            int rc = (int) UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString()), MNT_DETACH);
+            int rc = (int) Mounts.UMOUNT2.invokeExact(state, arena.allocateFrom(target.toString()), MNT_DETACH);
             check(rc, state, "unmount " + target);
             return null;
         });
@@ -129,12 +152,12 @@ public final class Posix {
             throw new IOException("socket path too long for sun_path: " + path);
         }
         return call((arena, state) -> {
-            int fd = (int) SOCKET.invokeExact(state, 1 /* AF_UNIX */, 5 /* SOCK_SEQPACKET */ | 02000000 /* SOCK_CLOEXEC */, 0);
+            int fd = (int) Sockets.SOCKET.invokeExact(state, 1 /* AF_UNIX */, 5 /* SOCK_SEQPACKET */ | 02000000 /* SOCK_CLOEXEC */, 0);
             check(fd < 0 ? -1 : 0, state, "socket");
             MemorySegment addr = arena.allocate(110);
             addr.set(ValueLayout.JAVA_SHORT, 0, (short) 1);
             MemorySegment.copy(p, 0, addr, ValueLayout.JAVA_BYTE, 2, p.length);
-            int rc = (int) CONNECT.invokeExact(state, fd, addr, 110);
+            int rc = (int) Sockets.CONNECT.invokeExact(state, fd, addr, 110);
             if (rc != 0) {
                 int errno = errno(state);
                 close(fd);
@@ -148,7 +171,7 @@ public final class Posix {
     public static int read(int fd, MemorySegment buf, long len) throws IOException {
         return call((arena, state) -> {
             while (true) {
-                long n = (long) READ.invokeExact(state, fd, buf, len);
+                long n = (long) Io.READ.invokeExact(state, fd, buf, len);
                 if (n >= 0 || errno(state) != EINTR) {
                     check(n < 0 ? -1 : 0, state, "read");
                     return (int) n;
@@ -161,7 +184,7 @@ public final class Posix {
     public static void write(int fd, MemorySegment buf, long len) throws IOException {
         call((arena, state) -> {
             while (true) {
-                long n = (long) WRITE.invokeExact(state, fd, buf, len);
+                long n = (long) Io.WRITE.invokeExact(state, fd, buf, len);
                 if (n >= 0 || errno(state) != EINTR) {
                     check(n < 0 ? -1 : 0, state, "write");
                     return null;
@@ -177,7 +200,7 @@ public final class Posix {
     /** shutdown(2): after {@link #SHUT_WR} the peer reads end of stream; {@link #SHUT_RD} wakes a blocked reader. */
     public static void shutdown(int fd, int how) throws IOException {
         call((arena, state) -> {
-            check((int) SHUTDOWN.invokeExact(state, fd, how), state, "shutdown");
+            check((int) Sockets.SHUTDOWN.invokeExact(state, fd, how), state, "shutdown");
             return null;
         });
     }
@@ -188,12 +211,12 @@ public final class Posix {
      */
     public static void writeFifo(Path fifo, byte[] message) throws IOException {
         call((arena, state) -> {
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(fifo.toString()), 01 /* O_WRONLY */ | 04000 /* O_NONBLOCK */ | 02000000 /* O_CLOEXEC */);
+            int fd = (int) Io.OPEN.invokeExact(state, arena.allocateFrom(fifo.toString()), 01 /* O_WRONLY */ | 04000 /* O_NONBLOCK */ | 02000000 /* O_CLOEXEC */);
             check(fd < 0 ? -1 : 0, state, "open " + fifo);
             try {
                 MemorySegment b = arena.allocate(message.length);
                 MemorySegment.copy(message, 0, b, ValueLayout.JAVA_BYTE, 0, message.length);
-                long n = (long) WRITE.invokeExact(state, fd, b, (long) message.length);
+                long n = (long) Io.WRITE.invokeExact(state, fd, b, (long) message.length);
                 check(n == message.length ? 0 : -1, state, "write " + fifo);
             } finally {
                 close(fd);
@@ -215,13 +238,13 @@ public final class Posix {
      */
     public static int openInRoot(Path root, String path, int flags) throws IOException {
         return call((arena, state) -> {
-            int dir = (int) OPEN.invokeExact(state, arena.allocateFrom(root.toString()), O_PATH | O_DIRECTORY | O_CLOEXEC);
+            int dir = (int) Io.OPEN.invokeExact(state, arena.allocateFrom(root.toString()), O_PATH | O_DIRECTORY | O_CLOEXEC);
             check(dir < 0 ? -1 : 0, state, "open " + root);
             try {
                 MemorySegment how = arena.allocate(24);
                 how.set(JAVA_LONG, 0, (long) (flags | O_CLOEXEC | 0400 /* O_NOCTTY */));
                 how.set(JAVA_LONG, 16, 0x10L | 0x02L /* RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS */);
-                int fd = (int) (long) SYSCALL_OPENAT2.invokeExact(state, SYS_OPENAT2, dir, arena.allocateFrom(path), how, 24L);
+                int fd = (int) (long) Openat2.SYSCALL_OPENAT2.invokeExact(state, SYS_OPENAT2, dir, arena.allocateFrom(path), how, 24L);
                 if (fd < 0) {
                     int errno = errno(state);
                     if (errno == ENOENT || errno == ENOTDIR) {
@@ -239,7 +262,7 @@ public final class Posix {
     /** open(2) of a directory, never through a symlink in its last component; -1 when it is gone or not a directory (any more). */
     public static int openDirectory(Path path) throws IOException {
         return call((arena, state) -> {
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            int fd = (int) Io.OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
             if (fd < 0) {
                 int errno = errno(state);
                 if (errno == ENOENT || errno == ENOTDIR || errno == 40 /* ELOOP: a symlink now */) {
@@ -270,7 +293,7 @@ public final class Posix {
                 MemorySegment buf = arena.allocate(maxBytes + 1L);
                 long total = 0;
                 while (total <= maxBytes) {
-                    long n = (long) READ.invokeExact(state, fd, buf.asSlice(total), maxBytes + 1L - total);
+                    long n = (long) Io.READ.invokeExact(state, fd, buf.asSlice(total), maxBytes + 1L - total);
                     if (n < 0 && errno(state) == EISDIR) {
                         return null;
                     }
@@ -290,22 +313,6 @@ public final class Posix {
     }
 
     /**
-     * Opens a FIFO read-write without blocking and closes it again: a thread blocked opening the other
-     * end returns (and then reads the end, or fails its write). Errors are ignored: the FIFO may be gone.
-     */
-    public static void releaseFifo(Path fifo) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(CALL_STATE);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(fifo.toString()), 02 /* O_RDWR */ | 04000 /* O_NONBLOCK */ | 02000000);
-            if (fd >= 0) {
-                close(fd);
-            }
-        } catch (Throwable t) {
-            // nothing to release
-        }
-    }
-
-    /**
      * Whether the peer of a connected unix socket has closed it entirely (POLLHUP, without waiting): a
      * peer that only shut down its writing side (a half-close) leaves it readable, not hung up.
      */
@@ -315,7 +322,7 @@ public final class Posix {
             MemorySegment pollfd = arena.allocate(8);
             pollfd.set(JAVA_INT, 0, fd);
             pollfd.set(ValueLayout.JAVA_SHORT, 4, (short) 0);
-            int n = (int) POLL.invokeExact(state, pollfd, 1L, 0);
+            int n = (int) Io.POLL.invokeExact(state, pollfd, 1L, 0);
             return n > 0 && (pollfd.get(ValueLayout.JAVA_SHORT, 6) & 0x10 /* POLLHUP */) != 0;
         } catch (Throwable t) {
             return false;
@@ -325,7 +332,7 @@ public final class Posix {
     public static void close(int fd) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = arena.allocate(CALL_STATE);
-            int ignored = (int) CLOSE.invokeExact(state, fd);
+            int ignored = (int) Io.CLOSE.invokeExact(state, fd);
         } catch (Throwable t) {
             throw new IllegalStateException(t);
         }
@@ -360,13 +367,13 @@ public final class Posix {
         }
     }
 
-    private static int errno(MemorySegment state) {
+    static int errno(MemorySegment state) {
         return (int) ERRNO_HANDLE.get(state, 0L);
     }
 
-    private static String strerror(int errno) {
+    static String strerror(int errno) {
         try {
-            MemorySegment s = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment s = (MemorySegment) Errors.STRERROR.invokeExact(errno);
             return s.reinterpret(256).getString(0);
         } catch (Throwable t) {
             return "errno " + errno;
