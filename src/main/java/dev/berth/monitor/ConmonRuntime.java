@@ -5,29 +5,34 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.store.EngineJson;
 import dev.berth.errors.EngineException;
 import dev.berth.system.ChildProcesses;
+import dev.berth.system.Posix;
+import dev.berth.system.Spawn;
 
 import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.OptionalInt;
-import java.util.concurrent.TimeUnit;
 
 /**
  * One real conmon per container, running the OCI runtime (runc). conmon gets the sync and start pipes
- * ({@code _OCI_SYNCPIPE}, {@code _OCI_STARTPIPE}) through two named FIFOs opened by a {@code sh -c exec}
- * wrapper, since Java hands children only fds 0-2: it waits for a byte on the start pipe before it runs
- * the runtime, then writes one JSON line to the sync pipe: the container's pid, or the runtime's error.
- * conmon double-forks, so the container's monitor is no child of the daemon and survives it.
+ * ({@code _OCI_SYNCPIPE}, {@code _OCI_STARTPIPE}) as fds 3 and 4 of a {@code posix_spawn} ({@link Spawn}): it
+ * waits for a byte on the start pipe before it runs the runtime, then writes one JSON line to the sync pipe:
+ * the container's pid, or the runtime's error. conmon double-forks, so the container's monitor is no child of
+ * the daemon and survives it; should the daemon die first, the start pipe ends and conmon with it.
  */
 public final class ConmonRuntime implements OciRuntime {
 
     private static final ObjectMapper JSON = EngineJson.MAPPER;
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ConmonRuntime.class.getName());
 
     private final Path conmon;
     private final Path runtime;
@@ -137,60 +142,61 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     /**
-     * Starts conmon with its pipes as FIFOs in {@code dir} and returns once it reported the process. The
-     * shell opens them in the order 3, 4, 5, and so must we. With {@code ready} (exec with attach),
-     * conmon reports its attach socket on the attach pipe, then waits for a second start byte.
+     * Starts conmon with its pipes as fds 3, 4 (and 5) and returns once it reported the process. With
+     * {@code ready} (exec with attach), conmon reports its attach socket on the attach pipe, then waits for a
+     * second start byte.
      */
     private Created launch(List<String> conmonArgs, Path dir, AttachReady ready) throws IOException {
-        Path sync = dir.resolve("sync.fifo");
-        Path start = dir.resolve("start.fifo");
-        Path attach = dir.resolve("attach.fifo");
-        List<Path> fifos = ready == null ? List.of(sync, start) : List.of(sync, start, attach);
-        for (Path f : fifos) {
-            Files.deleteIfExists(f);
-            mkfifo(f);
-        }
-        // setpriv: a daemon that dies before it opened the FIFOs' other ends takes the wrapper, blocked opening
-        // them, with it (it would wait for ever); the monitor itself is forked off later and lives on
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--pdeathsig", "KILL", "sh", "-c",
-                "exec \"$0\" \"$@\" 3>\"$SYNC_FIFO\" 4<\"$START_FIFO\"" + (ready == null ? "" : " 5>\"$ATTACH_FIFO\"")));
-        cmd.addAll(conmonArgs);
-        // conmon's output goes to a file: its monitor process keeps the descriptors, and a pipe would never end.
-        Path conmonOut = dir.resolve("conmon.out");
-        ProcessBuilder pb = ChildProcesses.builder(cmd.toArray(String[]::new)).redirectErrorStream(true)
-                .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                .redirectOutput(conmonOut.toFile());
-        pb.environment().put("_OCI_SYNCPIPE", "3");
-        pb.environment().put("_OCI_STARTPIPE", "4");
-        pb.environment().put("SYNC_FIFO", sync.toString());
-        pb.environment().put("START_FIFO", start.toString());
+        Map<String, String> env = new HashMap<>(ChildProcesses.environment());
+        env.put("_OCI_SYNCPIPE", "3");
+        env.put("_OCI_STARTPIPE", "4");
         if (ready != null) {
-            pb.environment().put("_OCI_ATTACHPIPE", "5");
-            pb.environment().put("ATTACH_FIFO", attach.toString());
+            env.put("_OCI_ATTACHPIPE", "5");
         }
-        Process shell = pb.start();
-        Watchdog watchdog = new Watchdog(shell, dir.resolve("conmon.pid"), fifos);
-        try (BufferedReader syncIn = new BufferedReader(new InputStreamReader(Files.newInputStream(sync), StandardCharsets.UTF_8));
-             OutputStream startOut = Files.newOutputStream(start)) {
+        Path conmonOut = dir.resolve("conmon.out");
+        // conmon's ends: the sync pipe's write end, the start pipe's read end, the attach pipe's write end
+        List<Pipe> pipes = new ArrayList<>();
+        Child conmonProcess;
+        try {
+            pipes.add(Pipe.open(false));
+            pipes.add(Pipe.open(true));
             if (ready != null) {
-                try (BufferedReader attachIn = new BufferedReader(new InputStreamReader(Files.newInputStream(attach), StandardCharsets.UTF_8))) {
+                pipes.add(Pipe.open(false));
+            }
+            // conmon's output goes to a file: its monitor process keeps the descriptors, and a pipe would never end
+            conmonProcess = new Child(Spawn.spawn(conmonArgs, env, pipes.stream().map(Pipe::childEnd).toList(), conmonOut));
+        } catch (IOException | RuntimeException e) {
+            pipes.forEach(Pipe::close);
+            throw e;
+        } finally {
+            pipes.forEach(Pipe::closeChildEnd);
+        }
+        Pipe sync = pipes.get(0);
+        Pipe start = pipes.get(1);
+        Pipe attach = ready == null ? null : pipes.get(2);
+        Watchdog watchdog = new Watchdog(conmonProcess, dir.resolve("conmon.pid"));
+        try (BufferedReader syncIn = new BufferedReader(new InputStreamReader(sync.reader(), StandardCharsets.UTF_8));
+             OutputStream startOut = start.writer()) {
+            if (ready != null) {
+                try (BufferedReader attachIn = new BufferedReader(new InputStreamReader(attach.reader(), StandardCharsets.UTF_8))) {
                     startOut.write(0);
                     startOut.flush();
                     String line = attachIn.readLine();
                     if (line == null || JSON.readTree(line).path("data").asInt(-1) != 0) {
-                        throw new IOException("conmon could not set up the attach socket: " + conmonOutput(shell, conmonOut, line));
+                        conmonProcess.await(5000);
+                        throw new IOException("conmon could not set up the attach socket: " + conmonOutput(conmonOut, line));
                     }
                     ready.attach(dir.resolve("attach"));
                 }
             }
             startOut.write(0);
             startOut.close();
-            if (!shell.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-                shell.destroyForcibly();
+            OptionalInt detached = conmonProcess.await(deadline.toMillis());
+            if (detached.isEmpty()) {
                 throw new IOException("conmon did not detach within " + deadline.toSeconds() + "s");
             }
-            if (shell.exitValue() != 0) {
-                throw new IOException("conmon exited with " + shell.exitValue() + ": " + Files.readString(conmonOut).strip());
+            if (detached.getAsInt() != 0) {
+                throw new IOException("conmon exited with " + detached.getAsInt() + ": " + Files.readString(conmonOut).strip());
             }
             String line = syncIn.readLine();
             if (line == null) {
@@ -208,26 +214,85 @@ public final class ConmonRuntime implements OciRuntime {
             throw new IOException("interrupted while starting conmon", e);
         } finally {
             watchdog.cancel();
-            if (shell.isAlive()) {
-                shell.destroyForcibly();     // failed half-way: do not leave a monitor waiting for a start byte
-            }
-            for (Path f : fifos) {
-                Files.deleteIfExists(f);
-            }
+            conmonProcess.end();     // failed half-way: do not leave a monitor waiting for a start byte
+            pipes.forEach(Pipe::close);
         }
     }
 
     /**
-     * Ends a conmon start that takes longer than the deadline (a hung runtime, a wrapper that died before
-     * opening its FIFOs): kills the wrapper and the monitor, and keeps opening each FIFO read-write, which
-     * releases a daemon thread blocked opening it; its read then sees the end, its write fails.
+     * One end of a pipe for conmon (as fd 3, 4, ...), the other the daemon's. The daemon's end is reopened through
+     * /proc as a JDK stream, so a thread waiting on it blocks in the JDK (a virtual thread's carrier is freed), not
+     * in a native read.
+     */
+    private record Pipe(int daemonEnd, int childEnd, boolean daemonWrites) {
+        static Pipe open(boolean daemonWrites) throws IOException {
+            int[] fds = Spawn.pipe();
+            return daemonWrites ? new Pipe(fds[1], fds[0], true) : new Pipe(fds[0], fds[1], false);
+        }
+
+        /** (An anonymous pipe's end opens at once through /proc, unlike a FIFO's: no wait for the other side.) */
+        InputStream reader() throws IOException {
+            return Files.newInputStream(Posix.fdPath(daemonEnd));
+        }
+
+        OutputStream writer() throws IOException {
+            return Files.newOutputStream(Posix.fdPath(daemonEnd));
+        }
+
+        void closeChildEnd() {
+            Posix.close(childEnd);
+        }
+
+        void close() {
+            Posix.close(daemonEnd);
+        }
+    }
+
+    /** A process the daemon spawned, and reaps: its exit status once known. */
+    private static final class Child {
+        private final int pid;
+        private OptionalInt status = OptionalInt.empty();
+
+        Child(int pid) {
+            this.pid = pid;
+        }
+
+        synchronized OptionalInt await(long millis) throws IOException, InterruptedException {
+            if (status.isEmpty()) {
+                status = Spawn.await(pid, millis);
+            }
+            return status;
+        }
+
+        /** Killed, unless it has ended, and reaped. */
+        void end() {
+            try {
+                if (await(0).isEmpty()) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    await(5000);
+                }
+            } catch (IOException e) {
+                LOG.warning("reaping " + pid + ": " + e.getMessage());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+
+        void kill() {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    /**
+     * Ends a conmon start that takes longer than the deadline (a hung runtime): kills conmon, its monitor and
+     * the runtime under it, whose ends of the pipes close with them, which ends the daemon's waits on them.
      */
     private final class Watchdog {
         private final Thread thread;
         private boolean done;
         private boolean fired;
 
-        Watchdog(Process shell, Path conmonPid, List<Path> fifos) {
+        Watchdog(Child conmonProcess, Path conmonPid) {
             thread = Thread.ofVirtual().start(() -> {
                 try {
                     Thread.sleep(deadline);
@@ -240,7 +305,7 @@ public final class ConmonRuntime implements OciRuntime {
                     }
                     fired = true;
                 }
-                shell.destroyForcibly();
+                conmonProcess.kill();
                 try {
                     ProcessHandle.of(Long.parseLong(Files.readString(conmonPid).strip())).ifPresent(monitor -> {
                         monitor.descendants().forEach(ProcessHandle::destroyForcibly);  // the hung runtime
@@ -249,24 +314,11 @@ public final class ConmonRuntime implements OciRuntime {
                 } catch (IOException | NumberFormatException noMonitor) {
                     // it never got that far
                 }
-                // until the launch gives up: each open it still makes of a FIFO is released in turn
-                try {
-                    while (!isDone()) {
-                        fifos.forEach(dev.berth.system.Posix::releaseFifo);
-                        Thread.sleep(50);
-                    }
-                } catch (InterruptedException finished) {
-                    // the launch has failed and cleaned up
-                }
             });
         }
 
         synchronized boolean fired() {
             return fired;
-        }
-
-        private synchronized boolean isDone() {
-            return done;
         }
 
         void cancel() {
@@ -277,12 +329,7 @@ public final class ConmonRuntime implements OciRuntime {
         }
     }
 
-    private static String conmonOutput(Process shell, Path conmonOut, String line) throws IOException {
-        try {
-            shell.waitFor(5, TimeUnit.SECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+    private static String conmonOutput(Path conmonOut, String line) throws IOException {
         String out = Files.readString(conmonOut).strip();
         return out.isEmpty() && line != null ? line : out;
     }
@@ -378,21 +425,21 @@ public final class ConmonRuntime implements OciRuntime {
         String command = runtime.getFileName() + " " + String.join(" ", args);
         Path outFile = Files.createTempFile(runroot, "runtime-", ".out");
         try {
-            Process p = ChildProcesses.builder(cmd.toArray(String[]::new)).redirectErrorStream(true)
-                    .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
-                    .redirectOutput(outFile.toFile()).start();
+            Child p = new Child(Spawn.spawn(cmd, ChildProcesses.environment(), List.of(), outFile));
+            OptionalInt status;
             try {
-                if (!p.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
-                    p.destroyForcibly().waitFor();
-                    throw new IOException(command + " did not finish within " + deadline.toSeconds() + "s and was killed");
-                }
+                status = p.await(deadline.toMillis());
             } catch (InterruptedException e) {
-                p.destroyForcibly();
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while running " + command, e);
+            } finally {
+                p.end();
+            }
+            if (status.isEmpty()) {
+                throw new IOException(command + " did not finish within " + deadline.toSeconds() + "s and was killed");
             }
             String out = Files.readString(outFile).strip();
-            if (p.exitValue() != 0) {
+            if (status.getAsInt() != 0) {
                 throw new IOException(command + " failed: " + out);
             }
             return out;
@@ -407,7 +454,4 @@ public final class ConmonRuntime implements OciRuntime {
         return m.find() ? m.group(1).replaceAll("\\\\(.)", "$1") : raw.strip();
     }
 
-    private static void mkfifo(Path path) throws IOException {
-        dev.berth.system.Posix.mknod(path, dev.berth.system.Posix.S_IFIFO, 0600, 0, 0);
-    }
 }

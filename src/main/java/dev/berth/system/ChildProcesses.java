@@ -7,8 +7,19 @@ public final class ChildProcesses {
 
     public static ProcessBuilder builder(String... command) {
         ProcessBuilder pb = new ProcessBuilder(command);
-        // Socket activation variables name fds of the daemon's, not the child's (as podman clears them).
-        pb.environment().keySet().removeIf(k -> k.startsWith("LISTEN_") || k.startsWith("NOTIFY_SOCKET"));
+        pb.environment().keySet().removeIf(ChildProcesses::daemonOnly);
         return pb;
+    }
+
+    /** The daemon's environment as its children get it (for {@link Spawn}). */
+    public static java.util.Map<String, String> environment() {
+        java.util.Map<String, String> env = new java.util.HashMap<>(System.getenv());
+        env.keySet().removeIf(ChildProcesses::daemonOnly);
+        return env;
+    }
+
+    /** Socket activation variables name fds of the daemon's, not the child's (as podman clears them). */
+    private static boolean daemonOnly(String name) {
+        return name.startsWith("LISTEN_") || name.startsWith("NOTIFY_SOCKET");
     }
 }
