@@ -15,6 +15,7 @@ import io
 import json
 import os
 import platform
+import signal
 import socket
 import statistics
 import subprocess
@@ -342,6 +343,7 @@ WORKLOADS = [
 UNITS = {"burst: 50 run -d, 10 at a time": ("s", True), "burst: rm -f 50, 10 at a time": ("s", True),
          "GET /containers/json, 100 present": ("ms", True), "cold start to _ping": ("ms", True),
          "cold start to _ping, socket-activated": ("ms", True),
+         "docker ps on an idle socket (socket-activated)": ("ms", True),
          "cp 256 MiB into a container": ("MiB/s", False), "cp 256 MiB out of a container": ("MiB/s", False),
          "build, 5 steps, no cache": ("s", True), "build, 5 steps, all cached": ("s", True)}
 
@@ -369,7 +371,13 @@ def tree_rss(pids):
     return sum(rss_kib(p) for p in pids) / 1024
 
 
+def interrupted(signum, frame):
+    """SIGTERM (a time limit, kill) ends the run as Ctrl-C does: through the cleanup."""
+    raise KeyboardInterrupt
+
+
 def main():
+    signal.signal(signal.SIGTERM, interrupted)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--engines", default="berth,podman,dockerd", help="comma-separated subset")
     ap.add_argument("--quick", action="store_true", help="a third of the samples (a smoke run)")
@@ -377,6 +385,7 @@ def main():
     args = ap.parse_args()
 
     chosen = [e for e in engines.all_engines() if e.name in args.engines.split(",")]
+    stopped_early = False
     os.makedirs(engines.WORK, exist_ok=True)
     results, memory = [], []
     image = os.path.join(engines.WORK, "busybox.tar")
@@ -441,7 +450,26 @@ def main():
                     name = "cold start to _ping" + (", socket-activated" if activated else "")
                     results.append({"workload": name, "engine": e.name, "round": i, "value": v})
                     print(f"  {name:34s} {e.name:8s} #{i + 1}: {v:.1f}", flush=True)
+            # what a user waits for: the CLI's first command on a socket whose daemon is not running yet
+            for e in chosen:
+                e.stop()
+                e.start(True)
+                while not os.path.exists(e.sock):
+                    time.sleep(0.001)
+                t0 = time.monotonic()
+                out = e.cli("ps", "-a", "-q").stdout
+                v = (time.monotonic() - t0) * 1000
+                assert out.strip() == b"", f"{e.name}: docker ps listed {out!r}"
+                name = "docker ps on an idle socket (socket-activated)"
+                results.append({"workload": name, "engine": e.name, "round": i, "value": v})
+                print(f"  {name:34s} {e.name:8s} #{i + 1}: {v:.1f}", flush=True)
+    except KeyboardInterrupt:
+        print("interrupted: cleaning up", file=sys.stderr, flush=True)
+        stopped_early = True
     finally:
+        # a second Ctrl-C or SIGTERM (a time limit's) must not cut the cleanup short
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         for e in chosen:  # cleaned up and stopped, then what was measured is written, also after a failure
             try:
                 if e.proc is not None and e.proc.poll() is None:
@@ -449,11 +477,14 @@ def main():
             except Exception as ex:  # noqa: BLE001 - the cleanup goes on for the others
                 print(f"cleanup {e.name}: {ex}", file=sys.stderr)
             e.stop()
+            e.sweep()
         if REGISTRY is not None:
             REGISTRY.close()
         host_network.restore()    # what dockerd and podman leave of their bridges and rules goes
         units = {w[0]: (w[1], w[2]) for w in WORKLOADS} | UNITS
         write_results(results, memory, units, [e.name for e in chosen], started)
+    if stopped_early:
+        sys.exit(130)
 
 
 def summarise(results, memory, units, names):

@@ -44,6 +44,17 @@ def rss_kib(pid):
     return 0
 
 
+def descendants(pid, procs):
+    """The processes under pid, children first."""
+    out, todo = [], [pid]
+    while todo:
+        parent = todo.pop()
+        kids = [p for p, (ppid, _) in procs.items() if ppid == parent]
+        out += kids
+        todo += kids
+    return out
+
+
 def processes():
     """pid -> (ppid, comm) for every process."""
     out = {}
@@ -127,6 +138,22 @@ class Engine:
             self.proc.wait()
         self.proc = None
 
+    def sweep(self):
+        """After stop(): what a daemon that could not clean up (killed, or interrupted mid-run) left behind: its
+        monitors with the containers under them, and mounts under its directories."""
+        procs = processes()
+        for pid in [p for p, (_, comm) in procs.items() if comm == self.monitor and Engine.owns(self, p, procs)]:
+            for victim in descendants(pid, procs) + [pid]:
+                try:
+                    os.kill(victim, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+        with open("/proc/mounts") as f:
+            points = [line.split()[1] for line in f]
+        mine = [m for m in points if m.startswith((self.root + "/", self.rundir + "/"))]
+        for m in sorted(mine, key=len, reverse=True):   # the deepest first
+            subprocess.run(["umount", "-l", m], check=False, stderr=subprocess.DEVNULL)
+
     def daemon_pids(self):
         """The daemon's own processes (not its containers' monitors or processes)."""
         return [self.proc.pid]
@@ -183,10 +210,11 @@ def cli_env():
 class Berth(Engine):
     name = "berth"
     monitor = "conmon"
+    rundir = os.path.join(RUN, "berth-run")
 
     def command(self, activated):
         return [os.path.join(REPO, "daemon", "berthd"), "-H", "fd://" if activated else "unix://" + self.sock,
-                "--root", os.path.join(self.root, "root"), "--runroot", os.path.join(RUN, "berth-run")]
+                "--root", os.path.join(self.root, "root"), "--runroot", self.rundir]
 
     def env(self):
         env = dict(os.environ)
@@ -220,9 +248,10 @@ def java_home():
 class Podman(Engine):
     name = "podman"
     monitor = "conmon"
+    rundir = os.path.join(RUN, "podman-run")
 
     def command(self, activated):
-        cmd = ["podman", "--root", os.path.join(self.root, "storage"), "--runroot", os.path.join(RUN, "podman-run"),
+        cmd = ["podman", "--root", os.path.join(self.root, "storage"), "--runroot", self.rundir,
                "--runtime", "runc", "--cgroup-manager", "cgroupfs", "--events-backend", "file",
                "system", "service", "--time", "0"]
         return cmd if activated else cmd + ["unix://" + self.sock]
@@ -254,10 +283,11 @@ class Podman(Engine):
 class Dockerd(Engine):
     name = "dockerd"
     monitor = "containerd-shim"    # comm is cut to 15 characters: containerd-shim-runc-v2
+    rundir = os.path.join(RUN, "dockerd-exec")
 
     def command(self, activated):
         return ["dockerd", "-H", "fd://" if activated else "unix://" + self.sock, "--data-root", os.path.join(self.root, "data"),
-                "--exec-root", os.path.join(RUN, "dockerd-exec"), "--pidfile", os.path.join(RUN, "dockerd.pid"),
+                "--exec-root", self.rundir, "--pidfile", os.path.join(RUN, "dockerd.pid"),
                 # its default bridge on (docker0, NAT, its iptables chains), on a subnet of its own beside Berth's and podman's
                 "--bip", "10.199.0.1/24", "--ip6tables=false", "--userland-proxy=false", "--containerd-namespace", "berth-bench", "--containerd-plugins-namespace", "berth-bench-plugins"]
 
