@@ -14,7 +14,6 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * Docker's JSON: UpperCamelCase names (records say {@code @JsonProperty} where Docker spells an
@@ -50,12 +49,31 @@ public final class Json {
 
     /** Parses a request body; a malformed body or a wrong type is the client's 400. */
     public static <T> T decode(Buffer body, Class<T> type) {
+        return read("", () -> MAPPER.readValue(body.getBytes(), type));
+    }
+
+    /** A request's JSON (parsed already) as the engine's type; a wrong type is the client's 400 naming the field. */
+    public static <T> T convert(com.fasterxml.jackson.databind.JsonNode tree, Class<T> type) {
+        return convert(tree, type, "");
+    }
+
+    /** The same for a part of the request, at {@code path} ("HostConfig", say), which the message names. */
+    public static <T> T convert(com.fasterxml.jackson.databind.JsonNode tree, Class<T> type, String path) {
+        return read(path, () -> MAPPER.treeToValue(tree, type));
+    }
+
+    private interface Reading<T> {
+        T read() throws java.io.IOException;
+    }
+
+    private static <T> T read(String prefix, Reading<T> reading) {
         try {
-            return MAPPER.readValue(body.getBytes(), type);
+            return reading.read();
         } catch (JsonMappingException e) {
-            String where = e.getPath().stream()
-                    .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                    .collect(Collectors.joining("."));
+            StringBuilder where = new StringBuilder(prefix);
+            for (var r : e.getPath()) {
+                where.append(r.getFieldName() != null ? (where.isEmpty() ? "" : ".") + r.getFieldName() : "[" + r.getIndex() + "]");
+            }
             throw EngineException.invalid("invalid JSON" + (where.isEmpty() ? "" : " at " + where) + ": " + e.getOriginalMessage());
         } catch (JsonProcessingException e) {
             throw EngineException.invalid("invalid JSON: " + e.getOriginalMessage());

@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.container.ContainerConfig;
+import dev.berth.container.ContainerCreate;
 import dev.berth.container.ContainerEngine;
+import dev.berth.container.HostConfig;
 import dev.berth.container.ContainerLogs;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerFiles;
@@ -500,7 +503,7 @@ public final class Builder {
             request.cpu().forEach((k, v) -> hc.set(k, JSON.valueToTree(v)));
             ArrayNode hosts = hc.putArray("ExtraHosts");
             request.extraHosts().forEach(hosts::add);
-            String id = containers.create(create, null).container().id();
+            String id = containers.create(request(create)).container().id();
             made.add(id);
             out.stream(" ---> Running in " + id.substring(0, 12) + "\n");
             containers.start(id);
@@ -523,6 +526,12 @@ public final class Builder {
                 throw new Failure("The command '" + String.join(" ", argv) + "' returned a non-zero code: " + code, code);
             }
             commitContainer(s, id, "RUN " + (i.execForm() ? i.json().toString() : "/bin/sh -c " + i.args()), key);
+        }
+
+        /** The create request of a step's container, assembled as Docker's JSON from the stage's image config. */
+        private ContainerCreate request(ObjectNode create) throws IOException {
+            return new ContainerCreate(null, JSON.treeToValue(create, ContainerConfig.class),
+                    JSON.treeToValue(create.path("HostConfig"), HostConfig.class), Map.of());
         }
 
         private boolean running(String id) {
@@ -557,12 +566,7 @@ public final class Builder {
             }
             // a destination is a directory when it says so (a trailing / or .), when there are several sources, or when
             // the image has a directory there
-            ObjectNode create = JSON.createObjectNode();
-            create.put("Image", s.imageId);
-            create.putArray("Cmd").add("#(nop) " + i.keyword());
-            create.putArray("Entrypoint").add("");
-            create.putObject("HostConfig").put("NetworkMode", "none");
-            String id = containers.create(create, null).container().id();
+            String id = containers.create(ContainerCreate.forFiles(s.imageId, "#(nop) " + i.keyword())).container().id();
             made.add(id);
             String destPath = dest;
             boolean existingDir = containers.files(id, false, null, view -> {

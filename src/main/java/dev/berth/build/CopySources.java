@@ -1,10 +1,9 @@
 package dev.berth.build;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.container.ContainerCreate;
 import dev.berth.container.ContainerEngine;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.PathStat;
-import dev.berth.store.EngineJson;
 import dev.berth.system.Gzip;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
@@ -282,12 +281,7 @@ abstract class CopySources {
 
         @Override
         void write(List<String> sources, String dest, boolean destIsDir, boolean add, String chmod, OutputStream out) throws IOException {
-            ObjectNode create = EngineJson.MAPPER.createObjectNode();
-            create.put("Image", imageId);
-            create.putArray("Cmd").add("#(nop) COPY --from");
-            create.putArray("Entrypoint").add("");
-            create.putObject("HostConfig").put("NetworkMode", "none");
-            String id = containers.create(create, null).container().id();
+            String id = containers.create(ContainerCreate.forFiles(imageId, "#(nop) COPY --from")).container().id();
             made.add(id);
             List<String> paths = new ArrayList<>();
             for (String src : sources) {

@@ -1,10 +1,8 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 /**
- * A container as the store keeps it: the create request's Config and HostConfig as sent (inspect echoes
- * them), what the engine derived at create time, and the current state.
+ * A container as the store keeps it: its Config (the create request's, filled in from the image) and HostConfig
+ * (with the daemon's defaults), which inspect shows, what the engine derived at create time, and the current state.
  *
  * @param inheritedBinds the bind mounts copied at create from its VolumesFrom containers, in Binds' syntax
  *                       (null in containers stored before there were any)
@@ -19,8 +17,8 @@ public record Container(
         String created,
         String image,
         String imageId,
-        ObjectNode config,
-        ObjectNode hostConfig,
+        ContainerConfig config,
+        HostConfig hostConfig,
         String path,
         java.util.List<String> args,
         ContainerState state,
@@ -41,7 +39,7 @@ public record Container(
         return new Container(id, n, created, image, imageId, config, hostConfig, path, args, state, restartCount, inheritedBinds, networks, anonymousVolumes);
     }
 
-    public Container withHostConfig(ObjectNode hc) {
+    public Container withHostConfig(HostConfig hc) {
         return new Container(id, name, created, image, imageId, config, hc, path, args, state, restartCount, inheritedBinds, networks, anonymousVolumes);
     }
 
@@ -62,20 +60,8 @@ public record Container(
 
     /** The network mode: default (the bridge), a network's name, host, none or container:ID. */
     public String networkMode() {
-        String mode = hostConfig.path("NetworkMode").asText("");
+        String mode = hostConfig.networkMode();
         return mode.isEmpty() ? "default" : mode;
-    }
-
-    /** The HostConfig as mounted: its own mounts and the binds inherited through VolumesFrom. */
-    public ObjectNode mountConfig() {
-        if (inheritedBinds == null || inheritedBinds.isEmpty()) {
-            return hostConfig;
-        }
-        ObjectNode hc = hostConfig.deepCopy();
-        com.fasterxml.jackson.databind.node.ArrayNode binds = hc.path("Binds").isArray()
-                ? (com.fasterxml.jackson.databind.node.ArrayNode) hc.get("Binds") : hc.putArray("Binds");
-        inheritedBinds.forEach(binds::add);
-        return hc;
     }
 
     /**
@@ -86,7 +72,7 @@ public record Container(
         java.util.Map<String, String> anonymous = anonymousVolumes == null ? java.util.Map.of() : anonymousVolumes;
         java.util.List<MountOptions.Mount> out = new java.util.ArrayList<>();
         java.util.Set<String> targets = new java.util.HashSet<>();
-        for (MountOptions.Mount m : MountOptions.parse(mountConfig())) {
+        for (MountOptions.Mount m : MountOptions.parse(hostConfig, inheritedBinds == null ? java.util.List.of() : inheritedBinds)) {
             out.add(m.isVolume() && m.source().isEmpty() ? m.named(anonymous.getOrDefault(m.target(), "")) : m);
             targets.add(m.target());
         }
@@ -106,11 +92,11 @@ public record Container(
     }
 
     public boolean tty() {
-        return config.path("Tty").asBoolean(false);
+        return config.tty();
     }
 
     public boolean autoRemove() {
-        return hostConfig.path("AutoRemove").asBoolean(false);
+        return hostConfig.autoRemove();
     }
 
     /** Whether its output is kept for {@code docker logs} (not with the {@code none} log driver). */

@@ -1,6 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
@@ -12,7 +11,6 @@ import dev.berth.network.Attachment;
 import dev.berth.network.ContainerNetworks;
 import dev.berth.network.EndpointRequest;
 import dev.berth.network.Network;
-import dev.berth.network.PortMapping;
 import dev.berth.network.Sandbox;
 import dev.berth.network.SandboxRequest;
 import dev.berth.rootfs.RootfsDriver;
@@ -149,11 +147,11 @@ public final class ContainerEngine implements AutoCloseable {
 
     // ---- lifecycle ----
 
-    public Created create(ObjectNode request, String requestedName) throws IOException {
+    public Created create(ContainerCreate request) throws IOException {
         String id = newId();
         ContainerFactory.Made made = factory.make(request, id);
         try {
-            Created created = new Created(registry.add(id, requestedName, made.named()), made.warnings());
+            Created created = new Created(registry.add(id, request.name(), made.named()), made.warnings());
             fire(created.container(), id, "create", Map.of());
             return created;
         } catch (IOException | RuntimeException e) {
@@ -208,8 +206,8 @@ public final class ContainerEngine implements AutoCloseable {
             Files.write(paths.bundle().resolve("config.json"), JSON.writeValueAsBytes(spec));
             Files.deleteIfExists(paths.exitFile());
             // dockerd keeps a terminal's stdin open when an attached client leaves, and a StdinOnce container's not
-            boolean leaveStdinOpen = c.tty() || !c.config().path("StdinOnce").asBoolean(false);
-            long pid = runtime.create(id, new OciRuntime.Stdio(c.tty(), c.config().path("OpenStdin").asBoolean(false),
+            boolean leaveStdinOpen = c.tty() || !c.config().stdinOnce();
+            long pid = runtime.create(id, new OciRuntime.Stdio(c.tty(), c.config().openStdin(),
                     leaveStdinOpen), LogOptions.policy(c.hostConfig())).pid();
             runtime.monitor(id).ifPresent(m -> exits.watchMonitor(id, m));
             connectWaitingAttaches(id);     // before start: a process that prints and exits at once loses nothing
@@ -317,33 +315,19 @@ public final class ContainerEngine implements AutoCloseable {
         fire(registry.find(c.id()), c.id(), "rename", Map.of("oldName", "/" + c.name()));
     }
 
-    /** What {@code docker update} may change: the cgroup limits and the restart policy. */
-    private static final List<String> UPDATABLE = List.of("Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares",
-            "CpuQuota", "CpuPeriod", "CpusetCpus", "CpusetMems", "PidsLimit", "BlkioWeight", "RestartPolicy");
-
     /**
      * {@code docker update}: the fields set (zero or empty ones mean unchanged, as with dockerd) replace the
      * container's, checked as at create, and a running container's cgroup follows at once. Answers the warnings.
      */
-    public List<String> update(String ref, ObjectNode changes) throws IOException {
+    public List<String> update(String ref, ResourceUpdate changes) throws IOException {
         Container c = get(ref);
-        ObjectNode hc = c.hostConfig().deepCopy();
-        for (var field : changes.properties()) {
-            if (!EngineJson.isSet(field.getValue())) {
-                continue;
-            }
-            if (!UPDATABLE.contains(field.getKey())) {
-                throw EngineException.invalid(field.getKey() + " cannot be changed by an update (only "
-                        + String.join(", ", UPDATABLE) + ")");
-            }
-            hc.set(field.getKey(), field.getValue());
-        }
-        if (!RestartPolicy.of(hc).none() && hc.path("AutoRemove").asBoolean(false)) {
+        HostConfig hc = c.hostConfig().with(changes);
+        if (!RestartPolicy.of(hc).none() && hc.autoRemove()) {
             throw EngineException.invalid("Restart policy cannot be updated because AutoRemove is enabled for the container");
         }
         List<String> warnings = ResourceOptions.validate(hc, host);
         // saved first, so that a start meanwhile runs with the new limits; the saved ones come back if runc fails
-        ObjectNode before = c.hostConfig();
+        HostConfig before = c.hostConfig();
         transitions.with(c.id(), () -> {
             registry.update(c.id(), x -> x.withHostConfig(hc));
             if (current(c.id()).state().running()) {
@@ -371,16 +355,12 @@ public final class ContainerEngine implements AutoCloseable {
         return table;
     }
 
-    /** A stats sample in Docker's shape ({@code GET /containers/{id}/stats}); zeroes while it is not running. */
-    public ObjectNode stats(String ref) {
+    /** A reading of the container's resource usage ({@code GET /containers/{id}/stats}); zeroes while it is not running. */
+    public StatsSample stats(String ref) {
         Container c = get(ref);
-        ObjectNode s = ContainerStats.sample(c.state().running() ? c.state().pid() : 0);
-        if (c.state().running() && networks.sandbox(c.id()).isPresent()) {
-            s.set("networks", ContainerStats.networks(c.state().pid(), ContainerStats.Host.REAL));
-        }
-        s.put("name", "/" + c.name());
-        s.put("id", c.id());
-        return s;
+        StatsSample s = ContainerStats.sample(c.state().running() ? c.state().pid() : 0);
+        return s.of("/" + c.name(), c.id(), c.state().running() && networks.sandbox(c.id()).isPresent()
+                ? ContainerStats.networks(c.state().pid(), ContainerStats.Host.REAL) : null);
     }
 
     public void listen(Listener listener) {
@@ -398,7 +378,7 @@ public final class ContainerEngine implements AutoCloseable {
     private void fire(Container c, String id, String action, Map<String, String> extra) {
         Map<String, String> attributes = new LinkedHashMap<>();
         if (c != null) {
-            c.config().path("Labels").properties().forEach(l -> attributes.put(l.getKey(), l.getValue().asText()));
+            c.config().labels().forEach((k, v) -> attributes.put(k, String.valueOf(v)));
             attributes.put("image", c.image());
             attributes.put("name", c.name());
         }
@@ -483,8 +463,8 @@ public final class ContainerEngine implements AutoCloseable {
             registry.update(id, x -> x.withState(x.state().stoppedByUser()));
             CompletableFuture<Void> exit = exits.exitOf(id);
             thaw(c);
-            String stopSignal = c.config().path("StopSignal").asText("");
-            int timeout = timeoutSeconds != null ? timeoutSeconds : c.config().path("StopTimeout").asInt(10);
+            String stopSignal = c.config().stopSignal();
+            int timeout = timeoutSeconds != null ? timeoutSeconds : c.config().stopTimeout() != null ? c.config().stopTimeout() : 10;
             int signal = Signals.parse(stopSignal.isEmpty() ? "TERM" : stopSignal);
             try {
                 runtime.kill(id, signal);
@@ -715,7 +695,7 @@ public final class ContainerEngine implements AutoCloseable {
                 command.addAll(c.args());
                 var changes = rootfs.changes(id, images.layerPaths(c.imageId()));
                 Image made = images.commitContainer(c.imageId(), out -> dev.berth.files.ContainerFiles.writeChanges(rootfs.changesDir(id), changes, out),
-                        request.of(id, c.config(), String.join(" ", command)));
+                        request.of(id, JSON.valueToTree(c.config()), String.join(" ", command)));
                 fire(c, id, "commit", Map.of("comment", request.comment(), "imageID", made.id().toString()));
                 return made;
             } finally {
@@ -728,7 +708,7 @@ public final class ContainerEngine implements AutoCloseable {
 
     /** The uid and gid its processes run as ({@code User}, looked up in its own passwd and group files under {@code root}). */
     public int[] userIds(String ref, Path root) throws IOException {
-        return ContainerSpec.user(get(ref).config().path("User").asText(""), root);
+        return ContainerSpec.user(get(ref).config().user(), root);
     }
 
     /** The uid and gid a {@code user[:group]} names, looked up in the passwd and group files under {@code root}. */
@@ -765,16 +745,16 @@ public final class ContainerEngine implements AutoCloseable {
             return new NetworkView(null, "", List.of(), List.of(), hostGateway, null);
         }
         List<String> links = new ArrayList<>();
-        for (JsonNode link : c.hostConfig().path("Links")) {
-            String[] l = NetworkOptions.link(link.asText());
+        for (String link : c.hostConfig().links()) {
+            String[] l = NetworkOptions.link(link);
             Container other = linked(l[0], "Cannot link to " + l[0]);
             String ip = networks.sandbox(other.id()).flatMap(s -> s.attachments().stream().findFirst()).map(Attachment::ipv4Address).orElse("");
             if (!ip.isEmpty()) {
                 links.add(ip + "\t" + l[1] + " " + other.id().substring(0, 12) + " " + other.name());
             }
         }
-        Sandbox s = networks.up(new SandboxRequest(c.id(), c.name(), c.config().path("Hostname").asText(), c.endpoints(),
-                PortMapping.of(c.hostConfig(), c.config().path("ExposedPorts")), ContainerSpec.strings(c.hostConfig().path("Dns"))));
+        Sandbox s = networks.up(new SandboxRequest(c.id(), c.name(), c.config().hostname(), c.endpoints(),
+                NetworkOptions.ports(c.hostConfig(), c.config().exposedPorts().keySet()), c.hostConfig().dns()));
         if (s.attachments().isEmpty()) {
             return new NetworkView(s.netns(), "", List.of(), links, hostGateway, null);
         }
@@ -808,7 +788,7 @@ public final class ContainerEngine implements AutoCloseable {
     }
 
     /** {@code docker network connect}: the container joins the network now if it runs, else when it starts. */
-    public void connect(String ref, String networkRef, JsonNode endpointConfig) throws IOException {
+    public void connect(String ref, String networkRef, dev.berth.network.EndpointSettings endpointConfig) throws IOException {
         String id = get(ref).id();
         transitions.with(id, () -> {
             Container c = current(id);
@@ -825,7 +805,7 @@ public final class ContainerEngine implements AutoCloseable {
             }
             EndpointRequest ep = NetworkOptions.endpoint(n, endpointConfig, "");
             if (c.state().running()) {
-                networks.connect(id, c.name(), c.config().path("Hostname").asText(), n.name(), ep);
+                networks.connect(id, c.name(), c.config().hostname(), n.name(), ep);
             }
             Map<String, EndpointRequest> all = new LinkedHashMap<>(c.endpoints());
             all.put(n.name(), ep);

@@ -1,11 +1,8 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
-import dev.berth.store.EngineJson;
 import dev.berth.volume.ContainerVolumes;
 import dev.berth.volume.VolumeCreate;
 
@@ -44,53 +41,47 @@ final class ContainerFactory {
         this.host = host;
     }
 
-    Made make(ObjectNode request, String id) throws java.io.IOException {
-        String imageName = request.path("Image").asText("");
+    Made make(ContainerCreate request, String id) throws java.io.IOException {
+        ContainerConfig asked = request.config();
+        String imageName = asked.image();
         if (imageName.isEmpty()) {
             throw EngineException.invalid("no image specified (Image)");
         }
         Image image = images.get(imageName);
-        List<String> args = ContainerSpec.args(request, image.config());
-        List<String> env = ContainerSpec.env(request, image.config());
-        String hostname = request.path("Hostname").asText("").isEmpty() ? id.substring(0, 12) : request.get("Hostname").asText();
-        ObjectNode hostConfig = request.path("HostConfig").isObject() ? ((ObjectNode) request.get("HostConfig")).deepCopy()
-                : EngineJson.MAPPER.createObjectNode();
-        if (!hostConfig.hasNonNull("NetworkMode") || hostConfig.get("NetworkMode").asText().isEmpty()) {
-            hostConfig.put("NetworkMode", "default");
-        }
-        String runtime = hostConfig.path("Runtime").asText("");
+        ContainerConfig imageConfig = ContainerSpec.of(image.config());
+        List<String> args = ContainerSpec.args(asked, imageConfig);
+        List<String> env = ContainerSpec.env(asked, imageConfig);
+        String hostname = asked.hostname().isEmpty() ? id.substring(0, 12) : asked.hostname();
+        HostConfig given = request.hostConfig();
+        String runtime = given.runtime();
         if (!runtime.isEmpty() && !runtime.equals(runtimeName)) {
             throw EngineException.invalid("Unknown runtime specified " + runtime + " (Berth runs " + runtimeName + ")");
         }
-        hostConfig.put("Runtime", runtimeName);
-        if (!RestartPolicy.of(hostConfig).none() && hostConfig.path("AutoRemove").asBoolean(false)) {
+        // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
+        // tail, since, until): clients such as docker-py read output through logs only for that driver
+        HostConfig hostConfig = given.withDefaults(given.networkMode().isEmpty() ? "default" : given.networkMode(), runtimeName,
+                LogOptions.validate(given.logConfig()));
+        if (!RestartPolicy.of(hostConfig).none() && hostConfig.autoRemove()) {
             throw EngineException.invalid("conflicting options: cannot specify both --restart and --rm");
         }
-        String workingDir = request.path("WorkingDir").asText("");
+        String workingDir = asked.workingDir();
         if (!workingDir.isEmpty() && !workingDir.startsWith("/")) {
             throw EngineException.invalid("the working directory '" + workingDir + "' is invalid, it needs to be an absolute path");
         }
-        // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
-        // tail, since, until): clients such as docker-py read output through logs only for that driver
-        LogOptions.validate(hostConfig);
         List<String> warnings = new ArrayList<>(UnsupportedOptions.check(hostConfig));
         List<String> inherited = volumesFrom(hostConfig);
-        List<MountOptions.Mount> mounts = new ArrayList<>(MountOptions.parse(hostConfig));
-        ObjectNode inheritedBinds = EngineJson.MAPPER.createObjectNode();
-        inherited.forEach(inheritedBinds.putArray("Binds")::add);
-        mounts.addAll(MountOptions.parse(inheritedBinds));
-        List<String> anonymousTargets = anonymousVolumes(mounts, request.path("Volumes"), image.config().containerConfig().path("Volumes"));
+        List<MountOptions.Mount> mounts = MountOptions.parse(hostConfig, inherited);
+        List<String> anonymousTargets = anonymousVolumes(mounts, asked.volumes().keySet(), imageConfig.volumes().keySet());
         warnings.addAll(SecurityOptions.validate(hostConfig));
         warnings.addAll(ResourceOptions.validate(hostConfig, host));
         HostFiles.validate(hostConfig);
-        if (hostConfig.path("Init").asBoolean(false) && RuntimeSpecs.initBinary().isEmpty()) {
+        if (Boolean.TRUE.equals(hostConfig.init()) && RuntimeSpecs.initBinary().isEmpty()) {
             throw EngineException.invalid("Init: no init binary found (install catatonit or tini)");
         }
-        ObjectNode config = ContainerSpec.mergedConfig(request, image.config(), imageName, hostname, env,
-                ContainerSpec.given(request.path("Entrypoint")) ? List.of() : ContainerSpec.strings(image.config().containerConfig().path("Cmd")));
+        ContainerConfig config = ContainerSpec.mergedConfig(asked, imageConfig, imageName, hostname, env);
         HealthCheck.of(config);
-        var endpoints = NetworkOptions.endpoints(request, hostConfig, networks, registry);
-        warnings.addAll(NetworkOptions.checkPorts(hostConfig, config.path("ExposedPorts")));
+        var endpoints = NetworkOptions.endpoints(new ContainerCreate(request.name(), asked, hostConfig, request.endpoints()), networks, registry);
+        warnings.addAll(NetworkOptions.checkPorts(hostConfig, config.exposedPorts().keySet()));
         // volumes last, once every check has passed: a refused create makes none
         for (MountOptions.Mount m : mounts) {
             if (m.isVolume() && !m.source().isEmpty()) {
@@ -112,7 +103,7 @@ final class ContainerFactory {
      * {@code Volumes} ({@code -v /path}) and its image's that nothing else is mounted on. Named volume requests
      * are checked here, before anything is made.
      */
-    private List<String> anonymousVolumes(List<MountOptions.Mount> mounts, JsonNode requested, JsonNode image) {
+    private List<String> anonymousVolumes(List<MountOptions.Mount> mounts, Set<String> requested, Set<String> image) {
         List<String> out = new ArrayList<>();
         Set<String> taken = new HashSet<>();
         for (MountOptions.Mount m : mounts) {
@@ -123,8 +114,8 @@ final class ContainerFactory {
                 volumes.check(new VolumeCreate(m.source(), "", m.volume().driverOptions(), m.volume().labels()));
             }
         }
-        for (JsonNode declared : List.of(requested, image)) {
-            for (String path : (Iterable<String>) declared::fieldNames) {
+        for (Set<String> declared : List.of(requested, image)) {
+            for (String path : declared) {
                 String target = MountOptions.absolute(path, "Volumes");
                 if (taken.add(target)) {
                     out.add(target);
@@ -139,14 +130,14 @@ final class ContainerFactory {
      * they inherited), copied now as dockerd does, read-only or read-write when told, else as they are. A target
      * the container mounts itself stays its own.
      */
-    private List<String> volumesFrom(ObjectNode hostConfig) {
+    private List<String> volumesFrom(HostConfig hostConfig) {
         List<String> out = new ArrayList<>();
         Set<String> taken = new HashSet<>();
-        MountOptions.parse(hostConfig).forEach(m -> taken.add(m.target()));
-        for (JsonNode entry : hostConfig.path("VolumesFrom")) {
-            String[] parts = entry.asText("").split(":");
+        MountOptions.parse(hostConfig, List.of()).forEach(m -> taken.add(m.target()));
+        for (String entry : hostConfig.volumesFrom()) {
+            String[] parts = entry.split(":");
             if (parts.length > 2 || parts[0].isEmpty() || (parts.length == 2 && !parts[1].matches("ro|rw"))) {
-                throw EngineException.invalid("invalid VolumesFrom: '" + entry.asText() + "' (expected a container name, and :ro or :rw)");
+                throw EngineException.invalid("invalid VolumesFrom: '" + entry + "' (expected a container name, and :ro or :rw)");
             }
             Container source;
             try {

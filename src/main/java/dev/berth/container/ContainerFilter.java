@@ -23,8 +23,8 @@ public final class ContainerFilter {
             Predicate<Container> one = switch (e.getKey()) {
                 case "id" -> c -> v.stream().anyMatch(x -> c.id().startsWith(x));
                 case "name" -> c -> v.stream().anyMatch(x -> c.name().contains(x.startsWith("/") ? x.substring(1) : x));
-                case "label" -> c -> v.stream().allMatch(x -> FilterValues.hasLabel(c.config().path("Labels"), x));
-                case "label!" -> c -> v.stream().noneMatch(x -> FilterValues.hasLabel(c.config().path("Labels"), x));
+                case "label" -> c -> v.stream().allMatch(x -> FilterValues.hasLabel(c.config().labels(), x));
+                case "label!" -> c -> v.stream().noneMatch(x -> FilterValues.hasLabel(c.config().labels(), x));
                 case "until" -> {
                     java.time.Instant t = FilterValues.time(v.getFirst(), "until");
                     yield c -> java.time.Instant.parse(c.created()).isBefore(t);

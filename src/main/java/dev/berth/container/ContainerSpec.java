@@ -1,8 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
 import dev.berth.image.ImageConfig;
 import dev.berth.rootfs.ScopedPath;
@@ -24,17 +21,21 @@ final class ContainerSpec {
 
     private ContainerSpec() {}
 
+    /** The Config an image gives its containers ({@code config} of its image config; empty when it has none). */
+    static ContainerConfig of(ImageConfig image) {
+        return image.containerConfig().isObject() ? EngineJson.MAPPER.convertValue(image.containerConfig(), ContainerConfig.class)
+                : ContainerConfig.empty();
+    }
+
     /**
      * Entrypoint + Cmd, as dockerd merges them: a request Entrypoint replaces the image's and drops the
      * image's Cmd; an empty list (docker-java always sends {@code "Cmd": []}) counts as not given, while
      * {@code "Entrypoint": [""]} clears the image's entrypoint.
      */
-    static List<String> args(JsonNode request, ImageConfig image) {
-        JsonNode img = image.containerConfig();
-        boolean ownEntrypoint = given(request.path("Entrypoint"));
-        List<String> entrypoint = ownEntrypoint ? strings(request.get("Entrypoint")).stream().filter(a -> !a.isEmpty()).toList()
-                : strings(img.path("Entrypoint"));
-        List<String> cmd = given(request.path("Cmd")) ? strings(request.get("Cmd")) : ownEntrypoint ? List.of() : strings(img.path("Cmd"));
+    static List<String> args(ContainerConfig request, ContainerConfig image) {
+        boolean ownEntrypoint = !request.entrypoint().isEmpty();
+        List<String> entrypoint = ownEntrypoint ? request.entrypoint().stream().filter(a -> !a.isEmpty()).toList() : image.entrypoint();
+        List<String> cmd = !request.cmd().isEmpty() ? request.cmd() : ownEntrypoint ? List.of() : image.cmd();
         List<String> args = new ArrayList<>(entrypoint);
         args.addAll(cmd);
         if (args.isEmpty()) {
@@ -43,14 +44,9 @@ final class ContainerSpec {
         return args;
     }
 
-    /** Whether a Cmd or Entrypoint was given: a non-empty list or a string; null, [] and absence are not. */
-    static boolean given(JsonNode v) {
-        return v.isTextual() || (v.isArray() && !v.isEmpty());
-    }
-
     /** The image's Env, each variable replaced by the request's of the same name, in order. */
-    static List<String> env(JsonNode request, ImageConfig image) {
-        List<String> vars = mergeEnv(strings(image.containerConfig().path("Env")), strings(request.path("Env")));
+    static List<String> env(ContainerConfig request, ContainerConfig image) {
+        List<String> vars = mergeEnv(image.env(), request.env());
         if (vars.stream().noneMatch(v -> v.split("=", 2)[0].equals("PATH"))) {
             vars.add("PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
         }
@@ -69,63 +65,26 @@ final class ContainerSpec {
         return new ArrayList<>(byName.values());
     }
 
-    static List<String> strings(JsonNode node) {
-        List<String> out = new ArrayList<>();
-        if (node.isArray()) {
-            node.forEach(n -> out.add(n.asText()));
-        } else if (node.isTextual()) {
-            out.add(node.asText());     // Docker accepts a plain string for Cmd/Entrypoint
-        }
-        return out;
+    /** The merged Config inspect shows: the request's, filled in from the image. */
+    static ContainerConfig mergedConfig(ContainerConfig request, ContainerConfig image, String imageName, String hostname,
+                                        List<String> env) {
+        boolean ownEntrypoint = !request.entrypoint().isEmpty();
+        List<String> cmd = !request.cmd().isEmpty() ? request.cmd() : ownEntrypoint ? List.of() : image.cmd();
+        // the image's exposed ports and the request's, as dockerd merges them (what -P publishes)
+        Map<String, Object> ports = new LinkedHashMap<>(image.exposedPorts());
+        ports.putAll(request.exposedPorts());
+        // the image's check, with what the request sets of it on top (docker run --health-interval alone)
+        ContainerConfig.HealthConfig health = image.healthcheck() == null ? request.healthcheck()
+                : request.healthcheck() == null ? image.healthcheck() : image.healthcheck().under(request.healthcheck());
+        Map<String, String> labels = new LinkedHashMap<>(image.labels());
+        labels.putAll(request.labels());
+        return request.withImage(imageName, hostname, env, cmd, ownEntrypoint ? request.entrypoint() : image.entrypoint(),
+                or(request.workingDir(), image.workingDir()), or(request.user(), image.user()), or(request.stopSignal(), image.stopSignal()),
+                ports, health, labels);
     }
 
-    /** The merged Config inspect shows: the request's, filled in from the image. */
-    static ObjectNode mergedConfig(ObjectNode request, ImageConfig image, String imageName, String hostname, List<String> env,
-                                   List<String> cmd) {
-        ObjectNode c = request.deepCopy();
-        c.put("Image", imageName);
-        c.put("Hostname", hostname);
-        ArrayNode e = c.putArray("Env");
-        env.forEach(e::add);
-        if (!given(request.path("Cmd"))) {
-            ArrayNode a = c.putArray("Cmd");
-            cmd.forEach(a::add);
-        }
-        JsonNode img = image.containerConfig();
-        for (String field : List.of("WorkingDir", "User", "StopSignal")) {
-            if ((!c.hasNonNull(field) || c.get(field).asText().isEmpty()) && img.hasNonNull(field)) {
-                c.set(field, img.get(field));
-            }
-        }
-        if (!given(request.path("Entrypoint")) && img.hasNonNull("Entrypoint")) {
-            c.set("Entrypoint", img.get("Entrypoint"));
-        }
-        if (img.path("ExposedPorts").isObject()) {
-            // the image's exposed ports and the request's, as dockerd merges them (what -P publishes)
-            ObjectNode ports = ((ObjectNode) img.get("ExposedPorts")).deepCopy();
-            if (request.path("ExposedPorts").isObject()) {
-                ports.setAll((ObjectNode) request.get("ExposedPorts"));
-            }
-            c.set("ExposedPorts", ports);
-        }
-        if (img.path("Healthcheck").isObject()) {
-            // the image's check, with what the request sets of it on top (docker run --health-interval alone)
-            ObjectNode health = ((ObjectNode) img.get("Healthcheck")).deepCopy();
-            request.path("Healthcheck").properties().forEach(f -> {
-                if (EngineJson.isSet(f.getValue())) {
-                    health.set(f.getKey(), f.getValue());
-                }
-            });
-            c.set("Healthcheck", health);
-        }
-        if (img.has("Labels") && img.get("Labels").isObject()) {
-            ObjectNode labels = ((ObjectNode) img.get("Labels")).deepCopy();
-            if (request.path("Labels").isObject()) {
-                labels.setAll((ObjectNode) request.get("Labels"));
-            }
-            c.set("Labels", labels);
-        }
-        return c;
+    private static String or(String given, String dflt) {
+        return given.isEmpty() ? dflt : given;
     }
 
     /** User: name, uid, uid:gid, name:group, resolved against the container's own /etc/passwd and /etc/group. */

@@ -1,25 +1,21 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
- * A container's resource usage in the shape of Docker's stats endpoint (cpu_stats, memory_stats,
- * pids_stats, blkio_stats), read from the cgroup of its init process: the v1 controllers' own
+ * A container's resource usage as Docker's stats endpoint reports it (cpu, memory, pids, blkio), read from the cgroup of its init process: the v1 controllers' own
  * hierarchies on v1 and hybrid hosts, the unified one on v2. CPU times are nanoseconds; the host's
  * (system_cpu_usage) comes from /proc/stat, so that clients can work out a percentage.
  */
 final class ContainerStats {
 
-    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
     /** Where the host's cgroups and process files are: the real ones, or a test's copy. */
     record Host(Path cgroupRoot, Path proc) {
         static final Host REAL = new Host(Path.of("/sys/fs/cgroup"), Path.of("/proc"));
@@ -29,96 +25,77 @@ final class ContainerStats {
     private ContainerStats() {}
 
     /** A sample for a container whose init process is {@code pid}; 0 (not running) gives Docker's zeroed sample. */
-    static ObjectNode sample(long pid) {
+    static StatsSample sample(long pid) {
         return sample(pid, Host.REAL);
     }
 
-    static ObjectNode sample(long pid, Host host) {
-        ObjectNode s = NODES.objectNode();
-        s.put("read", Instant.now().toString());
+    static StatsSample sample(long pid, Host host) {
+        String read = Instant.now().toString();
         Map<String, Path> dirs = pid > 0 ? cgroupDirs(pid, host) : Map.of();
-        boolean v2 = dirs.containsKey("");
-        ObjectNode pids = s.putObject("pids_stats");
-        ObjectNode blkio = s.putObject("blkio_stats");
-        s.put("num_procs", 0);
-        s.putObject("storage_stats");
-        ObjectNode cpu = s.putObject("cpu_stats");
-        ObjectNode memory = s.putObject("memory_stats");
         if (dirs.isEmpty()) {
-            cpu.putObject("cpu_usage").put("total_usage", 0).put("usage_in_kernelmode", 0).put("usage_in_usermode", 0);
-            cpu.putObject("throttling_data").put("periods", 0).put("throttled_periods", 0).put("throttled_time", 0);
-            return s;
+            return new StatsSample(read, new StatsSample.Pids(null, null), new StatsSample.Blkio(null, null), 0, Map.of(),
+                    StatsSample.Cpu.ZERO, new StatsSample.Memory(null, null, null, null), null, null, null);
         }
+        boolean v2 = dirs.containsKey("");
         Path pidsDir = dirs.get(v2 ? "" : "pids");
         Path cpuDir = dirs.get(v2 ? "" : "cpu");
         Path cpuacctDir = dirs.get(v2 ? "" : "cpuacct");
         Path memoryDir = dirs.get(v2 ? "" : "memory");
         Path blkioDir = dirs.get(v2 ? "" : "blkio");
+        StatsSample.Pids pids = new StatsSample.Pids(null, null);
         if (pidsDir != null) {
-            pids.put("current", number(pidsDir.resolve("pids.current")));
             long limit = number(pidsDir.resolve("pids.max"));
-            if (limit > 0) {
-                pids.put("limit", limit);
-            }
+            pids = new StatsSample.Pids(number(pidsDir.resolve("pids.current")), limit > 0 ? limit : null);
         }
-        ObjectNode usage = cpu.putObject("cpu_usage");
-        ObjectNode throttling = cpu.putObject("throttling_data");
+        StatsSample.CpuUsage usage;
+        StatsSample.Throttling throttling;
         if (v2) {
             Map<String, Long> stat = keyed(cpuDir.resolve("cpu.stat"));
-            usage.put("total_usage", stat.getOrDefault("usage_usec", 0L) * 1000)
-                    .put("usage_in_kernelmode", stat.getOrDefault("system_usec", 0L) * 1000)
-                    .put("usage_in_usermode", stat.getOrDefault("user_usec", 0L) * 1000);
-            throttling.put("periods", stat.getOrDefault("nr_periods", 0L))
-                    .put("throttled_periods", stat.getOrDefault("nr_throttled", 0L))
-                    .put("throttled_time", stat.getOrDefault("throttled_usec", 0L) * 1000);
+            usage = new StatsSample.CpuUsage(stat.getOrDefault("usage_usec", 0L) * 1000, null,
+                    stat.getOrDefault("system_usec", 0L) * 1000, stat.getOrDefault("user_usec", 0L) * 1000);
+            throttling = new StatsSample.Throttling(stat.getOrDefault("nr_periods", 0L), stat.getOrDefault("nr_throttled", 0L),
+                    stat.getOrDefault("throttled_usec", 0L) * 1000);
         } else {
-            usage.put("total_usage", cpuacctDir == null ? 0 : number(cpuacctDir.resolve("cpuacct.usage")));
+            long total = cpuacctDir == null ? 0 : number(cpuacctDir.resolve("cpuacct.usage"));
             if (cpuacctDir != null) {
-                ArrayNode percpu = usage.putArray("percpu_usage");
+                List<Long> percpu = new ArrayList<>();
                 for (String v : read(cpuacctDir.resolve("cpuacct.usage_percpu")).trim().split("\\s+")) {
                     if (!v.isEmpty()) {
                         percpu.add(Long.parseLong(v));
                     }
                 }
                 Map<String, Long> ticks = keyed(cpuacctDir.resolve("cpuacct.stat"));
-                usage.put("usage_in_kernelmode", ticks.getOrDefault("system", 0L) * NANOS_PER_TICK)
-                        .put("usage_in_usermode", ticks.getOrDefault("user", 0L) * NANOS_PER_TICK);
+                usage = new StatsSample.CpuUsage(total, percpu, ticks.getOrDefault("system", 0L) * NANOS_PER_TICK,
+                        ticks.getOrDefault("user", 0L) * NANOS_PER_TICK);
+            } else {
+                usage = new StatsSample.CpuUsage(total, null, 0, 0);
             }
             Map<String, Long> stat = cpuDir == null ? Map.of() : keyed(cpuDir.resolve("cpu.stat"));
-            throttling.put("periods", stat.getOrDefault("nr_periods", 0L))
-                    .put("throttled_periods", stat.getOrDefault("nr_throttled", 0L))
-                    .put("throttled_time", stat.getOrDefault("throttled_time", 0L));
+            throttling = new StatsSample.Throttling(stat.getOrDefault("nr_periods", 0L), stat.getOrDefault("nr_throttled", 0L),
+                    stat.getOrDefault("throttled_time", 0L));
         }
         long[] hostCpu = hostCpu(host);
-        cpu.put("system_cpu_usage", hostCpu[0]);
-        cpu.put("online_cpus", hostCpu[1]);
+        StatsSample.Memory memory = new StatsSample.Memory(null, null, null, null);
         if (memoryDir != null) {
             long total = hostMemory(host);
-            if (v2) {
-                memory.put("usage", number(memoryDir.resolve("memory.current")));
-                long max = number(memoryDir.resolve("memory.max"));
-                memory.put("limit", max > 0 ? Math.min(max, total) : total);
-                keyedInto(memory.putObject("stats"), memoryDir.resolve("memory.stat"));
-            } else {
-                memory.put("usage", number(memoryDir.resolve("memory.usage_in_bytes")));
-                memory.put("max_usage", number(memoryDir.resolve("memory.max_usage_in_bytes")));
-                long limit = number(memoryDir.resolve("memory.limit_in_bytes"));
-                memory.put("limit", limit > 0 ? Math.min(limit, total) : total);
-                keyedInto(memory.putObject("stats"), memoryDir.resolve("memory.stat"));
-            }
+            long limit = number(memoryDir.resolve(v2 ? "memory.max" : "memory.limit_in_bytes"));
+            memory = new StatsSample.Memory(number(memoryDir.resolve(v2 ? "memory.current" : "memory.usage_in_bytes")),
+                    v2 ? null : number(memoryDir.resolve("memory.max_usage_in_bytes")), limit > 0 ? Math.min(limit, total) : total,
+                    keyed(memoryDir.resolve("memory.stat")));
         }
+        StatsSample.Blkio blkio = new StatsSample.Blkio(null, null);
         if (blkioDir != null) {
-            blkio.set("io_service_bytes_recursive", v2 ? ioStat(blkioDir, "rbytes", "wbytes")
-                    : blkioEntries(blkioDir.resolve("blkio.throttle.io_service_bytes_recursive")));
-            blkio.set("io_serviced_recursive", v2 ? ioStat(blkioDir, "rios", "wios")
-                    : blkioEntries(blkioDir.resolve("blkio.throttle.io_serviced_recursive")));
+            blkio = new StatsSample.Blkio(v2 ? ioStat(blkioDir, "rbytes", "wbytes")
+                    : blkioEntries(blkioDir.resolve("blkio.throttle.io_service_bytes_recursive")),
+                    v2 ? ioStat(blkioDir, "rios", "wios") : blkioEntries(blkioDir.resolve("blkio.throttle.io_serviced_recursive")));
         }
-        return s;
+        return new StatsSample(read, pids, blkio, 0, Map.of(), new StatsSample.Cpu(usage, hostCpu[0], hostCpu[1], throttling), memory,
+                null, null, null);
     }
 
     /** Docker's per-interface counters of the process's network namespace ({@code /proc/PID/net/dev}), loopback left out. */
-    static ObjectNode networks(long pid, Host host) {
-        ObjectNode out = JsonNodeFactory.instance.objectNode();
+    static Map<String, StatsSample.NetworkCounters> networks(long pid, Host host) {
+        Map<String, StatsSample.NetworkCounters> out = new LinkedHashMap<>();
         for (String line : read(host.proc().resolve(pid + "/net/dev")).split("\n")) {
             int colon = line.indexOf(':');
             if (colon < 0) {
@@ -129,10 +106,8 @@ final class ContainerStats {
             if (name.equals("lo") || f.length < 16) {
                 continue;
             }
-            out.putObject(name).put("rx_bytes", Long.parseLong(f[0])).put("rx_packets", Long.parseLong(f[1]))
-                    .put("rx_errors", Long.parseLong(f[2])).put("rx_dropped", Long.parseLong(f[3]))
-                    .put("tx_bytes", Long.parseLong(f[8])).put("tx_packets", Long.parseLong(f[9]))
-                    .put("tx_errors", Long.parseLong(f[10])).put("tx_dropped", Long.parseLong(f[11]));
+            out.put(name, new StatsSample.NetworkCounters(Long.parseLong(f[0]), Long.parseLong(f[1]), Long.parseLong(f[2]),
+                    Long.parseLong(f[3]), Long.parseLong(f[8]), Long.parseLong(f[9]), Long.parseLong(f[10]), Long.parseLong(f[11])));
         }
         return out;
     }
@@ -164,22 +139,21 @@ final class ContainerStats {
     }
 
     /** v1 blkio lines "8:0 Read 4096" as Docker's entries; the "Total" line is left out, as dockerd does. */
-    private static ArrayNode blkioEntries(Path file) {
-        ArrayNode out = NODES.arrayNode();
+    private static List<StatsSample.BlkioEntry> blkioEntries(Path file) {
+        List<StatsSample.BlkioEntry> out = new ArrayList<>();
         for (String line : read(file).split("\n")) {
             String[] f = line.trim().split("\\s+");
             if (f.length == 3 && f[0].contains(":")) {
                 String[] mm = f[0].split(":");
-                out.addObject().put("major", Long.parseLong(mm[0])).put("minor", Long.parseLong(mm[1]))
-                        .put("op", f[1]).put("value", Long.parseLong(f[2]));
+                out.add(new StatsSample.BlkioEntry(Long.parseLong(mm[0]), Long.parseLong(mm[1]), f[1], Long.parseLong(f[2])));
             }
         }
         return out;
     }
 
     /** v2 io.stat lines "8:0 rbytes=4096 wbytes=0 ..." as Docker's read and write entries. */
-    private static ArrayNode ioStat(Path dir, String readKey, String writeKey) {
-        ArrayNode out = NODES.arrayNode();
+    private static List<StatsSample.BlkioEntry> ioStat(Path dir, String readKey, String writeKey) {
+        List<StatsSample.BlkioEntry> out = new ArrayList<>();
         for (String line : read(dir.resolve("io.stat")).split("\n")) {
             String[] f = line.trim().split("\\s+");
             if (f.length < 2 || !f[0].contains(":")) {
@@ -190,8 +164,7 @@ final class ContainerStats {
                 String[] kv = f[i].split("=", 2);
                 String op = kv[0].equals(readKey) ? "read" : kv[0].equals(writeKey) ? "write" : null;
                 if (op != null && kv.length == 2) {
-                    out.addObject().put("major", Long.parseLong(mm[0])).put("minor", Long.parseLong(mm[1]))
-                            .put("op", op).put("value", Long.parseLong(kv[1]));
+                    out.add(new StatsSample.BlkioEntry(Long.parseLong(mm[0]), Long.parseLong(mm[1]), op, Long.parseLong(kv[1])));
                 }
             }
         }
@@ -233,10 +206,6 @@ final class ContainerStats {
             }
         }
         return out;
-    }
-
-    private static void keyedInto(ObjectNode target, Path file) {
-        keyed(file).forEach(target::put);
     }
 
     /** A single-number cgroup file; "max" and a missing file are 0. */

@@ -32,25 +32,7 @@ public final class ExecSessions {
     /** What {@code POST /containers/{id}/exec} asked for. */
     public record Config(List<String> cmd, List<String> env, String user, String workingDir, boolean tty,
                          boolean attachStdin, boolean attachStdout, boolean attachStderr, boolean privileged,
-                         DetachKeys detachKeys, int[] consoleSize) {
-
-        /** From the request body; a malformed field is a 400 naming it. */
-        public static Config of(JsonNode body) {
-            for (String field : List.of("Cmd", "Env")) {
-                JsonNode f = body.path(field);
-                if (!f.isMissingNode() && !f.isNull() && !f.isArray()) {
-                    throw EngineException.invalid("invalid JSON: " + field + " must be a list of strings");
-                }
-            }
-            JsonNode size = body.path("ConsoleSize");
-            return new Config(ContainerSpec.strings(body.path("Cmd")), ContainerSpec.strings(body.path("Env")),
-                    body.path("User").asText(""), body.path("WorkingDir").asText(""), body.path("Tty").asBoolean(false),
-                    body.path("AttachStdin").asBoolean(false), body.path("AttachStdout").asBoolean(false),
-                    body.path("AttachStderr").asBoolean(false), body.path("Privileged").asBoolean(false),
-                    DetachKeys.parse(body.path("DetachKeys").asText("")),
-                    size.size() == 2 && size.get(0).asInt() > 0 ? new int[] {size.get(0).asInt(), size.get(1).asInt()} : null);
-        }
-    }
+                         DetachKeys detachKeys, int[] consoleSize) {}
 
     /** A session and what is known of its process. */
     public record Session(String id, String containerId, Config config, boolean started, boolean running, long pid,
@@ -272,13 +254,14 @@ public final class ExecSessions {
         JsonNode spec = JSON.readTree(runtime.paths(c.id()).bundle().resolve("config.json").toFile());
         ObjectNode p = ((ObjectNode) spec.get("process")).deepCopy();
         Path rootfs = Path.of(spec.path("root").path("path").asText());
-        int[] ug = ContainerSpec.user(cfg.user().isEmpty() ? c.config().path("User").asText("") : cfg.user(), rootfs);
+        int[] ug = ContainerSpec.user(cfg.user().isEmpty() ? c.config().user() : cfg.user(), rootfs);
         ObjectNode user = p.putObject("user");
         user.put("uid", ug[0]).put("gid", ug[1]);
         user.putArray("additionalGids");
         ArrayNode args = p.putArray("args");
         cfg.cmd().forEach(args::add);
-        List<String> containerEnv = ContainerSpec.strings(p.path("env"));
+        List<String> containerEnv = new java.util.ArrayList<>();
+        p.path("env").forEach(v -> containerEnv.add(v.asText()));
         ArrayNode env = p.putArray("env");
         ContainerSpec.mergeEnv(containerEnv, cfg.env()).forEach(env::add);
         if (!cfg.workingDir().isEmpty()) {

@@ -98,7 +98,7 @@ final class FileAccess {
             }
         }
         Set<String> readOnly = new HashSet<>();
-        if (c.hostConfig().path("ReadonlyRootfs").asBoolean(false)) {
+        if (c.hostConfig().readonlyRootfs()) {
             readOnly.add("/");
         }
         for (MountOptions.Mount m : c.mounts()) {

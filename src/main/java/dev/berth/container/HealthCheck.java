@@ -1,6 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
 
 import java.time.Duration;
@@ -21,13 +20,12 @@ record HealthCheck(List<String> command, Duration interval, Duration timeout, Du
     private static final int DEFAULT_RETRIES = 3;
 
     /** The check a container's Config asks for, if any; a malformed one is a 400 naming the field. */
-    static Optional<HealthCheck> of(JsonNode config) {
-        JsonNode hc = config.path("Healthcheck");
-        JsonNode test = hc.path("Test");
-        if (!test.isMissingNode() && !test.isNull() && !test.isArray()) {
-            throw EngineException.invalid("Healthcheck.Test must be a list of strings");
+    static Optional<HealthCheck> of(ContainerConfig config) {
+        ContainerConfig.HealthConfig hc = config.healthcheck();
+        if (hc == null) {
+            return Optional.empty();
         }
-        List<String> t = ContainerSpec.strings(test);
+        List<String> t = hc.test();
         if (t.isEmpty() || t.getFirst().equals("NONE")) {
             return Optional.empty();
         }
@@ -40,18 +38,17 @@ record HealthCheck(List<String> command, Duration interval, Duration timeout, Du
         if (command.isEmpty() || command.getLast().isBlank()) {
             throw EngineException.invalid("Healthcheck.Test: no command given after " + t.getFirst());
         }
-        int retries = hc.path("Retries").asInt(0);
+        int retries = hc.retries();
         if (retries < 0) {
             throw EngineException.invalid("Healthcheck.Retries cannot be negative");
         }
-        return Optional.of(new HealthCheck(command, duration(hc, "Interval", DEFAULT_INTERVAL),
-                duration(hc, "Timeout", DEFAULT_TIMEOUT), duration(hc, "StartPeriod", Duration.ZERO),
-                duration(hc, "StartInterval", DEFAULT_START_INTERVAL), retries == 0 ? DEFAULT_RETRIES : retries));
+        return Optional.of(new HealthCheck(command, duration(hc.interval(), "Interval", DEFAULT_INTERVAL),
+                duration(hc.timeout(), "Timeout", DEFAULT_TIMEOUT), duration(hc.startPeriod(), "StartPeriod", Duration.ZERO),
+                duration(hc.startInterval(), "StartInterval", DEFAULT_START_INTERVAL), retries == 0 ? DEFAULT_RETRIES : retries));
     }
 
     /** A duration field in nanoseconds; 0 or absent means the default; below 1 ms is refused, as dockerd does. */
-    private static Duration duration(JsonNode hc, String field, Duration dflt) {
-        long nanos = hc.path(field).asLong(0);
+    private static Duration duration(long nanos, String field, Duration dflt) {
         if (nanos < 0) {
             throw EngineException.invalid("Healthcheck." + field + " cannot be negative");
         }

@@ -1,6 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
 
 import java.io.IOException;
@@ -17,13 +16,13 @@ final class HostFiles {
 
     private HostFiles() {}
 
-    static void validate(JsonNode hc) {
-        for (JsonNode h : hc.path("ExtraHosts")) {
-            extraHost(h.asText());
+    static void validate(HostConfig hc) {
+        for (String h : hc.extraHosts()) {
+            extraHost(h);
         }
-        for (JsonNode d : hc.path("Dns")) {
-            if (!isIp(d.asText())) {
-                throw EngineException.invalid("invalid Dns: " + d.asText() + " is not an IP address");
+        for (String d : hc.dns()) {
+            if (!isIp(d)) {
+                throw EngineException.invalid("invalid Dns: " + d + " is not an IP address");
             }
         }
     }
@@ -54,23 +53,23 @@ final class HostFiles {
         }
     }
 
-    static void write(Path dir, JsonNode config, JsonNode hc, NetworkView net) throws IOException {
-        String hostname = config.path("Hostname").asText();
-        String domain = config.path("Domainname").asText("");
+    static void write(Path dir, ContainerConfig config, HostConfig hc, NetworkView net) throws IOException {
+        String hostname = config.hostname();
+        String domain = config.domainname();
         Files.writeString(dir.resolve("hostname"), hostname + "\n");
         StringBuilder hosts = new StringBuilder("127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
         net.hostsEntries().forEach(line -> hosts.append(line).append('\n'));
-        for (JsonNode h : hc.path("ExtraHosts")) {
-            String[] e = extraHost(h.asText());
+        for (String h : hc.extraHosts()) {
+            String[] e = extraHost(h);
             hosts.append(e[1].equals("host-gateway") ? net.hostGateway() : e[1]).append('\t').append(e[0]).append('\n');
         }
         // its own address last, as dockerd writes it (127.0.1.1 without one)
         hosts.append(net.address().isEmpty() ? "127.0.1.1" : net.address()).append('\t')
                 .append(domain.isEmpty() ? hostname : hostname + "." + domain + "\t" + hostname).append('\n');
         Files.writeString(dir.resolve("hosts"), hosts.toString());
-        List<String> dns = ContainerSpec.strings(hc.path("Dns"));
-        List<String> search = ContainerSpec.strings(hc.path("DnsSearch"));
-        List<String> options = ContainerSpec.strings(hc.path("DnsOptions"));
+        List<String> dns = hc.dns();
+        List<String> search = hc.dnsSearch();
+        List<String> options = hc.dnsOptions();
         Path hostResolv = Path.of("/etc/resolv.conf");
         String resolv;
         if (!net.nameservers().isEmpty()) {

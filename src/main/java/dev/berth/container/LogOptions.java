@@ -1,7 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
 import dev.berth.monitor.OciRuntime;
 
@@ -26,48 +24,40 @@ final class LogOptions {
 
     private LogOptions() {}
 
-    /** Fills in the default driver, checks the rest. */
-    static void validate(ObjectNode hostConfig) {
-        JsonNode lc = hostConfig.path("LogConfig");
-        String type = lc.path("Type").asText("");
-        if (type.isEmpty()) {
-            ObjectNode filled = hostConfig.putObject("LogConfig");
-            filled.put("Type", DEFAULT);
-            filled.set("Config", lc.path("Config").isObject() ? lc.get("Config") : filled.objectNode());
-            lc = filled;
-            type = DEFAULT;
-        } else if (!lc.path("Config").isObject()) {
-            ((ObjectNode) lc).putObject("Config");
-        }
+    /** The LogConfig with the default driver filled in, checked. */
+    static HostConfig.LogConfig validate(HostConfig.LogConfig given) {
+        HostConfig.LogConfig lc = given.type().isEmpty() ? new HostConfig.LogConfig(DEFAULT, given.config()) : given;
+        String type = lc.type();
         Set<String> known = DRIVER_OPTIONS.get(type);
         if (known == null) {
             throw EngineException.invalid("logger: no log driver named '" + type + "' is registered (Berth has "
                     + String.join(", ", DRIVER_OPTIONS.keySet().stream().sorted().toList()) + ")");
         }
-        for (var option : lc.path("Config").properties()) {
-            if (!known.contains(option.getKey())) {
-                throw EngineException.invalid("unknown log opt '" + option.getKey() + "' for " + type + " log driver");
+        for (String option : lc.config().keySet()) {
+            if (!known.contains(option)) {
+                throw EngineException.invalid("unknown log opt '" + option + "' for " + type + " log driver");
             }
         }
-        JsonNode maxSize = lc.path("Config").path("max-size");
-        if (!maxSize.isMissingNode()) {
-            size(maxSize.asText());
+        String maxSize = lc.config().get("max-size");
+        if (maxSize != null) {
+            size(maxSize);
         }
-        JsonNode maxFile = lc.path("Config").path("max-file");
-        if (!maxFile.isMissingNode()) {
+        String maxFile = lc.config().get("max-file");
+        if (maxFile != null) {
             int files;
             try {
-                files = Integer.parseInt(maxFile.asText());
+                files = Integer.parseInt(maxFile);
             } catch (NumberFormatException e) {
-                throw EngineException.invalid("invalid value for max-file: " + maxFile.asText());
+                throw EngineException.invalid("invalid value for max-file: " + maxFile);
             }
             if (files < 1) {
                 throw EngineException.invalid("max-file cannot be less than 1");
             }
-            if (maxSize.isMissingNode() || size(maxSize.asText()) < 0) {
+            if (maxSize == null || size(maxSize) < 0) {
                 throw EngineException.invalid("max-file can only be used together with max-size");
             }
         }
+        return lc;
     }
 
     /** How many files the log keeps ({@code max-file}, default 1), and the size at which it moves on (-1: none). */
@@ -77,15 +67,14 @@ final class LogOptions {
         }
     }
 
-    static Rotation rotation(JsonNode hostConfig) {
-        JsonNode config = hostConfig.path("LogConfig").path("Config");
-        return new Rotation(Integer.parseInt(config.path("max-file").asText("1")), size(config.path("max-size").asText("-1")));
+    static Rotation rotation(HostConfig hostConfig) {
+        Map<String, String> config = hostConfig.logConfig().config();
+        return new Rotation(Integer.parseInt(config.getOrDefault("max-file", "1")), size(config.getOrDefault("max-size", "-1")));
     }
 
     /** What conmon is told to do with the container's output. */
-    static OciRuntime.LogPolicy policy(JsonNode hostConfig) {
-        JsonNode lc = hostConfig.path("LogConfig");
-        if (lc.path("Type").asText(DEFAULT).equals("none")) {
+    static OciRuntime.LogPolicy policy(HostConfig hostConfig) {
+        if (!readable(hostConfig)) {
             return new OciRuntime.LogPolicy(false, -1);
         }
         // one file: conmon cuts it back at max-size, as dockerd's max-file 1; more: the daemon rotates them
@@ -94,8 +83,8 @@ final class LogOptions {
     }
 
     /** Whether {@code docker logs} can read what this container wrote. */
-    static boolean readable(JsonNode hostConfig) {
-        return !hostConfig.path("LogConfig").path("Type").asText(DEFAULT).equals("none");
+    static boolean readable(HostConfig hostConfig) {
+        return !hostConfig.logConfig().type().equals("none");
     }
 
     /** dockerd's sizes: a number with an optional k, m or g (powers of 1024); -1 is no limit. */

@@ -63,27 +63,28 @@ public final class MountOptions {
 
     private MountOptions() {}
 
-    /** The mounts the HostConfig asks for, in order; a malformed one is a 400. */
-    public static List<Mount> parse(JsonNode hostConfig) {
+    /** The mounts the HostConfig asks for, in order, with {@code inheritedBinds} (VolumesFrom's) after its Binds; a malformed one is a 400. */
+    public static List<Mount> parse(HostConfig hostConfig, List<String> inheritedBinds) {
         List<Mount> out = new ArrayList<>();
-        for (JsonNode b : hostConfig.path("Binds")) {
-            out.add(bind(b.asText()));
+        for (String b : hostConfig.binds()) {
+            out.add(bind(b));
         }
-        for (JsonNode m : hostConfig.path("Mounts")) {
+        for (String b : inheritedBinds) {
+            out.add(bind(b));
+        }
+        for (HostConfig.MountSpec m : hostConfig.mounts()) {
             out.add(mount(m));
         }
-        var tmpfs = hostConfig.path("Tmpfs").fields();
-        while (tmpfs.hasNext()) {
-            Map.Entry<String, JsonNode> e = tmpfs.next();
+        for (Map.Entry<String, String> e : hostConfig.tmpfs().entrySet()) {
             List<String> options = new ArrayList<>(List.of("nosuid", "nodev", "noexec"));
-            for (String o : e.getValue().asText("").split(",")) {
+            for (String o : (e.getValue() == null ? "" : e.getValue()).split(",")) {
                 if (!o.isBlank()) {
                     options.add(o.strip());
                 }
             }
             out.add(new Mount("tmpfs", null, absolute(e.getKey(), "Tmpfs"), options));
         }
-        long shm = hostConfig.path("ShmSize").asLong(0);
+        long shm = hostConfig.shmSize();
         if (shm < 0) {
             throw EngineException.invalid("invalid ShmSize: SHM size can not be less than 0");
         }
@@ -156,12 +157,12 @@ public final class MountOptions {
         }
     }
 
-    private static Mount mount(JsonNode m) {
-        String type = m.path("Type").asText("");
-        String target = absolute(m.path("Target").asText(""), "Mounts.Target");
+    private static Mount mount(HostConfig.MountSpec m) {
+        String type = m.type();
+        String target = absolute(m.target(), "Mounts.Target");
         switch (type) {
             case "bind" -> {
-                String source = m.path("Source").asText("");
+                String source = m.source();
                 if (!source.startsWith("/")) {
                     throw EngineException.invalid("invalid mount config for type \"bind\": invalid mount path: '" + source
                             + "' mount path must be absolute");
@@ -169,59 +170,54 @@ public final class MountOptions {
                 if (!Files.exists(Path.of(source))) {
                     throw EngineException.invalid("invalid mount config for type \"bind\": bind source path does not exist: " + source);
                 }
-                String propagation = m.path("BindOptions").path("Propagation").asText("");
+                String propagation = m.bindOptions() == null ? "" : m.bindOptions().propagation();
                 if (!propagation.isEmpty() && !PROPAGATIONS.contains(propagation)) {
                     throw EngineException.invalid("invalid mount config: invalid propagation mode: " + propagation);
                 }
-                return new Mount("bind", source, target, List.of("rbind", m.path("ReadOnly").asBoolean(false) ? "ro" : "rw",
+                return new Mount("bind", source, target, List.of("rbind", m.readOnly() ? "ro" : "rw",
                         propagation.isEmpty() ? "rprivate" : propagation));
             }
             case "tmpfs" -> {
                 List<String> options = new ArrayList<>(List.of("nosuid", "nodev", "noexec"));
-                if (m.path("ReadOnly").asBoolean(false)) {
+                if (m.readOnly()) {
                     options.add("ro");
                 }
-                long size = m.path("TmpfsOptions").path("SizeBytes").asLong(0);
+                HostConfig.TmpfsOptions tmpfs = m.tmpfsOptions() == null ? new HostConfig.TmpfsOptions(0, 0) : m.tmpfsOptions();
+                long size = tmpfs.sizeBytes();
                 if (size < 0) {
                     throw EngineException.invalid("invalid mount config: invalid tmpfs size: " + size);
                 }
                 if (size > 0) {
                     options.add("size=" + size);
                 }
-                int mode = m.path("TmpfsOptions").path("Mode").asInt(0);
+                int mode = tmpfs.mode();
                 if (mode != 0) {
                     options.add("mode=" + Integer.toOctalString(mode & 07777));
                 }
                 return new Mount("tmpfs", null, target, options);
             }
             case "volume" -> {
-                String source = m.path("Source").asText("");
+                String source = m.source();
                 if (!source.isEmpty()) {
                     volumeName(source);
                 }
-                if (m.hasNonNull("BindOptions")) {
+                if (m.bindOptions() != null) {
                     throw EngineException.invalid("invalid mount config for type \"volume\": BindOptions must not be specified");
                 }
-                JsonNode vo = m.path("VolumeOptions");
-                if (!vo.path("Subpath").asText("").isEmpty()) {
+                HostConfig.VolumeOptions vo = m.volumeOptions() == null ? new HostConfig.VolumeOptions(false, null, null, null)
+                        : m.volumeOptions();
+                if (!vo.subpath().isEmpty()) {
                     throw EngineException.notImplemented("Berth does not implement volume subpaths (Mounts.VolumeOptions.Subpath) yet");
                 }
-                String driver = vo.path("DriverConfig").path("Name").asText("");
+                String driver = vo.driverConfig().name();
                 if (!driver.isEmpty() && !driver.equals("local")) {
                     throw EngineException.notImplemented("Berth does not implement volume plugins: only the local driver (asked for " + driver + ")");
                 }
-                return new Mount("volume", source, target, List.of("rbind", m.path("ReadOnly").asBoolean(false) ? "ro" : "rw", "rprivate"),
-                        new VolumeSource(vo.path("NoCopy").asBoolean(false), texts(vo.path("DriverConfig").path("Options")),
-                                texts(vo.path("Labels"))));
+                return new Mount("volume", source, target, List.of("rbind", m.readOnly() ? "ro" : "rw", "rprivate"),
+                        new VolumeSource(vo.noCopy(), vo.driverConfig().options(), vo.labels()));
             }
             default -> throw EngineException.invalid("invalid mount config: mount type unknown: \"" + type + "\"");
         }
-    }
-
-    private static Map<String, String> texts(JsonNode object) {
-        Map<String, String> out = new java.util.LinkedHashMap<>();
-        object.properties().forEach(e -> out.put(e.getKey(), e.getValue().asText()));
-        return out;
     }
 
     static String absolute(String target, String field) {
@@ -241,9 +237,9 @@ public final class MountOptions {
      * A missing bind source of {@code Binds} is created as a directory, as dockerd does; a volume is bound
      * from its directory, filled from the image's files at the target when new ({@code root}: the mounted rootfs).
      */
-    static void apply(ObjectNode spec, JsonNode hostConfig, List<Mount> all, VolumeDirs volumes, Path root) throws IOException {
+    static void apply(ObjectNode spec, HostConfig hostConfig, List<Mount> all, VolumeDirs volumes, Path root) throws IOException {
         ArrayNode mounts = (ArrayNode) spec.get("mounts");
-        long shm = hostConfig.path("ShmSize").asLong(0);
+        long shm = hostConfig.shmSize();
         if (shm > 0) {
             for (JsonNode m : mounts) {
                 if (m.path("destination").asText().equals("/dev/shm")) {
@@ -252,7 +248,7 @@ public final class MountOptions {
                 }
             }
         }
-        if (hostConfig.path("ReadonlyRootfs").asBoolean(false)) {
+        if (hostConfig.readonlyRootfs()) {
             ((ObjectNode) spec.get("root")).put("readonly", true);
         }
         for (Mount given : all) {

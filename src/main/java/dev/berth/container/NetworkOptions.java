@@ -1,13 +1,12 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
 import dev.berth.network.ContainerNetworks;
 import dev.berth.network.EndpointRequest;
+import dev.berth.network.EndpointSettings;
 import dev.berth.network.Network;
 import dev.berth.network.PortMapping;
 
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -21,9 +20,10 @@ final class NetworkOptions {
     private NetworkOptions() {}
 
     /** The networks the container joins, by name; empty for host, none and container: modes. */
-    static Map<String, EndpointRequest> endpoints(JsonNode request, JsonNode hostConfig, ContainerNetworks networks, ContainerRegistry registry) {
-        String mode = hostConfig.path("NetworkMode").asText("default");
-        JsonNode configs = request.path("NetworkingConfig").path("EndpointsConfig");
+    static Map<String, EndpointRequest> endpoints(ContainerCreate request, ContainerNetworks networks, ContainerRegistry registry) {
+        HostConfig hostConfig = request.hostConfig();
+        String mode = hostConfig.networkMode().isEmpty() ? "default" : hostConfig.networkMode();
+        Map<String, EndpointSettings> configs = request.endpoints();
         Map<String, EndpointRequest> out = new LinkedHashMap<>();
         if (mode.equals("host") || mode.equals("none") || mode.startsWith("container:")) {
             if (mode.startsWith("container:")) {
@@ -33,17 +33,17 @@ final class NetworkOptions {
                     throw EngineException.invalid("invalid NetworkMode " + mode + ": " + e.getMessage());
                 }
             }
-            if (configs.size() > 0 && configs.fieldNames().hasNext() && !configs.has(mode)) {
+            if (!configs.isEmpty() && !configs.containsKey(mode)) {
                 throw EngineException.invalid("conflicting options: the network mode " + mode + " joins no other network");
             }
-            if (hostConfig.path("Links").size() > 0 || (mode.startsWith("container:") && PortMapping.of(hostConfig, request.path("ExposedPorts")).size() > 0)) {
+            if (!hostConfig.links().isEmpty() || (mode.startsWith("container:") && !ports(hostConfig, request.config().exposedPorts().keySet()).isEmpty())) {
                 throw EngineException.invalid("conflicting options: port publishing and links need the container's own network namespace (network mode " + mode + ")");
             }
             return out;
         }
         String first = mode.equals("default") ? Network.DEFAULT_BRIDGE : mode;
         out.put(first, null);
-        configs.fieldNames().forEachRemaining(name -> out.putIfAbsent(name.equals("default") ? Network.DEFAULT_BRIDGE : name, null));
+        configs.keySet().forEach(name -> out.putIfAbsent(name.equals("default") ? Network.DEFAULT_BRIDGE : name, null));
         Map<String, EndpointRequest> checked = new LinkedHashMap<>();
         for (String name : out.keySet()) {
             Network n;
@@ -56,22 +56,22 @@ final class NetworkOptions {
             if (n.driver().equals("host") || n.driver().equals("null")) {
                 throw EngineException.invalid("container cannot be connected to the " + n.name() + " network and to others");
             }
-            JsonNode ep = configs.has(name) ? configs.get(name) : name.equals(Network.DEFAULT_BRIDGE) ? configs.path("default") : configs.path(n.id());
-            checked.put(n.name(), endpoint(n, ep, name.equals(first) ? request.path("MacAddress").asText("") : ""));
+            EndpointSettings ep = configs.containsKey(name) ? configs.get(name)
+                    : configs.getOrDefault(name.equals(Network.DEFAULT_BRIDGE) ? "default" : n.id(), EndpointSettings.none());
+            checked.put(n.name(), endpoint(n, ep == null ? EndpointSettings.none() : ep, name.equals(first) ? request.config().macAddress() : ""));
         }
-        for (JsonNode link : hostConfig.path("Links")) {
-            link(link.asText());
+        for (String link : hostConfig.links()) {
+            link(link);
         }
         return checked;
     }
 
     /** One network's endpoint settings, checked against the network as dockerd checks them. */
-    static EndpointRequest endpoint(Network n, JsonNode ep, String legacyMac) {
-        List<String> aliases = new ArrayList<>();
-        ep.path("Aliases").forEach(a -> aliases.add(a.asText()));
-        String ipv4 = ep.path("IPAMConfig").path("IPv4Address").asText("");
-        String ipv6 = ep.path("IPAMConfig").path("IPv6Address").asText("");
-        String mac = ep.path("MacAddress").asText("");
+    static EndpointRequest endpoint(Network n, EndpointSettings ep, String legacyMac) {
+        List<String> aliases = ep.aliases();
+        String ipv4 = ep.ipamConfig().ipv4();
+        String ipv6 = ep.ipamConfig().ipv6();
+        String mac = ep.macAddress();
         if (mac.isEmpty()) {
             mac = legacyMac;
         }
@@ -99,12 +99,16 @@ final class NetworkOptions {
     }
 
     /** The ports to publish, checked; a warning where the network mode discards them, as dockerd warns. */
-    static List<String> checkPorts(JsonNode hostConfig, JsonNode exposed) {
-        List<PortMapping> ports = PortMapping.of(hostConfig, exposed);
-        String mode = hostConfig.path("NetworkMode").asText("default");
-        if (!ports.isEmpty() && mode.equals("host")) {
+    static List<String> checkPorts(HostConfig hostConfig, java.util.Collection<String> exposed) {
+        List<PortMapping> ports = ports(hostConfig, exposed);
+        if (!ports.isEmpty() && hostConfig.networkMode().equals("host")) {
             return List.of("Published ports are discarded when using host network mode");
         }
         return List.of();
+    }
+
+    /** What the container publishes ({@code exposed}: its ExposedPorts, its image's and its own). */
+    static List<PortMapping> ports(HostConfig hostConfig, java.util.Collection<String> exposed) {
+        return PortMapping.of(hostConfig.portBindings(), hostConfig.publishAllPorts(), exposed);
     }
 }

@@ -1,6 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
@@ -55,11 +54,11 @@ final class ResourceOptions {
     private ResourceOptions() {}
 
     /** Checks the options against the host: a 400 naming the field, or the warnings for what will be lowered. */
-    static List<String> validate(JsonNode hc, Host host) {
+    static List<String> validate(HostConfig hc, Host host) {
         List<String> warnings = new ArrayList<>();
-        long memory = hc.path("Memory").asLong(0);
-        long swap = hc.path("MemorySwap").asLong(0);
-        long reservation = hc.path("MemoryReservation").asLong(0);
+        long memory = hc.memory();
+        long swap = hc.memorySwap();
+        long reservation = hc.memoryReservation();
         if (memory < 0 || reservation < 0 || swap < -1) {
             throw EngineException.invalid("invalid " + (memory < 0 ? "Memory" : reservation < 0 ? "MemoryReservation" : "MemorySwap")
                     + ": a memory limit can not be negative");
@@ -79,10 +78,10 @@ final class ResourceOptions {
         if (swap != 0 && !host.swapAccounting()) {
             warnings.add("Your kernel does not support swap limit capabilities or the cgroup is not mounted. Memory limited without swap.");
         }
-        long nano = hc.path("NanoCpus").asLong(0);
-        long quota = hc.path("CpuQuota").asLong(0);
-        long period = hc.path("CpuPeriod").asLong(0);
-        if (nano < 0 || hc.path("CpuShares").asLong(0) < 0) {
+        long nano = hc.nanoCpus();
+        long quota = hc.cpuQuota();
+        long period = hc.cpuPeriod();
+        if (nano < 0 || hc.cpuShares() < 0) {
             throw EngineException.invalid("invalid " + (nano < 0 ? "NanoCpus" : "CpuShares") + ": it can not be negative");
         }
         if (nano > 0 && (quota != 0 || period != 0)) {
@@ -98,7 +97,7 @@ final class ResourceOptions {
         if (quota != 0 && quota != -1 && quota < 1000) {
             throw EngineException.invalid("invalid CpuQuota: CPU cfs quota can not be less than 1ms (i.e. 1000)");
         }
-        String cpus = hc.path("CpusetCpus").asText("");
+        String cpus = hc.cpusetCpus();
         if (!cpus.isEmpty()) {
             for (int cpu : cpuList(cpus, "CpusetCpus")) {
                 if (cpu >= host.cpus()) {
@@ -107,27 +106,27 @@ final class ResourceOptions {
                 }
             }
         }
-        String mems = hc.path("CpusetMems").asText("");
+        String mems = hc.cpusetMems();
         if (!mems.isEmpty()) {
             cpuList(mems, "CpusetMems");
         }
-        if (hc.path("PidsLimit").asLong(0) < -1) {
+        if (hc.pidsLimit() != null && hc.pidsLimit() < -1) {
             throw EngineException.invalid("invalid PidsLimit: it can not be less than -1");
         }
-        int weight = hc.path("BlkioWeight").asInt(0);
+        int weight = hc.blkioWeight();
         if (weight != 0 && (weight < 10 || weight > 1000)) {
             throw EngineException.invalid("invalid BlkioWeight: Range of blkio weight is from 10 to 1000");
         }
         if (weight != 0 && !host.ioWeight()) {
             warnings.add("Your kernel does not support Block I/O weight or the cgroup is not mounted. Weight discarded.");
         }
-        for (JsonNode u : hc.path("Ulimits")) {
-            String name = u.path("Name").asText("");
+        for (HostConfig.Ulimit u : hc.ulimits()) {
+            String name = u.name();
             if (!RLIMITS.containsKey(name)) {
                 throw EngineException.invalid("invalid Ulimits: invalid ulimit type: " + name);
             }
-            long soft = u.path("Soft").asLong(0);
-            long hard = u.path("Hard").asLong(0);
+            long soft = u.soft();
+            long hard = u.hard();
             if (soft > hard) {
                 throw EngineException.invalid("invalid Ulimits: ulimit soft limit must be less than or equal to hard limit: " + soft + " > " + hard);
             }
@@ -161,48 +160,48 @@ final class ResourceOptions {
         return out;
     }
 
-    static void apply(ObjectNode spec, JsonNode hc, Host host, String containerId) {
+    static void apply(ObjectNode spec, HostConfig hc, Host host, String containerId) {
         ObjectNode linux = (ObjectNode) spec.get("linux");
-        String parent = hc.path("CgroupParent").asText("");
+        String parent = hc.cgroupParent();
         if (!parent.isEmpty()) {
             linux.put("cgroupsPath", "/" + parent.replaceAll("^/+|/+$", "") + "/" + containerId);
         }
         ObjectNode resources = linux.withObjectProperty("resources");
-        long memory = hc.path("Memory").asLong(0);
+        long memory = hc.memory();
         if (memory > 0) {
             ObjectNode m = resources.withObjectProperty("memory");
             m.put("limit", memory);
-            long swap = hc.path("MemorySwap").asLong(0);
+            long swap = hc.memorySwap();
             if (host.swapAccounting()) {
                 m.put("swap", swap == 0 ? 2 * memory : swap);     // dockerd: as much swap as memory unless told
             }
         }
-        if (hc.path("MemoryReservation").asLong(0) > 0) {
-            resources.withObjectProperty("memory").put("reservation", hc.path("MemoryReservation").asLong());
+        if (hc.memoryReservation() > 0) {
+            resources.withObjectProperty("memory").put("reservation", hc.memoryReservation());
         }
-        long nano = hc.path("NanoCpus").asLong(0);
+        long nano = hc.nanoCpus();
         if (nano > 0) {
             resources.withObjectProperty("cpu").put("period", 100_000L).put("quota", nano * 100_000L / 1_000_000_000L);
         }
-        putIfPositive(resources, "cpu", "shares", hc.path("CpuShares").asLong(0));
-        putIfPositive(resources, "cpu", "quota", hc.path("CpuQuota").asLong(0));
-        putIfPositive(resources, "cpu", "period", hc.path("CpuPeriod").asLong(0));
-        if (!hc.path("CpusetCpus").asText("").isEmpty()) {
-            resources.withObjectProperty("cpu").put("cpus", hc.get("CpusetCpus").asText());
+        putIfPositive(resources, "cpu", "shares", hc.cpuShares());
+        putIfPositive(resources, "cpu", "quota", hc.cpuQuota());
+        putIfPositive(resources, "cpu", "period", hc.cpuPeriod());
+        if (!hc.cpusetCpus().isEmpty()) {
+            resources.withObjectProperty("cpu").put("cpus", hc.cpusetCpus());
         }
-        if (!hc.path("CpusetMems").asText("").isEmpty()) {
-            resources.withObjectProperty("cpu").put("mems", hc.get("CpusetMems").asText());
+        if (!hc.cpusetMems().isEmpty()) {
+            resources.withObjectProperty("cpu").put("mems", hc.cpusetMems());
         }
-        putIfPositive(resources, "pids", "limit", hc.path("PidsLimit").asLong(0));
+        putIfPositive(resources, "pids", "limit", hc.pidsLimit() == null ? 0 : hc.pidsLimit());
         if (host.ioWeight()) {
-            putIfPositive(resources, "blockIO", "weight", hc.path("BlkioWeight").asLong(0));
+            putIfPositive(resources, "blockIO", "weight", hc.blkioWeight());
         }
         ArrayNode rlimits = ((ObjectNode) spec.get("process")).withArray("rlimits");
-        for (JsonNode u : hc.path("Ulimits")) {
-            String type = "RLIMIT_" + u.path("Name").asText().toUpperCase(Locale.ROOT);
-            long max = host.hardLimits().getOrDefault(u.path("Name").asText(), Long.MAX_VALUE);
-            long hard = Math.min(u.path("Hard").asLong(), max);
-            long soft = Math.min(u.path("Soft").asLong(), hard);
+        for (HostConfig.Ulimit u : hc.ulimits()) {
+            String type = "RLIMIT_" + u.name().toUpperCase(Locale.ROOT);
+            long max = host.hardLimits().getOrDefault(u.name(), Long.MAX_VALUE);
+            long hard = Math.min(u.hard(), max);
+            long soft = Math.min(u.soft(), hard);
             for (int i = rlimits.size() - 1; i >= 0; i--) {
                 if (rlimits.get(i).path("type").asText().equals(type)) {
                     rlimits.remove(i);
@@ -213,7 +212,7 @@ final class ResourceOptions {
     }
 
     /** The OCI LinuxResources the options make, for a live update of a running container. */
-    static ObjectNode resources(JsonNode hc, Host host, String containerId) {
+    static ObjectNode resources(HostConfig hc, Host host, String containerId) {
         ObjectNode scratch = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
         scratch.putObject("linux");
         scratch.putObject("process");

@@ -1,6 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
 
 import java.time.Duration;
@@ -19,10 +18,9 @@ record RestartPolicy(String name, int maximumRetryCount) {
     private static final Duration STABLE_RUN = Duration.ofSeconds(10);
 
     /** The policy a HostConfig asks for; a bad one is a 400 with dockerd's message. */
-    static RestartPolicy of(JsonNode hostConfig) {
-        JsonNode p = hostConfig.path("RestartPolicy");
-        String name = p.path("Name").asText("");
-        int max = p.path("MaximumRetryCount").asInt(0);
+    static RestartPolicy of(HostConfig hostConfig) {
+        String name = hostConfig.restartPolicy().name();
+        int max = hostConfig.restartPolicy().maximumRetryCount();
         if (max < 0) {
             throw EngineException.invalid("invalid restart policy: maximum retry count cannot be negative");
         }

@@ -1,6 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
@@ -31,21 +30,22 @@ final class RuntimeSpecs {
 
     /** The spec for running {@code c} on the root filesystem mounted at {@code root}; writes its hostname, hosts and resolv.conf. */
     ObjectNode spec(Container c, Path root, NetworkView net) throws IOException {
-        int[] ug = ContainerSpec.user(c.config().path("User").asText(""), root);
-        String cwd = c.config().path("WorkingDir").asText("");
+        int[] ug = ContainerSpec.user(c.config().user(), root);
+        String cwd = c.config().workingDir();
         cwd = cwd.startsWith("/") ? cwd : "/" + cwd;    // an image's relative WorkingDir counts from /, as in dockerd
         ScopedPath.createDirectories(root, cwd);
         List<String> args = new ArrayList<>();
         args.add(c.path());
         args.addAll(c.args());
-        var process = new OciSpecBuilder.Process(args, ContainerSpec.strings(c.config().path("Env")), cwd, ug[0], ug[1], List.of(),
+        var process = new OciSpecBuilder.Process(args, c.config().env(), cwd, ug[0], ug[1], List.of(),
                 c.tty());
-        ObjectNode spec = OciSpecBuilder.build(process, root, c.config().path("Hostname").asText(), nofileHardLimit,
+        ObjectNode spec = OciSpecBuilder.build(process, root, c.config().hostname(), nofileHardLimit,
                 "/berth/" + c.id(), net.netns());
-        JsonNode consoleSize = c.hostConfig().path("ConsoleSize");
-        if (c.tty() && consoleSize.size() == 2 && consoleSize.get(0).asInt() > 0 && consoleSize.get(1).asInt() > 0) {
+        List<Integer> consoleSize = c.hostConfig().consoleSize();
+        if (c.tty() && consoleSize.size() == 2 && consoleSize.get(0) != null && consoleSize.get(1) != null
+                && consoleSize.get(0) > 0 && consoleSize.get(1) > 0) {
             ((ObjectNode) spec.get("process")).putObject("consoleSize")
-                    .put("height", consoleSize.get(0).asInt()).put("width", consoleSize.get(1).asInt());
+                    .put("height", consoleSize.get(0)).put("width", consoleSize.get(1));
         }
         Path dir = net.filesFrom();
         if (dir == null) {
@@ -55,7 +55,7 @@ final class RuntimeSpecs {
         OciSpecBuilder.bind(spec, dir.resolve("hostname"), "/etc/hostname", false);
         OciSpecBuilder.bind(spec, dir.resolve("hosts"), "/etc/hosts", false);
         OciSpecBuilder.bind(spec, dir.resolve("resolv.conf"), "/etc/resolv.conf", false);
-        String domain = c.config().path("Domainname").asText("");
+        String domain = c.config().domainname();
         if (!domain.isEmpty()) {
             // runc before 1.2 ignores the spec's domainname; the UTS namespace's sysctl works with every version
             spec.put("domainname", domain);
@@ -64,7 +64,7 @@ final class RuntimeSpecs {
         MountOptions.apply(spec, c.hostConfig(), c.mounts(), volumes::mount, root);
         SecurityOptions.apply(spec, c.hostConfig(), root);
         ResourceOptions.apply(spec, c.hostConfig(), host, c.id());
-        if (c.hostConfig().path("Init").asBoolean(false)) {
+        if (Boolean.TRUE.equals(c.hostConfig().init())) {
             Path init = initBinary().orElseThrow(() -> EngineException.invalid("Init: no init binary found (install catatonit or tini)"));
             OciSpecBuilder.bind(spec, init, "/sbin/docker-init", true);
             ArrayNode argv = ((ObjectNode) spec.get("process")).putArray("args");

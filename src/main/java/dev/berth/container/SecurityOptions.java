@@ -32,64 +32,57 @@ final class SecurityOptions {
     private SecurityOptions() {}
 
     /** Checks the options; what cannot be honoured fully comes back as warnings for the create response. */
-    static List<String> validate(JsonNode hc) {
+    static List<String> validate(HostConfig hc) {
         List<String> warnings = new ArrayList<>();
         Set<String> caps = capabilities(hc);
         Set<String> held = new LinkedHashSet<>(Capabilities.held());
         for (String c : caps) {
-            if (!held.contains(c) && !isAll(hc.path("CapAdd"))) {
+            if (!held.contains(c) && !isAll(hc.capAdd())) {
                 warnings.add("Capability " + c + " is not available to the daemon and was left out");
             }
         }
-        for (JsonNode o : hc.path("SecurityOpt")) {
-            securityOpt(o.asText());
+        for (String o : hc.securityOpt()) {
+            securityOpt(o);
         }
-        var sysctls = hc.path("Sysctls").fieldNames();
-        boolean hostNet = hc.path("NetworkMode").asText("").equals("host");
-        while (sysctls.hasNext()) {
-            String key = sysctls.next();
+        boolean hostNet = hc.networkMode().equals("host");
+        for (String key : hc.sysctls().keySet()) {
             boolean namespaced = NAMESPACED_SYSCTLS.contains(key) || key.startsWith("fs.mqueue.") || key.startsWith("net.");
             if (!namespaced || (hostNet && key.startsWith("net."))) {
                 throw EngineException.invalid("invalid Sysctls: sysctl '" + key + "' is not allowed"
                         + (namespaced ? " in the host network namespace" : ": it is not namespaced"));
             }
         }
-        int oom = hc.path("OomScoreAdj").asInt(0);
+        int oom = hc.oomScoreAdj();
         if (oom < -1000 || oom > 1000) {
             throw EngineException.invalid("Invalid value " + oom + " for OomScoreAdj: it must be between -1000 and 1000");
         }
-        for (JsonNode rule : hc.path("DeviceCgroupRules")) {
-            deviceRule(rule.asText());
+        for (String rule : hc.deviceCgroupRules()) {
+            deviceRule(rule);
         }
         return warnings;
     }
 
-    private static boolean isAll(JsonNode list) {
-        for (JsonNode c : list) {
-            if (c.asText().equalsIgnoreCase("ALL")) {
-                return true;
-            }
-        }
-        return false;
+    private static boolean isAll(List<String> list) {
+        return list.stream().anyMatch(c -> c.equalsIgnoreCase("ALL"));
     }
 
     /** dockerd's defaults minus CapDrop, plus CapAdd ({@code ALL} in either), named with or without CAP_. */
-    static Set<String> capabilities(JsonNode hc) {
+    static Set<String> capabilities(HostConfig hc) {
         Set<String> caps = new LinkedHashSet<>(OciSpecBuilder.DEFAULT_CAPABILITIES);
-        if (isAll(hc.path("CapDrop"))) {
+        if (isAll(hc.capDrop())) {
             caps.clear();
         }
-        for (JsonNode c : hc.path("CapDrop")) {
-            if (!c.asText().equalsIgnoreCase("ALL")) {
-                caps.remove(capability(c.asText(), "CapDrop"));
+        for (String c : hc.capDrop()) {
+            if (!c.equalsIgnoreCase("ALL")) {
+                caps.remove(capability(c, "CapDrop"));
             }
         }
-        if (isAll(hc.path("CapAdd"))) {
+        if (isAll(hc.capAdd())) {
             caps.addAll(Capabilities.held());
         }
-        for (JsonNode c : hc.path("CapAdd")) {
-            if (!c.asText().equalsIgnoreCase("ALL")) {
-                caps.add(capability(c.asText(), "CapAdd"));
+        for (String c : hc.capAdd()) {
+            if (!c.equalsIgnoreCase("ALL")) {
+                caps.add(capability(c, "CapAdd"));
             }
         }
         return caps;
@@ -156,17 +149,17 @@ final class SecurityOptions {
     }
 
     /** Applies the options to a spec built with the defaults; {@code rootfs} resolves GroupAdd names. */
-    static void apply(ObjectNode spec, JsonNode hc, Path rootfs) throws IOException {
+    static void apply(ObjectNode spec, HostConfig hc, Path rootfs) throws IOException {
         ObjectNode process = (ObjectNode) spec.get("process");
         ObjectNode linux = (ObjectNode) spec.get("linux");
-        boolean privileged = hc.path("Privileged").asBoolean(false);
+        boolean privileged = hc.privileged();
         Set<String> held = new LinkedHashSet<>(Capabilities.held());
         Set<String> caps = privileged ? held : capabilities(hc);
         caps.retainAll(held);
         OciSpecBuilder.capabilities(process, caps);
         boolean seccomp = !privileged;
-        for (JsonNode o : hc.path("SecurityOpt")) {
-            SecurityOpt opt = securityOpt(o.asText());
+        for (String o : hc.securityOpt()) {
+            SecurityOpt opt = securityOpt(o);
             if (opt.key().equals("no-new-privileges")) {
                 process.put("noNewPrivileges", opt.value().equals("true"));
             } else if (opt.key().equals("seccomp")) {
@@ -196,28 +189,23 @@ final class SecurityOptions {
             hostDevices().forEach(devices::add);
             deviceRules.addObject().put("allow", true).put("access", "rwm");
         }
-        for (JsonNode d : hc.path("Devices")) {
-            ObjectNode device = device(Path.of(d.path("PathOnHost").asText()),
-                    d.path("PathInContainer").asText(d.path("PathOnHost").asText()));
+        for (HostConfig.Device d : hc.devices()) {
+            ObjectNode device = device(Path.of(d.pathOnHost()), d.pathInContainer().isEmpty() ? d.pathOnHost() : d.pathInContainer());
             linux.withArray("devices").add(device);
             deviceRules.addObject().put("allow", true).put("type", device.get("type").asText())
                     .put("major", device.get("major").asLong()).put("minor", device.get("minor").asLong())
-                    .put("access", d.path("CgroupPermissions").asText("rwm"));
+                    .put("access", d.cgroupPermissions().isEmpty() ? "rwm" : d.cgroupPermissions());
         }
-        for (JsonNode rule : hc.path("DeviceCgroupRules")) {
-            deviceRules.add(deviceRule(rule.asText()));
+        for (String rule : hc.deviceCgroupRules()) {
+            deviceRules.add(deviceRule(rule));
         }
         ArrayNode groups = ((ObjectNode) process.get("user")).putArray("additionalGids");
-        for (JsonNode g : hc.path("GroupAdd")) {
-            groups.add(ContainerSpec.group(g.asText(), rootfs));
+        for (String g : hc.groupAdd()) {
+            groups.add(ContainerSpec.group(g, rootfs));
         }
-        var sysctls = hc.path("Sysctls").fields();
-        while (sysctls.hasNext()) {
-            var e = sysctls.next();
-            linux.withObjectProperty("sysctl").put(e.getKey(), e.getValue().asText());
-        }
-        if (hc.path("OomScoreAdj").asInt(0) != 0) {
-            process.put("oomScoreAdj", hc.path("OomScoreAdj").asInt());
+        hc.sysctls().forEach((key, value) -> linux.withObjectProperty("sysctl").put(key, String.valueOf(value)));
+        if (hc.oomScoreAdj() != 0) {
+            process.put("oomScoreAdj", hc.oomScoreAdj());
         }
     }
 

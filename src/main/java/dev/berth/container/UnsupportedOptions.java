@@ -1,6 +1,5 @@
 package dev.berth.container;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
 
 import java.util.ArrayList;
@@ -16,28 +15,29 @@ import java.util.Set;
 final class UnsupportedOptions {
 
     /** A namespace sharing option and the values Berth serves (the container's own namespace). */
-    private record NamespaceMode(String field, String namespace, String flag, Set<String> served) {}
+    private record NamespaceMode(String field, java.util.function.Function<HostConfig, String> value, String namespace, String flag,
+                                 Set<String> served) {}
 
     private static final List<NamespaceMode> NAMESPACE_MODES = List.of(
-            new NamespaceMode("PidMode", "PID", "--pid", Set.of("")),
-            new NamespaceMode("IpcMode", "IPC", "--ipc", Set.of("", "private", "shareable")),
-            new NamespaceMode("UTSMode", "UTS", "--uts", Set.of("")),
-            new NamespaceMode("UsernsMode", "user", "--userns", Set.of("", "host")));
+            new NamespaceMode("PidMode", HostConfig::pidMode, "PID", "--pid", Set.of("")),
+            new NamespaceMode("IpcMode", HostConfig::ipcMode, "IPC", "--ipc", Set.of("", "private", "shareable")),
+            new NamespaceMode("UTSMode", HostConfig::utsMode, "UTS", "--uts", Set.of("")),
+            new NamespaceMode("UsernsMode", HostConfig::usernsMode, "user", "--userns", Set.of("", "host")));
 
     private UnsupportedOptions() {}
 
-    static List<String> check(JsonNode hostConfig) {
+    static List<String> check(HostConfig hostConfig) {
         for (NamespaceMode mode : NAMESPACE_MODES) {
-            String value = hostConfig.path(mode.field()).asText("");
+            String value = mode.value().apply(hostConfig);
             if (!mode.served().contains(value)) {
                 throw missing("the " + mode.namespace() + " namespace mode " + value + " (" + mode.field() + ", docker run " + mode.flag() + ")");
             }
         }
         List<String> warnings = new ArrayList<>();
-        for (JsonNode bind : hostConfig.path("Binds")) {
-            String[] parts = bind.asText("").split(":");
+        for (String bind : hostConfig.binds()) {
+            String[] parts = bind.split(":");
             if (parts.length == 3 && List.of(parts[2].split(",")).stream().anyMatch(o -> o.equals("z") || o.equals("Z"))) {
-                warnings.add("SELinux is not enabled on this host: the relabelling option of " + bind.asText() + " was ignored");
+                warnings.add("SELinux is not enabled on this host: the relabelling option of " + bind + " was ignored");
             }
         }
         return warnings;

@@ -15,14 +15,21 @@ public final class FilterValues {
 
     private FilterValues() {}
 
-    /** {@code label=key} or {@code label=key=value} against an object of labels. */
+    /** {@code label=key} or {@code label=key=value} against an object of labels (an image config's). */
     public static boolean hasLabel(JsonNode labels, String filter) {
+        java.util.Map<String, String> map = new java.util.HashMap<>();
+        labels.properties().forEach(e -> map.put(e.getKey(), e.getValue().asText()));
+        return hasLabel(map, filter);
+    }
+
+    /** {@code label=key} or {@code label=key=value} against labels. */
+    public static boolean hasLabel(java.util.Map<String, String> labels, String filter) {
         int eq = filter.indexOf('=');
         String key = eq < 0 ? filter : filter.substring(0, eq);
-        if (!labels.has(key)) {
+        if (!labels.containsKey(key)) {
             return false;
         }
-        return eq < 0 || labels.get(key).asText().equals(filter.substring(eq + 1));
+        return eq < 0 || String.valueOf(labels.get(key)).equals(filter.substring(eq + 1));
     }
 
     /** Whether the text is a Go duration ({@code 10m}, {@code 1h30m}, {@code 500ms}). */

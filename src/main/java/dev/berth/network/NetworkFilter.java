@@ -2,7 +2,6 @@ package dev.berth.network;
 
 import dev.berth.errors.EngineException;
 import dev.berth.filters.FilterValues;
-import dev.berth.store.EngineJson;
 
 import java.time.Instant;
 import java.util.List;
@@ -25,7 +24,7 @@ public final class NetworkFilter {
                 case "driver" -> n -> values.contains(n.driver());
                 case "id" -> n -> values.stream().anyMatch(v -> n.id().startsWith(v));
                 case "name" -> n -> values.stream().anyMatch(v -> n.name().contains(v));    // dockerd matches names as substrings
-                case "label" -> n -> values.stream().allMatch(v -> FilterValues.hasLabel(EngineJson.MAPPER.valueToTree(n.labels()), v));
+                case "label" -> n -> values.stream().allMatch(v -> FilterValues.hasLabel(n.labels(), v));
                 case "scope" -> n -> values.contains("local");
                 case "type" -> {
                     for (String v : values) {

@@ -1,11 +1,12 @@
 package dev.berth.network;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
 
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -24,41 +25,48 @@ public record PortMapping(String protocol, int containerPort, String hostIp, int
         return containerPort + "/" + protocol;
     }
 
+    /** One host binding of a container port ({@code PortBindings} values): an address ("" for all) and a port or range ("" for any). */
+    @com.fasterxml.jackson.annotation.JsonIgnoreProperties(ignoreUnknown = true)
+    public record Binding(@com.fasterxml.jackson.annotation.JsonProperty("HostIp") String hostIp,
+                          @com.fasterxml.jackson.annotation.JsonProperty("HostPort") String hostPort) {
+        public Binding {
+            hostIp = hostIp == null ? "" : hostIp;
+            hostPort = hostPort == null ? "" : hostPort;
+        }
+    }
+
     /**
      * What a container publishes: {@code PortBindings} ({@code -p}), and with {@code PublishAllPorts}
      * ({@code -P}) every exposed port not bound otherwise, on any free host port.
      *
      * @param exposed the container's ExposedPorts (its image's and its own)
      */
-    public static List<PortMapping> of(JsonNode hostConfig, JsonNode exposed) {
+    public static List<PortMapping> of(Map<String, List<Binding>> bindings, boolean publishAll, Collection<String> exposed) {
         List<PortMapping> out = new ArrayList<>();
         Set<String> bound = new LinkedHashSet<>();
-        JsonNode bindings = hostConfig.path("PortBindings");
-        if (bindings.isObject()) {
-            for (var entry : bindings.properties()) {
-                String[] port = containerPort(entry.getKey());
-                bound.add(port[0] + "/" + port[1]);
-                JsonNode list = entry.getValue();
-                if (list == null || list.isNull() || list.isEmpty()) {
-                    continue;
+        for (var entry : bindings.entrySet()) {
+            String[] port = containerPort(entry.getKey());
+            bound.add(port[0] + "/" + port[1]);
+            if (entry.getValue() == null) {
+                continue;
+            }
+            for (Binding given : entry.getValue()) {
+                Binding b = given == null ? new Binding("", "") : given;
+                String hostIp = b.hostIp();
+                if (!hostIp.isEmpty()) {
+                    Cidr.address(hostIp.replaceAll("^\\[|]$", ""), "invalid host IP " + hostIp + " for port " + entry.getKey());
                 }
-                for (JsonNode b : list) {
-                    String hostIp = b.path("HostIp").asText("");
-                    if (!hostIp.isEmpty()) {
-                        Cidr.address(hostIp.replaceAll("^\\[|]$", ""), "invalid host IP " + hostIp + " for port " + entry.getKey());
-                    }
-                    int[] range = hostPorts(b.path("HostPort").asText(""), entry.getKey());
-                    out.add(new PortMapping(port[1], Integer.parseInt(port[0]), hostIp.replaceAll("^\\[|]$", ""), range[0], range[1]));
-                }
+                int[] range = hostPorts(b.hostPort(), entry.getKey());
+                out.add(new PortMapping(port[1], Integer.parseInt(port[0]), hostIp.replaceAll("^\\[|]$", ""), range[0], range[1]));
             }
         }
-        if (hostConfig.path("PublishAllPorts").asBoolean(false) && exposed.isObject()) {
-            exposed.fieldNames().forEachRemaining(key -> {
+        if (publishAll) {
+            for (String key : exposed) {
                 String[] port = containerPort(key);
                 if (bound.add(port[0] + "/" + port[1])) {
                     out.add(new PortMapping(port[1], Integer.parseInt(port[0]), "", 0, 0));
                 }
-            });
+            }
         }
         return out;
     }

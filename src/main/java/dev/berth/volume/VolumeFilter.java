@@ -2,7 +2,6 @@ package dev.berth.volume;
 
 import dev.berth.errors.EngineException;
 import dev.berth.filters.FilterValues;
-import dev.berth.store.EngineJson;
 
 import java.util.List;
 import java.util.Map;
@@ -32,8 +31,8 @@ public final class VolumeFilter {
                     List<Pattern> patterns = values.stream().map(VolumeFilter::pattern).toList();
                     yield v -> patterns.stream().anyMatch(x -> x.matcher(v.name()).find());    // dockerd matches a name as a regexp
                 }
-                case "label" -> v -> values.stream().allMatch(l -> FilterValues.hasLabel(EngineJson.MAPPER.valueToTree(v.labels()), l));
-                case "label!" -> v -> values.stream().noneMatch(l -> FilterValues.hasLabel(EngineJson.MAPPER.valueToTree(v.labels()), l));
+                case "label" -> v -> values.stream().allMatch(l -> FilterValues.hasLabel(v.labels(), l));
+                case "label!" -> v -> values.stream().noneMatch(l -> FilterValues.hasLabel(v.labels(), l));
                 case "dangling" -> {
                     boolean want = bool(values, "dangling");
                     yield v -> volumes.usersOf(v.name()).isEmpty() == want;

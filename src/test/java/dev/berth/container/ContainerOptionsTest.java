@@ -16,16 +16,20 @@ class ContainerOptionsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static HostConfig hc(String json) throws Exception {
+        return JSON.readValue(json, HostConfig.class);
+    }
+
     @Test
     void bindsParseWithModesAndPropagation() throws Exception {
-        var mounts = MountOptions.parse(JSON.readTree("{\"Binds\":[\"/a:/b\",\"/c/../d:/e:ro,Z,rshared\"],"
-                + "\"Tmpfs\":{\"/t\":\"size=1m\"}}"));
+        var mounts = MountOptions.parse(hc("{\"Binds\":[\"/a:/b\",\"/c/../d:/e:ro,Z,rshared\"],"
+                + "\"Tmpfs\":{\"/t\":\"size=1m\"}}"), List.of());
         assertEquals(new MountOptions.Mount("bind", "/a", "/b", List.of("rbind", "rw", "rprivate")), mounts.get(0));
         assertEquals(new MountOptions.Mount("bind", "/d", "/e", List.of("rbind", "ro", "rshared")), mounts.get(1));
         assertEquals(new MountOptions.Mount("tmpfs", null, "/t", List.of("nosuid", "nodev", "noexec", "size=1m")), mounts.get(2));
         for (String bad : List.of("{\"Binds\":[\"/a\"]}", "{\"Binds\":[\"/a:b\"]}", "{\"Binds\":[\"/a:/b:bogus\"]}",
                 "{\"Binds\":[\"/a:/\"]}", "{\"Binds\":[\"/a:/x\",\"/b:/x\"]}", "{\"Mounts\":[{\"Type\":\"nfs\",\"Target\":\"/x\"}]}")) {
-            assertThrows(EngineException.class, () -> MountOptions.parse(JSON.readTree(bad)), bad);
+            assertThrows(EngineException.class, () -> MountOptions.parse(hc(bad), List.of()), bad);
         }
     }
 
@@ -33,11 +37,11 @@ class ContainerOptionsTest {
     void resourcesAreCheckedAgainstTheHost() throws Exception {
         var host = new ResourceOptions.Host(2, false, false, Map.of("nofile", 20000L));
         assertEquals(List.of(0, 1, 3), ResourceOptions.cpuList("0-1,3", "CpusetCpus"));
-        assertThrows(EngineException.class, () -> ResourceOptions.validate(JSON.readTree("{\"CpusetCpus\":\"2\"}"), host));
-        assertThrows(EngineException.class, () -> ResourceOptions.validate(JSON.readTree("{\"NanoCpus\":3000000000}"), host));
-        assertThrows(EngineException.class, () -> ResourceOptions.validate(JSON.readTree("{\"Memory\":1000}"), host));
-        assertThrows(EngineException.class, () -> ResourceOptions.validate(JSON.readTree("{\"MemorySwap\":100000000}"), host));
-        List<String> warnings = ResourceOptions.validate(JSON.readTree("{\"Memory\":10000000,\"MemorySwap\":20000000,"
+        assertThrows(EngineException.class, () -> ResourceOptions.validate(hc("{\"CpusetCpus\":\"2\"}"), host));
+        assertThrows(EngineException.class, () -> ResourceOptions.validate(hc("{\"NanoCpus\":3000000000}"), host));
+        assertThrows(EngineException.class, () -> ResourceOptions.validate(hc("{\"Memory\":1000}"), host));
+        assertThrows(EngineException.class, () -> ResourceOptions.validate(hc("{\"MemorySwap\":100000000}"), host));
+        List<String> warnings = ResourceOptions.validate(hc("{\"Memory\":10000000,\"MemorySwap\":20000000,"
                 + "\"BlkioWeight\":500,\"Ulimits\":[{\"Name\":\"nofile\",\"Soft\":30000,\"Hard\":30000}]}"), host);
         assertEquals(3, warnings.size(), warnings.toString());
         assertTrue(warnings.get(2).contains("lowered to 20000:20000"), warnings.get(2));
@@ -46,8 +50,8 @@ class ContainerOptionsTest {
     @Test
     void capabilitiesDropThenAdd() throws Exception {
         assertEquals(List.of("CAP_NET_ADMIN"), List.copyOf(SecurityOptions.capabilities(
-                JSON.readTree("{\"CapDrop\":[\"ALL\"],\"CapAdd\":[\"net_admin\"]}"))));
-        assertThrows(EngineException.class, () -> SecurityOptions.capabilities(JSON.readTree("{\"CapAdd\":[\"NOPE\"]}")));
+                hc("{\"CapDrop\":[\"ALL\"],\"CapAdd\":[\"net_admin\"]}"))));
+        assertThrows(EngineException.class, () -> SecurityOptions.capabilities(hc("{\"CapAdd\":[\"NOPE\"]}")));
     }
 
     @Test

@@ -22,7 +22,7 @@ class ContainerSpecTest {
     }
 
     private static List<String> args(String request, String imageConfig) throws Exception {
-        return ContainerSpec.args(JSON.readTree(request), image(imageConfig));
+        return ContainerSpec.args(JSON.readValue(request, ContainerConfig.class), ContainerSpec.of(image(imageConfig)));
     }
 
     @Test

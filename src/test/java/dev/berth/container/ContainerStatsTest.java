@@ -43,7 +43,7 @@ class ContainerStatsTest {
         write(c, "pids.current", "3\n");
         write(c, "pids.max", "50\n");
         write(c, "io.stat", "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2 dbytes=0 dios=0\n");
-        JsonNode s = ContainerStats.sample(42, host);
+        JsonNode s = dev.berth.api.Json.MAPPER.valueToTree(ContainerStats.sample(42, host));
         assertEquals(2_500_000, s.at("/cpu_stats/cpu_usage/total_usage").asLong());
         assertEquals(500_000, s.at("/cpu_stats/cpu_usage/usage_in_kernelmode").asLong());
         assertEquals(2_000_000, s.at("/cpu_stats/cpu_usage/usage_in_usermode").asLong());
@@ -77,7 +77,7 @@ class ContainerStatsTest {
         write(cg.resolve("pids/berth/abc"), "pids.max", "max\n");
         write(cg.resolve("blkio/berth/abc"), "blkio.throttle.io_service_bytes_recursive", "8:0 Read 512\n8:0 Write 0\nTotal 512\n");
         write(cg.resolve("blkio/berth/abc"), "blkio.throttle.io_serviced_recursive", "8:0 Read 1\nTotal 1\n");
-        JsonNode s = ContainerStats.sample(42, host);
+        JsonNode s = dev.berth.api.Json.MAPPER.valueToTree(ContainerStats.sample(42, host));
         assertEquals(123456789, s.at("/cpu_stats/cpu_usage/total_usage").asLong());
         assertEquals("[100000000,23456789]", s.at("/cpu_stats/cpu_usage/percpu_usage").toString());
         assertEquals(100_000_000, s.at("/cpu_stats/cpu_usage/usage_in_usermode").asLong(), "ticks of 10 ms");
@@ -92,7 +92,7 @@ class ContainerStatsTest {
 
     @Test
     void aProcessThatIsGoneGivesZeroes() {
-        JsonNode s = ContainerStats.sample(0);
+        JsonNode s = dev.berth.api.Json.MAPPER.valueToTree(ContainerStats.sample(0));
         assertEquals(0, s.at("/cpu_stats/cpu_usage/total_usage").asLong());
         assertTrue(s.at("/memory_stats").isEmpty());
     }

@@ -18,8 +18,12 @@ class RestartPolicyAndHealthTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
+    private static ContainerConfig config(String json) throws Exception {
+        return JSON.readValue(json, ContainerConfig.class);
+    }
+
     private static RestartPolicy policy(String json) throws Exception {
-        return RestartPolicy.of(JSON.readTree("{\"RestartPolicy\":" + json + "}"));
+        return RestartPolicy.of(JSON.readValue("{\"RestartPolicy\":" + json + "}", HostConfig.class));
     }
 
     @Test
@@ -77,18 +81,18 @@ class RestartPolicyAndHealthTest {
 
     @Test
     void healthChecksParseAsDockerSendsThem() throws Exception {
-        HealthCheck shell = HealthCheck.of(JSON.readTree("{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"curl -f x || exit 1\"],"
+        HealthCheck shell = HealthCheck.of(config("{\"Healthcheck\":{\"Test\":[\"CMD-SHELL\",\"curl -f x || exit 1\"],"
                 + "\"Interval\":200000000,\"Retries\":2}}")).orElseThrow();
         assertEquals(List.of("/bin/sh", "-c", "curl -f x || exit 1"), shell.command());
         assertEquals(Duration.ofMillis(200), shell.interval());
         assertEquals(Duration.ofSeconds(30), shell.timeout());
         assertEquals(2, shell.retries());
-        assertEquals(List.of("true"), HealthCheck.of(JSON.readTree("{\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"]}}")).orElseThrow().command());
-        assertEquals(3, HealthCheck.of(JSON.readTree("{\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"]}}")).orElseThrow().retries());
-        assertTrue(HealthCheck.of(JSON.readTree("{\"Healthcheck\":{\"Test\":[\"NONE\"]}}")).isEmpty());
-        assertTrue(HealthCheck.of(JSON.readTree("{}")).isEmpty());
-        assertThrows(EngineException.class, () -> HealthCheck.of(JSON.readTree("{\"Healthcheck\":{\"Test\":[\"CMD\"]}}")));
-        assertThrows(EngineException.class, () -> HealthCheck.of(JSON.readTree("{\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"],\"Timeout\":5}}")));
+        assertEquals(List.of("true"), HealthCheck.of(config("{\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"]}}")).orElseThrow().command());
+        assertEquals(3, HealthCheck.of(config("{\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"]}}")).orElseThrow().retries());
+        assertTrue(HealthCheck.of(config("{\"Healthcheck\":{\"Test\":[\"NONE\"]}}")).isEmpty());
+        assertTrue(HealthCheck.of(config("{}")).isEmpty());
+        assertThrows(EngineException.class, () -> HealthCheck.of(config("{\"Healthcheck\":{\"Test\":[\"CMD\"]}}")));
+        assertThrows(EngineException.class, () -> HealthCheck.of(config("{\"Healthcheck\":{\"Test\":[\"CMD\",\"x\"],\"Timeout\":5}}")));
     }
 
     @Test

@@ -2,7 +2,6 @@ package dev.berth.network;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
-import dev.berth.store.EngineJson;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,24 +37,19 @@ class NetworkLogicTest {
 
     @Test
     void portSpecsInDockersForms() {
-        ObjectNode hc = (ObjectNode) EngineJson.MAPPER.valueToTree(Map.of(
-                "PortBindings", Map.of("80/tcp", List.of(Map.of("HostIp", "127.0.0.1", "HostPort", "8080")),
-                        "53/udp", List.of(Map.of("HostPort", "")),
-                        "81", List.of(Map.of("HostPort", "9000-9010"))),
-                "PublishAllPorts", true));
-        var exposed = EngineJson.MAPPER.valueToTree(Map.of("80/tcp", Map.of(), "443/tcp", Map.of()));
-        List<PortMapping> ports = PortMapping.of(hc, exposed);
+        Map<String, List<PortMapping.Binding>> bindings = Map.of("80/tcp", List.of(new PortMapping.Binding("127.0.0.1", "8080")),
+                "53/udp", List.of(new PortMapping.Binding("", "")),
+                "81", List.of(new PortMapping.Binding(null, "9000-9010")));
+        List<PortMapping> ports = PortMapping.of(bindings, true, List.of("80/tcp", "443/tcp"));
         assertTrue(ports.contains(new PortMapping("tcp", 80, "127.0.0.1", 8080, 8080)));
         assertTrue(ports.contains(new PortMapping("udp", 53, "", 0, 0)));
         assertTrue(ports.contains(new PortMapping("tcp", 81, "", 9000, 9010)));
         assertTrue(ports.contains(new PortMapping("tcp", 443, "", 0, 0)), "-P publishes the exposed port not bound otherwise");
         assertEquals(4, ports.size());
         for (String bad : List.of("80/xyz", "0/tcp", "70000")) {
-            var hc2 = EngineJson.MAPPER.valueToTree(Map.of("PortBindings", Map.of(bad, List.of(Map.of("HostPort", "1")))));
-            assertThrows(EngineException.class, () -> PortMapping.of(hc2, EngineJson.MAPPER.createObjectNode()), bad);
+            assertThrows(EngineException.class, () -> PortMapping.of(Map.of(bad, List.of(new PortMapping.Binding("", "1"))), false, List.of()), bad);
         }
-        var badHost = EngineJson.MAPPER.valueToTree(Map.of("PortBindings", Map.of("80", List.of(Map.of("HostPort", "10-5")))));
-        assertThrows(EngineException.class, () -> PortMapping.of(badHost, EngineJson.MAPPER.createObjectNode()));
+        assertThrows(EngineException.class, () -> PortMapping.of(Map.of("80", List.of(new PortMapping.Binding("", "10-5"))), false, List.of()));
     }
 
     @Test

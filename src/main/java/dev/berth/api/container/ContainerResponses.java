@@ -112,7 +112,7 @@ public final class ContainerResponses {
         if (sandbox.isEmpty()) {
             return out;
         }
-        c.config().path("ExposedPorts").fieldNames().forEachRemaining(k -> out.put(k.contains("/") ? k : k + "/tcp", null));
+        c.config().exposedPorts().keySet().forEach(k -> out.put(k.contains("/") ? k : k + "/tcp", null));
         for (PublishedPort p : sandbox.get().ports()) {
             String key = p.containerPort() + "/" + p.protocol();
             @SuppressWarnings("unchecked")
@@ -153,11 +153,10 @@ public final class ContainerResponses {
         m.put("Command", String.join(" ", commandLine(c)));
         m.put("Created", Instant.parse(c.created()).getEpochSecond());
         m.put("Ports", summaryPorts(c, sandbox));
-        ObjectNode labels = c.config().path("Labels").isObject() ? (ObjectNode) c.config().get("Labels") : Json.MAPPER.createObjectNode();
-        m.put("Labels", labels);
+        m.put("Labels", c.config().labels());
         m.put("State", c.state().status());
         m.put("Status", status(c.state()));
-        m.put("HostConfig", Map.of("NetworkMode", c.hostConfig().path("NetworkMode").asText("default")));
+        m.put("HostConfig", Map.of("NetworkMode", c.networkMode()));
         Map<String, Object> networks = new LinkedHashMap<>();
         c.endpoints().forEach((name, ep) -> {
             Attachment a = sandbox.flatMap(s -> s.attachments().stream().filter(x -> x.networkId().equals(ep.networkId())).findFirst()).orElse(null);
@@ -181,7 +180,7 @@ public final class ContainerResponses {
             out.add(m);
             published.add(p.containerPort() + "/" + p.protocol());
         }));
-        c.config().path("ExposedPorts").fieldNames().forEachRemaining(k -> {
+        c.config().exposedPorts().keySet().forEach(k -> {
             String key = k.contains("/") ? k : k + "/tcp";
             if (!published.contains(key) && key.matches("\\d+/\\w+")) {
                 out.add(Map.of("PrivatePort", Integer.parseInt(key.split("/")[0]), "Type", key.split("/")[1]));

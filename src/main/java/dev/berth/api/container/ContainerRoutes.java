@@ -10,6 +10,8 @@ import dev.berth.api.QueryParams;
 import dev.berth.api.hijack.HijackedStream;
 import dev.berth.container.Container;
 import dev.berth.container.ContainerEngine;
+import dev.berth.container.ResourceUpdate;
+import dev.berth.container.StatsSample;
 import dev.berth.container.ContainerFilter;
 import dev.berth.container.ContainerLogs;
 import dev.berth.container.ContainerState;
@@ -84,7 +86,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
             blocking(ctx, () -> {
                 ObjectNode changes = Json.object(body);
                 RequestShape.checkUpdate(changes);
-                return Map.of("Warnings", engine.update(ctx.pathParam("id"), changes));
+                return Map.of("Warnings", engine.update(ctx.pathParam("id"), Json.convert(changes, ResourceUpdate.class)));
             });
         });
         routes.post("/containers/prune", ctx -> {
@@ -139,7 +141,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         blockingCreated(ctx, () -> {
             ObjectNode request = Json.object(body);     // parsed here, off the event loop
             RequestShape.checkCreate(request);
-            return engine.create(request, name);
+            return engine.create(RequestShape.create(request, name));
         });
     }
 
@@ -235,7 +237,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         void relay(AttachRelay.Client client, io.vertx.core.Context context, AttachSocket socket, boolean raw,
                    ContainerEngine engine) {
             AttachRelay.start(client, context, new AttachRelay.Session(container.tty(), stdin ? socket : null, detachKeys,
-                    container.config().path("StdinOnce").asBoolean(false)),
+                    container.config().stdinOnce()),
                     output(engine, socket, raw), () -> { }, leftEarly -> {
                         if (socket != null) {
                             socket.close();
@@ -331,13 +333,13 @@ public final class ContainerRoutes implements ApiRouter.Group {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
                 ObjectNode previous = null;
                 if (!stream && !oneShot) {
-                    previous = engine.stats(id);
+                    previous = Json.MAPPER.valueToTree(engine.stats(id));
                     Thread.sleep(1000);
                 }
                 do {
                     ObjectNode now;
                     try {
-                        now = engine.stats(id);
+                        now = Json.MAPPER.valueToTree(engine.stats(id));
                     } catch (EngineException removed) {
                         break;
                     }
@@ -358,9 +360,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
     }
 
     /** precpu_stats of a first sample, as dockerd sends it. */
-    private static final JsonNode ZERO_CPU = Json.MAPPER.createObjectNode().<ObjectNode>set("cpu_usage",
-            Json.MAPPER.createObjectNode().put("total_usage", 0).put("usage_in_kernelmode", 0).put("usage_in_usermode", 0))
-            .set("throttling_data", Json.MAPPER.createObjectNode().put("periods", 0).put("throttled_periods", 0).put("throttled_time", 0));
+    private static final JsonNode ZERO_CPU = Json.MAPPER.valueToTree(StatsSample.Cpu.ZERO);
 
     private void logs(RoutingContext ctx) {
         Container c = engine.get(ctx.pathParam("id"));

@@ -8,6 +8,7 @@ import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.api.hijack.HijackedStream;
 import dev.berth.container.ContainerLogs;
+import dev.berth.container.DetachKeys;
 import dev.berth.container.ExecSessions;
 import dev.berth.errors.EngineException;
 import io.vertx.core.buffer.Buffer;
@@ -17,6 +18,7 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /** {@code docker exec}: create a session, start it (hijacked or detached), inspect it, resize its terminal. */
@@ -46,7 +48,7 @@ public final class ExecRoutes implements ApiRouter.Group {
 
     private void create(RoutingContext ctx) {
         var body = ctx.body().buffer();
-        BlockingIo.respond(ctx, () -> execs.create(ctx.pathParam("id"), ExecSessions.Config.of(Json.object(body))),
+        BlockingIo.respond(ctx, () -> execs.create(ctx.pathParam("id"), Json.convert(Json.object(body), ExecBody.class).config()),
                 s -> Json.send(ctx, 201, Map.of("Id", s.id())));
     }
 
@@ -116,5 +118,18 @@ public final class ExecRoutes implements ApiRouter.Group {
         m.put("Running", s.running());
         m.put("Pid", s.pid());
         return m;
+    }
+
+    /** {@code POST /containers/{id}/exec}'s body. */
+    private record ExecBody(List<String> cmd, List<String> env, String user, String workingDir, boolean tty, boolean attachStdin,
+                            boolean attachStdout, boolean attachStderr, boolean privileged, String detachKeys, List<Integer> consoleSize) {
+
+        ExecSessions.Config config() {
+            return new ExecSessions.Config(cmd == null ? List.of() : cmd, env == null ? List.of() : env, user == null ? "" : user,
+                    workingDir == null ? "" : workingDir, tty, attachStdin, attachStdout, attachStderr, privileged,
+                    DetachKeys.parse(detachKeys == null ? "" : detachKeys),
+                    consoleSize != null && consoleSize.size() == 2 && consoleSize.get(0) != null && consoleSize.get(1) != null
+                            && consoleSize.get(0) > 0 ? new int[] {consoleSize.get(0), consoleSize.get(1)} : null);
+        }
     }
 }

@@ -1,8 +1,16 @@
 package dev.berth.api.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.api.Json;
+import dev.berth.container.ContainerConfig;
+import dev.berth.container.ContainerCreate;
+import dev.berth.container.HostConfig;
 import dev.berth.errors.EngineException;
+import dev.berth.network.EndpointSettings;
+import dev.berth.store.EngineJson;
 
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -63,9 +71,33 @@ final class RequestShape {
         checkHostConfig(body.path("HostConfig"), "HostConfig.");
     }
 
-    /** An update request: HostConfig's resource fields and restart policy at the top. */
+    /** What {@code docker update} may change: the cgroup limits and the restart policy. */
+    private static final List<String> UPDATABLE = List.of("Memory", "MemorySwap", "MemoryReservation", "NanoCpus", "CpuShares",
+            "CpuQuota", "CpuPeriod", "CpusetCpus", "CpusetMems", "PidsLimit", "BlkioWeight", "RestartPolicy");
+
+    /**
+     * An update request: HostConfig's resource fields and restart policy at the top; any other field it sets is a 400
+     * (zero values are Go's "not given").
+     */
     static void checkUpdate(JsonNode body) {
         checkHostConfig(body, "");
+        for (var field : body.properties()) {
+            if (EngineJson.isSet(field.getValue()) && !UPDATABLE.contains(field.getKey())) {
+                throw EngineException.invalid(field.getKey() + " cannot be changed by an update (only " + String.join(", ", UPDATABLE) + ")");
+            }
+        }
+    }
+
+    /** A create request, checked, as the engine's record. */
+    static ContainerCreate create(JsonNode body, String name) {
+        Map<String, EndpointSettings> endpoints = new LinkedHashMap<>();
+        for (var e : body.path("NetworkingConfig").path("EndpointsConfig").properties()) {
+            endpoints.put(e.getKey(), e.getValue().isNull() ? EndpointSettings.none()
+                    : Json.convert(e.getValue(), EndpointSettings.class, "NetworkingConfig.EndpointsConfig." + e.getKey()));
+        }
+        JsonNode hostConfig = body.path("HostConfig");
+        return new ContainerCreate(name, Json.convert(body, ContainerConfig.class),
+                hostConfig.isObject() ? Json.convert(hostConfig, HostConfig.class, "HostConfig") : HostConfig.empty(), endpoints);
     }
 
     private static void checkHostConfig(JsonNode hc, String prefix) {

@@ -14,6 +14,7 @@ import dev.berth.container.ContainerEngine;
 import dev.berth.errors.EngineException;
 import dev.berth.network.Network;
 import dev.berth.network.NetworkCreate;
+import dev.berth.network.EndpointSettings;
 import dev.berth.network.NetworkFilter;
 import dev.berth.network.NetworkManager;
 import io.vertx.core.http.HttpMethod;
@@ -64,7 +65,9 @@ public final class NetworkRoutes implements ApiRouter.Group {
             var body = ctx.body().buffer();
             BlockingIo.respond(ctx, () -> {
                 ObjectNode request = Json.object(body);
-                containers.connect(container(request), ctx.pathParam("id"), request.path("EndpointConfig"));
+                JsonNode endpoint = request.path("EndpointConfig");
+                containers.connect(container(request), ctx.pathParam("id"),
+                        endpoint.isObject() ? Json.convert(endpoint, EndpointSettings.class) : EndpointSettings.none());
                 return 200;
             }, code -> ctx.response().setStatusCode(code).end());
         });
