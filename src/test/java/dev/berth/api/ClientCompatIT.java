@@ -152,6 +152,10 @@ class ClientCompatIT extends ContainerTestBase {
             {"{\"Image\":\"busybox\",\"Env\":\"A=1\"}", "Env: expected a list of strings"},
             {"{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":1}}}", "HostConfig.RestartPolicy.Name: expected a string"},
             {"{\"Image\":\"busybox\",\"Labels\":{\"a\":1}}", "Labels: expected an object of strings"},
+            {"{\"Image\":\"busybox\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"tmpfs\",\"Target\":\"/x\",\"ReadOnly\":\"yes\"}]}}",
+                "invalid JSON at HostConfig.Mounts[0].ReadOnly"},
+            {"{\"Image\":\"busybox\",\"NetworkingConfig\":{\"EndpointsConfig\":{\"bridge\":{\"Aliases\":\"a\"}}}}",
+                "invalid JSON at NetworkingConfig.EndpointsConfig.bridge.Aliases"},
             {"{\"Image\":", "invalid JSON"},
             {"[" .repeat(100) + "]".repeat(100), "invalid JSON"},
         };
