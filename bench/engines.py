@@ -234,8 +234,10 @@ class Berth(Engine):
         used = 0
         for line in out.splitlines():
             parts = line.split()
-            if len(parts) > 4 and parts[0] in ("DefNew", "Tenured") and parts[3] == "used":
+            if len(parts) > 4 and parts[0] in ("DefNew", "Tenured") and parts[3] == "used":   # the serial GC's
                 used += int(parts[4].rstrip("K,"))
+            elif line.strip().startswith("garbage-first heap") and "used" in parts:           # G1's
+                used += int(parts[parts.index("used") + 1].rstrip("K,"))
         return used / 1024
 
 
