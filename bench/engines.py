@@ -193,10 +193,17 @@ class Engine:
         return r.status, (json.loads(raw) if raw and raw[:1] in (b"{", b"[") else raw)
 
     def clean(self):
-        """Removes every container (10 at a time)."""
+        """Removes every container (10 at a time; a batch the daemon refuses, one by one, and once more)."""
         ids = self.cli("ps", "-aq").stdout.decode().split()
         for i in range(0, len(ids), 10):
-            self.cli("rm", "-f", *ids[i:i + 10])
+            if self.cli("rm", "-f", *ids[i:i + 10], check=False).returncode != 0:
+                for one in ids[i:i + 10]:
+                    if self.cli("rm", "-f", one, check=False).returncode != 0:
+                        time.sleep(0.5)     # podman: "could not be stopped ... state improper" while it settles
+                        self.cli("rm", "-f", one, check=False)
+        left = self.cli("ps", "-aq").stdout.decode().split()
+        if left:
+            raise RuntimeError(f"{self.name}: containers left after rm -f: {left}")
 
 
 def cli_env():
