@@ -268,7 +268,7 @@ public final class ConmonRuntime implements OciRuntime {
         void end() {
             try {
                 if (await(0).isEmpty()) {
-                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    kill();
                     await(5000);
                 }
             } catch (IOException e) {

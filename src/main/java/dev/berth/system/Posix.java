@@ -340,11 +340,11 @@ public final class Posix {
 
     /** One libc call: an arena for its arguments and the errno it leaves; checked exceptions pass as they are. */
     @FunctionalInterface
-    private interface Call<T> {
+    interface Call<T> {
         T run(Arena arena, MemorySegment state) throws Throwable;
     }
 
-    private static <T> T call(Call<T> c) throws IOException {
+    static <T> T call(Call<T> c) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             return c.run(arena, arena.allocate(CALL_STATE));
         } catch (IOException | RuntimeException | Error e) {

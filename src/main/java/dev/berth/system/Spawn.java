@@ -66,18 +66,13 @@ public final class Spawn {
 
     /** A pipe, both ends close-on-exec: {read end, write end}. */
     public static int[] pipe() throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+        return Posix.call((arena, state) -> {
             MemorySegment fds = arena.allocate(JAVA_INT, 2);
             if ((int) PIPE2.invokeExact(state, fds, O_CLOEXEC) != 0) {
                 throw new IOException("pipe2: " + Posix.strerror(Posix.errno(state)));
             }
             return new int[] {fds.getAtIndex(JAVA_INT, 0), fds.getAtIndex(JAVA_INT, 1)};
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        });
     }
 
     /**
@@ -87,7 +82,7 @@ public final class Spawn {
      * none blocked. Returns its pid.
      */
     public static int spawn(List<String> argv, Map<String, String> env, List<Integer> fds, Path output) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
+        return Posix.call((arena, state) -> {
             MemorySegment actions = arena.allocate(ACTIONS_SIZE, 16);
             MemorySegment attr = arena.allocate(ATTR_SIZE, 16);
             ok((int) ACTIONS_INIT.invokeExact(actions), "posix_spawn_file_actions_init");
@@ -125,17 +120,12 @@ public final class Spawn {
             } finally {
                 int ignored = (int) ACTIONS_DESTROY.invokeExact(actions);
             }
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        });
     }
 
     /** The child's exit status (its code, or 128 + the signal that ended it) once it has ended, without waiting. */
     public static OptionalInt reap(int pid) throws IOException {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment state = arena.allocate(Linker.Option.captureStateLayout());
+        return Posix.call((arena, state) -> {
             MemorySegment status = arena.allocate(JAVA_INT);
             int rc;
             do {
@@ -152,11 +142,7 @@ public final class Spawn {
             }
             int s = status.get(JAVA_INT, 0);
             return OptionalInt.of((s & 0x7f) == 0 ? (s >> 8) & 0xff : 128 + (s & 0x7f));
-        } catch (IOException | RuntimeException | Error e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new IllegalStateException(t);
-        }
+        });
     }
 
     /**
