@@ -92,6 +92,20 @@ class ClientCompatIT extends ContainerTestBase {
     }
 
     @Test
+    void inspectShowsEveryConfigFieldAsDockerdDoes() throws Exception {
+        RawHttp.Response created = api("POST", "/containers/create?name=bare", "{\"Image\":\"busybox\",\"Cmd\":\"true\"}");
+        assertEquals(201, created.status(), created.bodyText());
+        JsonNode c = Json.MAPPER.readTree(api("GET", "/containers/bare/json", null).body());
+        assertEquals("[\"true\"]", c.at("/Config/Cmd").toString(), "a string Cmd is a one-element list");
+        assertEquals("", c.at("/Config/User").asText("missing"), "what was not sent has Go's zero value");
+        assertEquals(0, c.at("/HostConfig/Memory").asLong(-1));
+        assertEquals("default", c.at("/HostConfig/NetworkMode").asText());
+        assertEquals("json-file", c.at("/HostConfig/LogConfig/Type").asText());
+        assertTrue(c.at("/HostConfig/PidsLimit").isMissingNode(), "a field whose absence means unlimited stays absent");
+        assertEquals("", ok("inspect", "-f", "{{.Config.WorkingDir}}", "bare").stdout().strip());
+    }
+
+    @Test
     void removingAnAlwaysContainerJustAfterItsExitIsRefused() throws Exception {
         ok("run", "-d", "--name", "again", "--restart", "always", "busybox", "sh", "-c", "sleep 1; exit 2");
         assertEquals("2\n", ok("wait", "again").stdout());
