@@ -18,9 +18,11 @@ public final class ApiRouter {
     private final Router router;
     private final ApiRoutes routes;
 
-    public ApiRouter(Vertx vertx, long maxRequestBody, MeterRegistry registry, List<Group> groups) {
+    /** @param allowedOrigin the web origin whose requests are served ({@code *}: any), or null: none (see {@link BrowserRequests}) */
+    public ApiRouter(Vertx vertx, long maxRequestBody, String allowedOrigin, MeterRegistry registry, List<Group> groups) {
         router = Router.router(vertx);
         router.route().handler(new RequestObserver(registry));
+        router.route().handler(new BrowserRequests(allowedOrigin));
         router.route().handler(new ApiVersionPrefix());
         routes = new ApiRoutes(router, maxRequestBody);
         groups.forEach(g -> g.register(routes));

@@ -83,6 +83,7 @@ public final class ApiRoutes {
         var r = router.routeWithRegex(method, route.regex());
         if (body) {
             r.handler(bodyHandler);
+            r.handler(BrowserRequests::requireJsonBody);
         }
         r.handler(wrap(route, handler));
         served.add(route);

@@ -27,8 +27,8 @@ final class BuildCache {
 
     BuildCache(Path root) throws IOException {
         this.file = Files.createDirectories(root.resolve("build")).resolve("cache.json");
-        this.entries = Files.exists(file) ? EngineJson.MAPPER.readValue(file.toFile(), new TypeReference<LinkedHashMap<String, String>>() {})
-                : new LinkedHashMap<>();
+        this.entries = dev.berth.store.AtomicFiles.readOrSetAside(file,
+                f -> EngineJson.MAPPER.readValue(f.toFile(), new TypeReference<LinkedHashMap<String, String>>() {})).orElseGet(LinkedHashMap::new);
     }
 
     synchronized Optional<String> find(String key, Predicate<String> exists) {

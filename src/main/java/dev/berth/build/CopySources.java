@@ -19,7 +19,6 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -182,9 +181,9 @@ abstract class CopySources {
         }
 
         private List<String> glob(String pattern) throws IOException {
-            Pattern p = Pattern.compile(DockerIgnore.regex(pattern));
+            Glob p = Glob.compile(pattern);
             try (Stream<Path> all = Files.walk(context)) {
-                return all.map(f -> context.relativize(f).toString()).filter(f -> !f.isEmpty() && p.matcher(f).matches()).sorted().toList();
+                return all.map(f -> context.relativize(f).toString()).filter(f -> !f.isEmpty() && p.matches(f)).sorted().toList();
             }
         }
 
@@ -291,10 +290,10 @@ abstract class CopySources {
                     continue;
                 }
                 // a wildcard: matched against the image's files (a created container of ours, so nothing moves meanwhile)
-                Pattern p = Pattern.compile(DockerIgnore.regex(abs.substring(1)));
+                Glob p = Glob.compile(abs.substring(1));
                 List<String> found = containers.files(id, false, null, view -> {
                     try (Stream<Path> all = Files.walk(view.root())) {
-                        return all.map(f -> view.root().relativize(f).toString()).filter(f -> !f.isEmpty() && p.matcher(f).matches())
+                        return all.map(f -> view.root().relativize(f).toString()).filter(f -> !f.isEmpty() && p.matches(f))
                                 .sorted().map(f -> "/" + f).toList();
                     }
                 });

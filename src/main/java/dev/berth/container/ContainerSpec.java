@@ -4,6 +4,7 @@ import dev.berth.errors.EngineException;
 import dev.berth.image.ImageConfig;
 import dev.berth.rootfs.ScopedPath;
 import dev.berth.store.EngineJson;
+import dev.berth.system.Posix;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -89,6 +90,14 @@ final class ContainerSpec {
 
     /** User: name, uid, uid:gid, name:group, resolved against the container's own /etc/passwd and /etc/group. */
     static int[] user(String user, Path rootfs) throws IOException {
+        // runc reads both files for every process it starts, whatever the user: a FIFO there would block it
+        for (String file : List.of("/etc/passwd", "/etc/group")) {
+            try {
+                ScopedPath.requireRegularOrAbsent(rootfs, file);
+            } catch (Posix.NotRegularFile e) {
+                throw EngineException.invalid("cannot run a process in the container: " + e.getMessage());
+            }
+        }
         if (user == null || user.isEmpty()) {
             return new int[] {0, 0};
         }
@@ -125,9 +134,17 @@ final class ContainerSpec {
                 "unable to find group " + nameOrId + ": no matching entries in group file"))[2]);
     }
 
-    /** The passwd/group line whose name (or, for a number, whose id) matches; the file is read inside the container's root. */
+    /**
+     * The passwd/group line whose name (or, for a number, whose id) matches; the file is read inside the container's
+     * root, and only when it is a regular file (a FIFO would block, a device node would be the host's): else a 400.
+     */
     private static Optional<String[]> lookup(Path rootfs, String file, String nameOrId) throws IOException {
-        Optional<byte[]> content = ScopedPath.read(rootfs, file, MAX_ACCOUNT_FILE);
+        Optional<byte[]> content;
+        try {
+            content = ScopedPath.read(rootfs, file, MAX_ACCOUNT_FILE);
+        } catch (Posix.NotRegularFile e) {
+            throw EngineException.invalid("unable to find user or group " + nameOrId + ": " + e.getMessage());
+        }
         if (content.isEmpty()) {
             return Optional.empty();
         }

@@ -1,6 +1,7 @@
 package dev.berth.container;
 
 import dev.berth.monitor.AttachSocket;
+import dev.berth.system.Posix;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -112,14 +113,23 @@ public final class HealthMonitor {
         boolean[] timedOut = {false};
         Thread watchdog = null;
         try (AttachSocket socket = execs.start(session.id(), true)) {
-            long pid = execs.get(session.id()).pid();
+            // a pidfd, not the PID: by the timeout the probe may be gone and its PID another host process's
+            int pidfd = Posix.pidfdOpen(execs.get(session.id()).pid());
             watchdog = Thread.ofVirtual().start(() -> {
                 try {
                     Thread.sleep(check.timeout());
                     timedOut[0] = true;
-                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                    if (pidfd >= 0) {
+                        Posix.pidfdSignal(pidfd, 9 /* SIGKILL */);
+                    }
                 } catch (InterruptedException done) {
                     // the probe ended in time
+                } catch (IOException e) {
+                    LOG.fine("killing a health probe: " + e.getMessage());
+                } finally {
+                    if (pidfd >= 0) {
+                        Posix.close(pidfd);
+                    }
                 }
             });
             for (AttachSocket.Packet p; (p = socket.read(0)) != null; ) {

@@ -176,7 +176,7 @@ public final class Berthd {
         PrometheusMeterRegistry metrics = side.metrics();
         Distribution distribution = Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
                 config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors());
-        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), metrics, apiGroups(system, images, host, metrics,
+        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), config.apiCorsHeader(), metrics, apiGroups(system, images, host, metrics,
                 containers, networks, volumes, events, monitor, rootfs.name(), distribution, new Builder(config.root(), containers, images)));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,

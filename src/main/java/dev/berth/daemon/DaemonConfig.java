@@ -15,6 +15,7 @@ import java.util.logging.Level;
  * @param idleExit  with socket activation, exit after this long without connections; {@code null}: never
  * @param insecureRegistries registries (host[:port] or CIDR) spoken to without TLS verification, besides loopback
  * @param dnsUpstreams where user networks' DNS servers forward other names; empty: the host's resolvers
+ * @param apiCorsHeader the web origin whose requests are served ({@code *}: any); {@code null}: requests with an Origin are refused
  */
 public record DaemonConfig(
         List<HostAddress> hosts,
@@ -32,7 +33,8 @@ public record DaemonConfig(
         List<String> insecureRegistries,
         Path registryCertsDir,
         List<String> registryMirrors,
-        List<String> dnsUpstreams) {
+        List<String> dnsUpstreams,
+        String apiCorsHeader) {
 
     public record Tls(Path cert, Path key, Path ca) {}
 

@@ -49,6 +49,8 @@ public final class Options {
                     "per-registry CAs and client certificates, in <host[:port]>/ directories (default /etc/docker/certs.d)"),
             new Option("dns-upstream", null, "IP[:PORT]", true,
                     "where user networks' DNS servers forward names of no container; repeatable (default: the host's resolv.conf nameservers)"),
+            new Option("api-cors-header", null, "ORIGIN", false,
+                    "serve requests from web pages of this origin (* for any), with CORS headers (default: refuse every request with an Origin)"),
             new Option("max-connections", null, "N", false,
                     "connections served at once (default: the open-files limit less 1024 for the daemon's own files)"));
 
@@ -205,7 +207,8 @@ public final class Options {
                 List.copyOf(o.getOrDefault("insecure-registry", List.of())),
                 Path.of(string(o, "registry-certs-dir", "/etc/docker/certs.d")),
                 List.copyOf(o.getOrDefault("registry-mirror", List.of())),
-                dnsUpstreams(o.getOrDefault("dns-upstream", List.of())));
+                dnsUpstreams(o.getOrDefault("dns-upstream", List.of())),
+                string(o, "api-cors-header", null));
     }
 
     private static List<String> dnsUpstreams(List<String> values) {

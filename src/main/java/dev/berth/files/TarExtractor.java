@@ -237,9 +237,10 @@ final class TarExtractor {
         Files.setAttribute(p, "unix:uid", uid, NOFOLLOW);
         Files.setAttribute(p, "unix:gid", gid, NOFOLLOW);
         if (!e.isSymbolicLink()) {
-            Files.setAttribute(p, "unix:mode", e.getMode() & 07777);     // after chown, which clears setuid bits
+            // after chown, which clears setuid bits; never through a symlink a co-tenant of a shared volume swapped in
+            Posix.chmodNoFollow(p, e.getMode() & 07777);
         }
-        Files.getFileAttributeView(p, BasicFileAttributeView.class, NOFOLLOW).setTimes(FileTime.from(e.getModTime().toInstant()), null, null);
+        Posix.setModifiedTime(p, FileTime.from(e.getModTime().toInstant()));     // without opening it (a FIFO would block)
     }
 
     private static void copy(InputStream in, OutputStream out, long size, String path) throws IOException {

@@ -77,10 +77,21 @@ final class TreeArchiver {
                 a.whiteout(name.substring(0, slash + 1) + ".wh." + name.substring(slash + 1));
                 continue;
             }
-            Path host = dir.resolve(name);
-            a.entry(host, c.path(), name, false);
-            if (Files.isDirectory(host, NOFOLLOW) && Posix.lgetxattr(host, "trusted.overlay.opaque") != null) {
-                a.whiteout(name + "/.wh..wh..opq");
+            // the parent opened inside the layer's dir (RESOLVE_IN_ROOT): a directory a running container swaps for
+            // a symlink meanwhile cannot lead to the host's files
+            int slash = name.lastIndexOf('/');
+            int parent = Posix.openInRoot(dir, slash < 0 ? "." : name.substring(0, slash), Posix.O_PATH | Posix.O_DIRECTORY);
+            if (parent < 0) {
+                continue;       // gone meanwhile
+            }
+            try {
+                Path host = Posix.fdPath(parent).resolve(name.substring(slash + 1));
+                a.entry(host, c.path(), name, false);
+                if (Files.isDirectory(host, NOFOLLOW) && Posix.lgetxattr(host, "trusted.overlay.opaque") != null) {
+                    a.whiteout(name + "/.wh..wh..opq");
+                }
+            } finally {
+                Posix.close(parent);
             }
         }
         a.tar.finish();
@@ -135,9 +146,7 @@ final class TreeArchiver {
         e.setModTime((FileTime) a.get("lastModifiedTime"));
         tar.putArchiveEntry(e);
         if (e.getLinkFlag() == TarConstants.LF_NORMAL) {
-            try (InputStream in = Files.newInputStream(host, NOFOLLOW)) {
-                copyExactly(in, e.getSize());
-            }
+            copyContents(host, (Long) a.get("dev"), (Long) a.get("ino"), e.getSize());
         }
         tar.closeArchiveEntry();
         if (dir && recursive) {
@@ -164,6 +173,30 @@ final class TreeArchiver {
             }
         } finally {
             Posix.close(fd);
+        }
+    }
+
+    /**
+     * A regular file's contents: what the entry names now is opened without being read (O_PATH, no follow) and
+     * read only when it is still the regular file that was listed (same device and inode). A running container
+     * that swapped in a device node, a FIFO or another file meanwhile gets zeros, as for a file that shrank:
+     * the daemon never opens a device or FIFO on the host's side of the container.
+     */
+    private void copyContents(Path host, long dev, long ino, long size) throws IOException {
+        int fd = Posix.openPath(host);
+        try {
+            Posix.FileStat now = fd < 0 ? null : Posix.fstat(fd);
+            if (now == null || !now.regular() || now.dev() != dev || now.ino() != ino) {
+                copyExactly(InputStream.nullInputStream(), size);
+                return;
+            }
+            try (InputStream in = Posix.openRegular(fd, host.toString())) {
+                copyExactly(in, size);
+            }
+        } finally {
+            if (fd >= 0) {
+                Posix.close(fd);
+            }
         }
     }
 

@@ -140,6 +140,13 @@ public final class BlobStore {
     }
 
     /** Half-written blobs of a daemon that died mid-write. */
+    /** Whether the store holds no blob at all (a new store). */
+    boolean isEmpty() throws IOException {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.findAny().isEmpty();
+        }
+    }
+
     void removeLeftovers() throws IOException {
         try (Stream<Path> files = Files.list(tmp)) {
             for (Path p : files.toList()) {

@@ -28,16 +28,31 @@ final class ImageIndex {
     record State(Map<String, Entry> images, Map<String, String> refs) {}
 
     private final Path file;
+    private final boolean loaded;
     private final Map<Digest, Entry> images = new LinkedHashMap<>();
     private final Map<String, Digest> refs = new LinkedHashMap<>();
 
     ImageIndex(Path root) throws IOException {
         this.file = root.resolve("index.json");
-        if (Files.exists(file)) {
-            State s = ImageConfig.MAPPER.readValue(file.toFile(), new TypeReference<State>() {});
-            s.images().forEach((hex, e) -> images.put(new Digest(hex), e));
-            s.refs().forEach((ref, id) -> refs.put(ref, Digest.parse(id)));
-        }
+        java.util.Optional<State> saved = AtomicFiles.readOrSetAside(file, f -> {
+            State s = ImageConfig.MAPPER.readValue(f.toFile(), new TypeReference<State>() {});
+            Map<Digest, Entry> i = new LinkedHashMap<>();
+            Map<String, Digest> r = new LinkedHashMap<>();
+            s.images().forEach((hex, e) -> i.put(new Digest(hex), e));
+            s.refs().forEach((ref, id) -> r.put(ref, Digest.parse(id)));
+            images.putAll(i);
+            refs.putAll(r);
+            return s;
+        });
+        this.loaded = saved.isPresent();
+    }
+
+    /**
+     * Whether the index was read from its file: a missing or damaged one reads as empty, which must not be taken
+     * for "no image uses any blob".
+     */
+    boolean loaded() {
+        return loaded;
     }
 
     Map<Digest, Entry> images() {

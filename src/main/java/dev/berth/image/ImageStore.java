@@ -55,7 +55,12 @@ public final class ImageStore {
         this.index = new ImageIndex(dir);
         blobs.removeLeftovers();
         dropBrokenEntries();
-        collectGarbage();
+        if (index.loaded() || blobs.isEmpty()) {
+            collectGarbage();
+        } else {
+            java.util.logging.Logger.getLogger(ImageStore.class.getName()).warning("the image index " + dir.resolve("index.json")
+                    + " is missing or damaged: no blob or layer is collected, so that no image's content goes with it");
+        }
     }
 
     /** Tells the store which container, if any, uses an image: a used image is not deleted or pruned. */

@@ -139,7 +139,7 @@ final class LayerUnpacker {
             if (e.isDirectory()) {
                 dirTimes.add(Map.entry(target, mtime));
             } else {
-                Files.setLastModifiedTime(target, mtime);
+                Posix.setModifiedTime(target, mtime);    // not the JDK's: it opens the file, which blocks on a FIFO
             }
         }
     }

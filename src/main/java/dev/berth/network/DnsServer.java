@@ -28,8 +28,10 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketTimeoutException;
+import java.security.SecureRandom;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Semaphore;
 import java.util.logging.Logger;
 
 /**
@@ -45,14 +47,24 @@ final class DnsServer implements AutoCloseable {
     private static final int TTL = 600;
     private static final int FORWARD_TIMEOUT_MS = 2000;
 
-    /** What the server knows: the network's names, and where other names go. */
+    /** Who may ask: the containers of the network. */
     interface Names {
-        /** The addresses of a name on this network, or null when it is not one of the network's. */
+        /** The container of this network with this address, or null: any other sender's queries go unanswered. */
+        Asker asker(InetAddress sender);
+    }
+
+    /** A container of the network, as the server answers it. */
+    interface Asker {
+        /** The addresses of a name on the networks this container is on, or null when no container there has it. */
         List<InetAddress> lookup(String name);
 
-        /** Where to forward other names for this client; empty on an internal network (they fail). */
-        List<InetSocketAddress> upstreams(InetAddress client);
+        /** Where its other names go; empty on an internal network (they fail). */
+        List<InetSocketAddress> upstreams();
     }
+
+    /** Forwarded queries waiting for an upstream at once, over all networks: past it a query fails at once. */
+    private static final Semaphore FORWARDS = new Semaphore(128);
+    private static final SecureRandom IDS = new SecureRandom();
 
     /** A query as decoded, with the bytes it came in, to forward unchanged. */
     private record Query(DatagramDnsQuery query, byte[] raw) {}
@@ -118,8 +130,12 @@ final class DnsServer implements AutoCloseable {
                     reply(ctx, query, null, DnsResponseCode.FORMERR, List.of());
                     return;
                 }
+                Asker asker = names.asker(query.sender().getAddress());
+                if (asker == null) {
+                    return;     // not a container of this network: no answer, no forwarding
+                }
                 String name = question.name().toLowerCase(Locale.ROOT).replaceAll("\\.$", "");
-                List<InetAddress> known = names.lookup(name);
+                List<InetAddress> known = asker.lookup(name);
                 if (known != null) {
                     Class<?> family = question.type() == DnsRecordType.AAAA ? Inet6Address.class : Inet4Address.class;
                     boolean addressQuery = question.type() == DnsRecordType.A || question.type() == DnsRecordType.AAAA;
@@ -127,8 +143,8 @@ final class DnsServer implements AutoCloseable {
                             addressQuery ? known.stream().filter(family::isInstance).toList() : List.of());
                     return;
                 }
-                List<InetSocketAddress> upstreams = names.upstreams(query.sender().getAddress());
-                if (upstreams.isEmpty()) {
+                List<InetSocketAddress> upstreams = asker.upstreams();
+                if (upstreams.isEmpty() || query.count(DnsSection.QUESTION) != 1 || !FORWARDS.tryAcquire()) {
                     reply(ctx, query, question, DnsResponseCode.SERVFAIL, List.of());
                     return;
                 }
@@ -137,7 +153,13 @@ final class DnsServer implements AutoCloseable {
                 DnsQuestion copy = new DefaultDnsQuestion(question.name(), question.type());
                 int id = query.id();
                 boolean rd = query.isRecursionDesired();
-                Thread.ofVirtual().start(() -> forward(ctx, q.raw(), upstreams, client, local, id, rd, copy));
+                Thread.ofVirtual().start(() -> {
+                    try {
+                        forward(ctx, q.raw(), upstreams, client, local, id, rd, copy);
+                    } finally {
+                        FORWARDS.release();
+                    }
+                });
             } catch (RuntimeException e) {
                 LOG.log(java.util.logging.Level.FINE, "DNS query: " + e, e);
             } finally {
@@ -145,23 +167,47 @@ final class DnsServer implements AutoCloseable {
             }
         }
 
-        /** Sends the query to each upstream in turn; the first answer goes back as it came, none is SERVFAIL. */
+        /**
+         * Sends the query to each upstream in turn, under an ID of its own, from a socket connected to that
+         * upstream (the kernel drops datagrams from anywhere else); an answer counts only with that ID and the
+         * query's question, and goes back with the client's ID. No answer is SERVFAIL.
+         */
         private static void forward(ChannelHandlerContext ctx, byte[] raw, List<InetSocketAddress> upstreams, InetSocketAddress client,
                                     InetSocketAddress local, int id, boolean rd, DnsQuestion question) {
+            int questionEnd = questionEnd(raw);
             for (InetSocketAddress upstream : upstreams) {
+                if (questionEnd < 0) {
+                    break;
+                }
                 try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
-                    s.setSoTimeout(FORWARD_TIMEOUT_MS);
-                    s.send(new java.net.DatagramPacket(raw, raw.length, upstream));
+                    s.connect(upstream);
+                    byte[] out = raw.clone();
+                    int upstreamId = IDS.nextInt(1 << 16);
+                    out[0] = (byte) (upstreamId >> 8);
+                    out[1] = (byte) upstreamId;
+                    s.send(new java.net.DatagramPacket(out, out.length));
+                    long deadline = System.nanoTime() + FORWARD_TIMEOUT_MS * 1_000_000L;
                     byte[] buf = new byte[4096];
-                    java.net.DatagramPacket answer = new java.net.DatagramPacket(buf, buf.length);
-                    s.receive(answer);
-                    ctx.writeAndFlush(new DatagramPacket(Unpooled.wrappedBuffer(buf, 0, answer.getLength()), client, local))
-                            .addListener(f -> {
-                                if (!f.isSuccess()) {
-                                    LOG.fine("DNS answer to " + client + ": " + f.cause());
-                                }
-                            });
-                    return;
+                    while (true) {
+                        long left = (deadline - System.nanoTime()) / 1_000_000L;
+                        if (left <= 0) {
+                            throw new SocketTimeoutException();
+                        }
+                        s.setSoTimeout((int) left);
+                        java.net.DatagramPacket answer = new java.net.DatagramPacket(buf, buf.length);
+                        s.receive(answer);
+                        if (answers(buf, answer.getLength(), out, questionEnd)) {
+                            buf[0] = (byte) (id >> 8);
+                            buf[1] = (byte) id;
+                            ctx.writeAndFlush(new DatagramPacket(Unpooled.copiedBuffer(buf, 0, answer.getLength()), client, local))
+                                    .addListener(f -> {
+                                        if (!f.isSuccess()) {
+                                            LOG.fine("DNS answer to " + client + ": " + f.cause());
+                                        }
+                                    });
+                            return;
+                        }
+                    }
                 } catch (SocketTimeoutException e) {
                     LOG.fine("DNS upstream " + upstream + " did not answer");
                 } catch (IOException e) {
@@ -187,5 +233,30 @@ final class DnsServer implements AutoCloseable {
             }
             ctx.writeAndFlush(r);
         }
+    }
+
+    /** Where the one question of a query ends (after its type and class), or -1 when it is not well formed. */
+    static int questionEnd(byte[] msg) {
+        int i = 12;
+        while (i < msg.length && msg[i] != 0) {
+            if ((msg[i] & 0xc0) != 0) {
+                return -1;      // a pointer or an extended label: not in a query's question
+            }
+            i += (msg[i] & 0xff) + 1;
+        }
+        return i + 5 <= msg.length ? i + 5 : -1;
+    }
+
+    /** Whether a datagram is the answer to {@code query}: a response with its ID and its question (names compared without case). */
+    static boolean answers(byte[] msg, int length, byte[] query, int questionEnd) {
+        if (length < questionEnd || msg[0] != query[0] || msg[1] != query[1] || (msg[2] & 0x80) == 0 || msg[4] != 0 || msg[5] != 1) {
+            return false;
+        }
+        for (int i = 12; i < questionEnd; i++) {
+            if (Character.toLowerCase(msg[i]) != Character.toLowerCase(query[i])) {
+                return false;
+            }
+        }
+        return true;
     }
 }

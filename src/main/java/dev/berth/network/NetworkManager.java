@@ -66,8 +66,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private final PortHolds ports = new PortHolds();
     private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
     private final Map<String, DnsServer> dnsServers = new ConcurrentHashMap<>();
-    /** The networks whose firewall rules are set ({@link BridgeRules}): those whose bridge is up. */
-    private final Set<String> rulesUp = ConcurrentHashMap.newKeySet();
     /** Sandboxes being undone, by container: a start of the same container waits for it. */
     private final Map<String, CompletableFuture<Void>> teardowns = new ConcurrentHashMap<>();
     /** CNI ADD and DEL hold it shared; removing a bridge or the shared chains holds it alone. */
@@ -125,6 +123,10 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     }
 
     public Network create(NetworkCreate request) throws IOException {
+        String bridgeName = request.options().get(NetworkStore.BRIDGE_NAME_OPTION);
+        if (bridgeName != null) {
+            BridgeDevice.checkFree(bridgeName);
+        }
         Network n = store.create(request);
         events.emit("network", "create", n.id(), Map.of("name", n.name(), "type", n.driver()));
         return n;
@@ -324,24 +326,11 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
      */
     private void defaultBridgeUp() {
         Network n = store.get(Network.DEFAULT_BRIDGE);
-        if (rulesUp.add(n.id())) {
-            BridgeRules.up(n);
-        }
-        if (Files.exists(Path.of("/sys/class/net", n.bridge()))) {
-            return;
-        }
-        Network.Pool pool = n.pools().getFirst();
-        String batch = "link add " + n.bridge() + " type bridge\n"
-                + "link set " + n.bridge() + " mtu " + (n.mtu() > 0 ? n.mtu() : HostRoutes.defaultMtu()) + "\n"
-                + "address add " + pool.gateway() + "/" + Cidr.parse(pool.subnet()).prefix() + " dev " + n.bridge() + "\n"
-                + "link set " + n.bridge() + " up\n";
+        BridgeRules.up(n);
         try {
-            HostCommand.Result r = HostCommand.run(List.of("ip", "-batch", "-"), Map.of(), batch.getBytes(java.nio.charset.StandardCharsets.UTF_8), IP_DEADLINE);
-            if (!r.ok()) {
-                LOG.warning("could not make the default bridge " + n.bridge() + ": " + r.stderr().strip());
-            }
-        } catch (IOException e) {
-            LOG.warning("could not make the default bridge " + n.bridge() + ": " + e.getMessage());
+            BridgeDevice.ensure(n, n.mtu() > 0 ? n.mtu() : HostRoutes.defaultMtu(), true);
+        } catch (IOException | RuntimeException e) {
+            LOG.warning("the default bridge: " + e.getMessage());
         }
     }
 
@@ -371,9 +360,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             ports.retake(s.ports());
             for (Attachment a : s.attachments()) {
                 store.find(a.networkId()).ifPresent(n -> {
-                    if (rulesUp.add(n.id())) {
-                        BridgeRules.up(n);
-                    }
+                    BridgeRules.up(n);
                     serveDns(n);
                 });
             }
@@ -404,13 +391,15 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         JsonNode result;
         hostLock.readLock().lock();
         try {
-            if (rulesUp.add(n.id())) {
-                BridgeRules.up(n);
-            }
+            BridgeDevice.ensure(n, mtu, false);
+            BridgeRules.up(n);
             result = requireCni().add(n.name(), plugins, target);
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
             all.remove(pending);
             save(s.with(all, s.ports()));
+            if (e instanceof RuntimeException refused) {
+                throw refused;
+            }
             throw new IOException("joining the network " + n.name() + ": " + e.getMessage(), e);
         } finally {
             hostLock.readLock().unlock();
@@ -508,47 +497,65 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             }
             String gateway = n.pools().getFirst().gateway();
             try {
-                dnsServers.put(n.id(), DnsServer.start(dnsLoop, InetAddress.getByName(gateway), 53, new DnsServer.Names() {
-                    @Override
-                    public List<InetAddress> lookup(String name) {
-                        return addresses(n.id(), name);
-                    }
-
-                    @Override
-                    public List<InetSocketAddress> upstreams(InetAddress client) {
-                        return n.internal() ? List.of() : upstreamsOf(client);
-                    }
-                }));
+                dnsServers.put(n.id(), DnsServer.start(dnsLoop, InetAddress.getByName(gateway), 53, sender -> asker(n, sender)));
             } catch (IOException e) {
                 LOG.warning("network " + n.name() + ": no DNS for its containers: " + e.getMessage());
             }
         }
     }
 
-    /** The addresses of a name on a network: containers' names, aliases, short ids and hostnames; null when none has it. */
-    private List<InetAddress> addresses(String networkId, String name) {
+    /**
+     * The container on network {@code n} with the address a DNS query came from: it is answered with the names of
+     * every network it is on, and its other names go to its {@code --dns} servers, else the daemon's upstreams. Null
+     * for any other sender (another network's container, the host, a peer routed to the gateway).
+     */
+    private DnsServer.Asker asker(Network n, InetAddress sender) {
+        for (Sandbox s : sandboxes.values()) {
+            boolean member = s.attachments().stream().anyMatch(a -> a.networkId().equals(n.id()) && addresses(a).contains(sender));
+            if (member) {
+                Set<String> networks = new HashSet<>();
+                s.attachments().forEach(a -> networks.add(a.networkId()));
+                List<InetSocketAddress> up = n.internal() ? List.of()
+                        : s.dns().isEmpty() ? upstreams : s.dns().stream().map(NetworkManager::socketAddress).toList();
+                return new DnsServer.Asker() {
+                    @Override
+                    public List<InetAddress> lookup(String name) {
+                        return addresses(networks, name);
+                    }
+
+                    @Override
+                    public List<InetSocketAddress> upstreams() {
+                        return up;
+                    }
+                };
+            }
+        }
+        return null;
+    }
+
+    /** The addresses of a name on these networks: containers' names, aliases, short ids and hostnames; null when none has it. */
+    private List<InetAddress> addresses(Set<String> networkIds, String name) {
         List<InetAddress> out = new ArrayList<>();
         boolean known = false;
         for (Sandbox s : sandboxes.values()) {
             for (Attachment a : s.attachments()) {
-                if (a.networkId().equals(networkId) && a.names().stream().anyMatch(x -> x.toLowerCase(Locale.ROOT).equals(name))) {
+                if (networkIds.contains(a.networkId()) && a.names().stream().anyMatch(x -> x.toLowerCase(Locale.ROOT).equals(name))) {
                     known = true;
-                    for (String ip : List.of(a.ipv4Address(), a.ipv6Address())) {
-                        if (!ip.isEmpty()) {
-                            out.add(Cidr.address(ip, ip));
-                        }
-                    }
+                    addresses(a).stream().filter(ip -> !out.contains(ip)).forEach(out::add);
                 }
             }
         }
         return known ? out : null;
     }
 
-    private List<InetSocketAddress> upstreamsOf(InetAddress client) {
-        String ip = client.getHostAddress();
-        return sandboxes.values().stream()
-                .filter(s -> !s.dns().isEmpty() && s.attachments().stream().anyMatch(a -> a.ipv4Address().equals(ip) || a.ipv6Address().equals(ip)))
-                .findFirst().map(s -> s.dns().stream().map(NetworkManager::socketAddress).toList()).orElse(upstreams);
+    private static List<InetAddress> addresses(Attachment a) {
+        List<InetAddress> out = new ArrayList<>(2);
+        for (String ip : List.of(a.ipv4Address(), a.ipv6Address())) {
+            if (!ip.isEmpty()) {
+                out.add(Cidr.address(ip, ip));
+            }
+        }
+        return out;
     }
 
     private static String bootId() {
@@ -619,19 +626,13 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     /** Stops the network's DNS server and deletes its bridge; holding the host lock alone. */
     private void removeBridge(Network n) {
-        if (rulesUp.remove(n.id())) {
-            BridgeRules.down(n);
-        }
+        BridgeRules.down(n);
         DnsServer dns = dnsServers.remove(n.id());
         if (dns != null) {
             dns.close();
         }
-        if (n.bridged() && Files.exists(Path.of("/sys/class/net", n.bridge()))) {
-            try {
-                HostCommand.check(IP_DEADLINE, "ip", "link", "delete", n.bridge());
-            } catch (IOException e) {
-                LOG.fine(e.getMessage());
-            }
+        if (n.bridged()) {
+            BridgeDevice.delete(n);
         }
     }
 

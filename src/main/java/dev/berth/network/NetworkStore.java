@@ -28,7 +28,7 @@ final class NetworkStore {
 
     static final String MTU_OPTION = "com.docker.network.driver.mtu";
     static final String BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";
-    private static final String DEFAULT_BRIDGE_DEVICE = "berth0";
+    static final String DEFAULT_BRIDGE_DEVICE = "berth0";
     private static final ObjectMapper JSON = EngineJson.MAPPER;
 
     private final Path dir;
@@ -38,8 +38,7 @@ final class NetworkStore {
         this.dir = Files.createDirectories(root.resolve("networks"));
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
-                Network n = JSON.readValue(f.toFile(), Network.class);
-                byId.put(n.id(), n);
+                AtomicFiles.readOrSetAside(f, x -> JSON.readValue(x.toFile(), Network.class)).ifPresent(n -> byId.put(n.id(), n));
             }
         }
         if (find("host").isEmpty()) {

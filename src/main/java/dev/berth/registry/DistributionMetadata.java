@@ -30,10 +30,8 @@ final class DistributionMetadata {
 
     DistributionMetadata(Path file) throws IOException {
         this.file = file;
-        if (Files.exists(file)) {
-            Map<String, List<String>> saved = EngineJson.MAPPER.readValue(file.toFile(), new TypeReference<Map<String, List<String>>>() {});
-            saved.forEach((k, v) -> byDiffId.put(k, new LinkedHashSet<>(v)));
-        }
+        dev.berth.store.AtomicFiles.readOrSetAside(file, f -> EngineJson.MAPPER.readValue(f.toFile(), new TypeReference<Map<String, List<String>>>() {}))
+                .ifPresent(saved -> saved.forEach((k, v) -> byDiffId.put(k, new LinkedHashSet<>(v))));
     }
 
     synchronized List<Location> of(Digest diffId) {

@@ -273,7 +273,8 @@ public final class RegistryClient {
         if (r.statusCode() == 202) {
             // an upload was started instead: cancelled, the caller uploads the blob itself
             URI upload = location(uri, r);
-            send(request(upload, authorizations.get(authKey(ref, creds, "pull,push"))).DELETE().build()).body().close();
+            send(request(upload, sameOrigin(upload, uri) ? authorizations.get(authKey(ref, creds, "pull,push")) : null).DELETE().build())
+                    .body().close();
         }
         return false;
     }
@@ -289,8 +290,10 @@ public final class RegistryClient {
         }
         URI location = location(start, r);
         URI put = URI.create(location + (location.toString().contains("?") ? "&" : "?") + "digest=" + digest);
-        HttpResponse<InputStream> done = exchange(ref, "pull,push", auth -> request(put, auth)
-                .header("Content-Type", "application/octet-stream").PUT(body.get()).build(), creds);
+        java.util.function.Function<String, HttpRequest> putRequest = auth -> request(put, auth)
+                .header("Content-Type", "application/octet-stream").PUT(body.get()).build();
+        // an upload location on another host (a storage backend) gets none of the registry's credentials, nor an answer to its challenge
+        HttpResponse<InputStream> done = sameOrigin(put, start) ? exchange(ref, "pull,push", putRequest, creds) : send(putRequest.apply(null));
         done.body().close();
         if (done.statusCode() != 201) {
             throw failed(ref, "uploading " + digest, done.statusCode());
@@ -308,6 +311,12 @@ public final class RegistryClient {
             }
         }
         return Digest.of(manifest);
+    }
+
+    /** Same scheme, host and port: where the registry's credentials may go. */
+    static boolean sameOrigin(URI a, URI b) {
+        return a.getScheme().equalsIgnoreCase(b.getScheme()) && a.getHost() != null && a.getHost().equalsIgnoreCase(b.getHost())
+                && port(a) == port(b);
     }
 
     private static URI location(URI base, HttpResponse<?> r) throws IOException {

@@ -70,7 +70,7 @@ public final class Changes {
                 out.add(new Change(p, 'D'));
             } else if (Files.isDirectory(f, NOFOLLOW)) {
                 List<Change> below = new ArrayList<>();
-                upper(f, p, below);
+                throughFd(f, d -> upper(d, p, below));
                 boolean inImage = lower(p).filter(l -> Files.isDirectory(l, NOFOLLOW)).isPresent();
                 if (!inImage || !below.isEmpty() || Posix.lgetxattr(f, OPAQUE) != null) {
                     out.add(new Change(p, inImage ? 'C' : 'A'));
@@ -92,7 +92,7 @@ public final class Changes {
             Optional<Path> before = lower(p);
             if (Files.isDirectory(f, NOFOLLOW)) {
                 List<Change> below = new ArrayList<>();
-                compare(f, p, below);
+                throughFd(f, d -> compare(d, p, below));
                 boolean wasDir = before.filter(l -> Files.isDirectory(l, NOFOLLOW)).isPresent();
                 if (!wasDir || !below.isEmpty() || !same(f, before.get())) {
                     out.add(new Change(p, wasDir ? 'C' : 'A'));
@@ -162,6 +162,29 @@ public final class Changes {
                     && Objects.equals(x.get("gid"), y.get("gid"));     // a directory's size and mtime follow its entries
         }
         return !Files.isSymbolicLink(a) || Files.readSymbolicLink(a).equals(Files.readSymbolicLink(b));
+    }
+
+    /** What is done in a directory of the container's. */
+    @FunctionalInterface
+    private interface InDirectory {
+        void run(Path dir) throws IOException;
+    }
+
+    /**
+     * Runs {@code body} on the directory {@code f} through an fd opened without following a symlink: a running
+     * container that swaps a symlink in for it (to a host directory) is not followed; nothing is done when {@code f}
+     * is no directory by then.
+     */
+    private static void throughFd(Path f, InDirectory body) throws IOException {
+        int fd = Posix.openDirectory(f);
+        if (fd < 0) {
+            return;
+        }
+        try {
+            body.run(Posix.fdPath(fd));
+        } finally {
+            Posix.close(fd);
+        }
     }
 
     private static List<String> sorted(Path dir) throws IOException {

@@ -146,7 +146,7 @@ final class CopyDriver implements RootfsDriver {
         Files.setAttribute(to, "unix:gid", Files.getAttribute(from, "unix:gid", NOFOLLOW), NOFOLLOW);
         if (!Files.isSymbolicLink(from)) {
             Files.setAttribute(to, "unix:mode", (Integer) Files.getAttribute(from, "unix:mode", NOFOLLOW) & 07777);
-            Files.setLastModifiedTime(to, Files.getLastModifiedTime(from, NOFOLLOW));
+            dev.berth.system.Posix.setModifiedTime(to, Files.getLastModifiedTime(from, NOFOLLOW));    // never opens a FIFO
         }
     }
 }

@@ -139,6 +139,22 @@ public final class ScopedPath {
         return Optional.ofNullable(Posix.readInRoot(root, path, maxBytes));
     }
 
+    /** Refuses ({@link Posix.NotRegularFile}) a file inside the root that is there but no regular file or directory. */
+    public static void requireRegularOrAbsent(Path root, String path) throws IOException {
+        int fd = Posix.openInRoot(root, path, Posix.O_PATH);
+        if (fd < 0) {
+            return;
+        }
+        try {
+            Posix.FileStat st = Posix.fstat(fd);
+            if (!st.regular() && !st.directory()) {
+                throw new Posix.NotRegularFile(path + " in the container is " + st.kind() + ", not a regular file");
+            }
+        } finally {
+            Posix.close(fd);
+        }
+    }
+
     private static List<String> components(String path) {
         List<String> out = new ArrayList<>();
         for (String p : path.split("/")) {

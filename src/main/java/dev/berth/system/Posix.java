@@ -1,6 +1,7 @@
 package dev.berth.system;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
@@ -9,6 +10,7 @@ import java.lang.foreign.StructLayout;
 import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
@@ -21,11 +23,14 @@ public final class Posix {
     public static final int S_IFCHR = 0020000;
     public static final int S_IFBLK = 0060000;
     public static final int S_IFIFO = 0010000;
+    public static final int S_IFREG = 0100000;
+    public static final int S_IFDIR = 0040000;
+    public static final int S_IFLNK = 0120000;
+    private static final int S_IFMT = 0170000;
 
     private static final int ENOENT = 2;
     static final int EINTR = 4;
     private static final int ENOTDIR = 20;
-    private static final int EISDIR = 21;
     private static final int ENODATA = 61;
     private static final int ENOTSUP = 95;
     private static final int MNT_DETACH = 2;
@@ -51,6 +56,14 @@ public final class Posix {
                 FunctionDescriptor.of(JAVA_LONG, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG));
     }
 
+    private static final class Stats {
+        static final MethodHandle STATX = downcall("statx", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT, ADDRESS));
+    }
+
+    private static final class Times {
+        static final MethodHandle UTIMENSAT = downcall("utimensat", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+    }
+
     private static final class Mounts {
         static final MethodHandle MOUNT = downcall("mount",
                 FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, ADDRESS, JAVA_LONG, ADDRESS));
@@ -74,6 +87,13 @@ public final class Posix {
     private static final class Openat2 {
         static final MethodHandle SYSCALL_OPENAT2 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
                 FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, ADDRESS, ADDRESS, JAVA_LONG), ERRNO, Linker.Option.firstVariadicArg(1));
+    }
+
+    private static final class Pidfds {
+        static final MethodHandle SYSCALL_1 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(1));
+        static final MethodHandle SYSCALL_4 = LINKER.downcallHandle(LINKER.defaultLookup().find("syscall").orElseThrow(),
+                FunctionDescriptor.of(JAVA_LONG, JAVA_LONG, JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT), ERRNO, Linker.Option.firstVariadicArg(1));
     }
 
     private static final class Errors {
@@ -124,6 +144,43 @@ public final class Posix {
             }
             return buf.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
         });
+    }
+
+    /**
+     * Sets a file's modification time without opening it and without following a symlink in its last component
+     * (utimensat with AT_SYMLINK_NOFOLLOW): the JDK opens the file for it, which blocks on a FIFO.
+     */
+    public static void setModifiedTime(Path path, java.nio.file.attribute.FileTime time) throws IOException {
+        java.time.Instant t = time.toInstant();
+        call((arena, state) -> {
+            MemorySegment times = arena.allocate(32);
+            times.set(JAVA_LONG, 0, 0L);
+            times.set(JAVA_LONG, 8, (1L << 30) - 2);     // UTIME_OMIT: the access time stays
+            times.set(JAVA_LONG, 16, t.getEpochSecond());
+            times.set(JAVA_LONG, 24, (long) t.getNano());
+            int rc = (int) Times.UTIMENSAT.invokeExact(state, -100 /* AT_FDCWD */, arena.allocateFrom(path.toString()), times,
+                    0x100 /* AT_SYMLINK_NOFOLLOW */);
+            check(rc, state, "set the time of " + path);
+            return null;
+        });
+    }
+
+    /**
+     * chmod of what {@code path} names, never through a symlink in its last component (Linux has no lchmod): the
+     * entry is opened O_PATH without following, and the mode set on that very inode; a symlink there is left as it is.
+     */
+    public static void chmodNoFollow(Path path, int mode) throws IOException {
+        int fd = openPath(path);
+        if (fd < 0) {
+            throw new java.nio.file.NoSuchFileException(path.toString());
+        }
+        try {
+            if ((fstat(fd).mode() & S_IFMT) != S_IFLNK) {
+                Files.setAttribute(fdPath(fd), "unix:mode", mode);
+            }
+        } finally {
+            close(fd);
+        }
     }
 
     /** mount(2) of a filesystem with no flags and these options. */
@@ -242,7 +299,8 @@ public final class Posix {
             check(dir < 0 ? -1 : 0, state, "open " + root);
             try {
                 MemorySegment how = arena.allocate(24);
-                how.set(JAVA_LONG, 0, (long) (flags | O_CLOEXEC | 0400 /* O_NOCTTY */));
+                // openat2 refuses O_PATH with any flag but O_CLOEXEC, O_DIRECTORY and O_NOFOLLOW
+                how.set(JAVA_LONG, 0, (long) (flags | O_CLOEXEC | ((flags & O_PATH) != 0 ? 0 : 0400 /* O_NOCTTY */)));
                 how.set(JAVA_LONG, 16, 0x10L | 0x02L /* RESOLVE_IN_ROOT|RESOLVE_NO_MAGICLINKS */);
                 int fd = (int) (long) Openat2.SYSCALL_OPENAT2.invokeExact(state, SYS_OPENAT2, dir, arena.allocateFrom(path), how, 24L);
                 if (fd < 0) {
@@ -274,39 +332,147 @@ public final class Posix {
         });
     }
 
+    private static final long SYS_PIDFD_SEND_SIGNAL = 424;  // the same number on every architecture
+    private static final long SYS_PIDFD_OPEN = 434;
+
+    /**
+     * pidfd_open(2): an fd that keeps naming this process, never another that takes its PID later; -1 when it is
+     * already gone.
+     */
+    public static int pidfdOpen(long pid) throws IOException {
+        return call((arena, state) -> {
+            int fd = (int) (long) Pidfds.SYSCALL_1.invokeExact(state, SYS_PIDFD_OPEN, (int) pid, 0);
+            if (fd < 0) {
+                if (errno(state) == 3 /* ESRCH */) {
+                    return -1;
+                }
+                check(-1, state, "pidfd_open " + pid);
+            }
+            return fd;
+        });
+    }
+
+    /** pidfd_send_signal(2): false when the process has exited meanwhile (the signal went to no one). */
+    public static boolean pidfdSignal(int pidfd, int signal) throws IOException {
+        return call((arena, state) -> {
+            long rc = (long) Pidfds.SYSCALL_4.invokeExact(state, SYS_PIDFD_SEND_SIGNAL, pidfd, signal, MemorySegment.NULL, 0);
+            if (rc < 0) {
+                if (errno(state) == 3 /* ESRCH */) {
+                    return false;
+                }
+                check(-1, state, "pidfd_send_signal");
+            }
+            return true;
+        });
+    }
+
     /** The path through which this process reaches what an open fd refers to, and nothing else. */
     public static Path fdPath(int fd) {
         return Path.of("/proc/self/fd/" + fd);
     }
 
     /**
-     * Reads a file of at most {@code maxBytes} that {@code path} names inside {@code root} (see
-     * {@link #openInRoot}). Null when there is no such file (or it is a directory).
+     * An O_PATH fd of what {@code path} names, its last component not followed (a symlink is the link itself):
+     * nothing is opened for reading, so a device node or FIFO has no effect. -1 when it is gone.
+     */
+    public static int openPath(Path path) throws IOException {
+        return call((arena, state) -> {
+            int fd = (int) Io.OPEN.invokeExact(state, arena.allocateFrom(path.toString()), O_PATH | O_NOFOLLOW | O_CLOEXEC);
+            if (fd < 0) {
+                int errno = errno(state);
+                if (errno == ENOENT || errno == ENOTDIR) {
+                    return -1;
+                }
+                check(-1, state, "open " + path);
+            }
+            return fd;
+        });
+    }
+
+    /**
+     * fstat of an open fd, O_PATH ones too, a symlink's own included: statx(fd, "", AT_EMPTY_PATH), whose layout is the
+     * same on every architecture. {@code dev} is encoded as glibc's dev_t, as the JDK's {@code unix:dev} is.
+     */
+    public static FileStat fstat(int fd) throws IOException {
+        return call((arena, state) -> {
+            MemorySegment buf = arena.allocate(256);
+            int rc = (int) Stats.STATX.invokeExact(state, fd, arena.allocateFrom(""), 0x1000 /* AT_EMPTY_PATH */ | 0x100 /* AT_SYMLINK_NOFOLLOW */,
+                    0x1 | 0x2 | 0x100 | 0x200 /* STATX_TYPE|MODE|INO|SIZE */, buf);
+            check(rc, state, "statx");
+            int mode = Short.toUnsignedInt(buf.get(ValueLayout.JAVA_SHORT, 28));
+            long dev = makedev(buf.get(JAVA_INT, 136), buf.get(JAVA_INT, 140));
+            return new FileStat(mode, dev, buf.get(JAVA_LONG, 32), buf.get(JAVA_LONG, 40));
+        });
+    }
+
+    /** What {@link #fstat} tells. */
+    public record FileStat(int mode, long dev, long ino, long size) {
+        public boolean regular() {
+            return (mode & S_IFMT) == S_IFREG;
+        }
+
+        public boolean directory() {
+            return (mode & S_IFMT) == S_IFDIR;
+        }
+
+        /** "a FIFO", "a character device", ...: for messages. */
+        public String kind() {
+            return switch (mode & S_IFMT) {
+                case S_IFREG -> "a regular file";
+                case S_IFDIR -> "a directory";
+                case S_IFIFO -> "a FIFO";
+                case S_IFCHR -> "a character device";
+                case S_IFBLK -> "a block device";
+                case S_IFLNK -> "a symlink";
+                default -> "a socket";
+            };
+        }
+    }
+
+    /**
+     * A stream of the regular file an O_PATH fd refers to, opened again through that fd (so the very inode it
+     * refers to, whatever its path names by now); refuses any other kind of file, which is never opened.
+     */
+    public static InputStream openRegular(int pathFd, String what) throws IOException {
+        FileStat st = fstat(pathFd);
+        if (!st.regular()) {
+            throw new NotRegularFile(what + " is " + st.kind() + ", not a regular file");
+        }
+        return Files.newInputStream(fdPath(pathFd));
+    }
+
+    /** A file that had to be a regular one is not. */
+    public static final class NotRegularFile extends IOException {
+        public NotRegularFile(String message) {
+            super(message);
+        }
+    }
+
+    /**
+     * Reads a regular file of at most {@code maxBytes} that {@code path} names inside {@code root} (see
+     * {@link #openInRoot}). Null when there is no such file, or it is a directory; a FIFO, device or socket is
+     * refused without being opened (it could block the daemon, or be one of the host's devices).
      */
     public static byte[] readInRoot(Path root, String path, int maxBytes) throws IOException {
-        int fd = openInRoot(root, path, O_RDONLY);
+        int fd = openInRoot(root, path, O_PATH);
         if (fd < 0) {
             return null;
         }
         try {
-            return call((arena, state) -> {
-                MemorySegment buf = arena.allocate(maxBytes + 1L);
-                long total = 0;
-                while (total <= maxBytes) {
-                    long n = (long) Io.READ.invokeExact(state, fd, buf.asSlice(total), maxBytes + 1L - total);
-                    if (n < 0 && errno(state) == EISDIR) {
-                        return null;
-                    }
-                    if (n < 0 && errno(state) != EINTR) {
-                        check(-1, state, "read " + path);
-                    }
-                    if (n == 0) {
-                        return buf.asSlice(0, total).toArray(ValueLayout.JAVA_BYTE);
-                    }
-                    total += Math.max(0, n);
-                }
+            FileStat st = fstat(fd);
+            if (st.directory()) {
+                return null;
+            }
+            if (st.size() > maxBytes) {
                 throw new IOException(path + " in the container is larger than " + maxBytes + " bytes");
-            });
+            }
+            try (InputStream in = openRegular(fd, path + " in the container")) {
+                byte[] b = in.readNBytes(maxBytes + 1);
+                if (b.length > maxBytes) {
+                    throw new IOException(path + " in the container is larger than " + maxBytes + " bytes");
+                }
+                return b;
+            }
         } finally {
             close(fd);
         }

@@ -70,9 +70,18 @@ public final class VolumeManager implements ContainerVolumes {
         try (Stream<Path> entries = Files.list(dir)) {
             for (Path d : entries.filter(Files::isDirectory).toList()) {
                 Path meta = d.resolve("volume.json");
+                if (d.getFileName().toString().contains(".damaged-")) {
+                    continue;
+                }
                 if (Files.exists(meta)) {
-                    Volume v = JSON.readValue(meta.toFile(), Volume.class);
-                    byName.put(v.name(), v);
+                    try {
+                        Volume v = JSON.readValue(meta.toFile(), Volume.class);
+                        byName.put(v.name(), v);
+                    } catch (IOException | RuntimeException damaged) {
+                        // its data is kept, aside, for a person to look at; the other volumes and the daemon go on
+                        Path aside = dev.berth.store.AtomicFiles.setAside(d);
+                        LOG.warning("damaged volume file " + meta + " (" + damaged.getMessage() + "): the volume was moved to " + aside);
+                    }
                 } else {
                     FileTrees.delete(d);    // a create cut short: it never answered
                 }

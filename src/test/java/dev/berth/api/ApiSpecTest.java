@@ -46,7 +46,7 @@ class ApiSpecTest {
                     volumes, events);
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
                     Optional.empty(), false, images, "vfs", containers, volumes, java.util.List.of(), java.util.List.of());
-            ApiRouter api = new ApiRouter(vertx, 1024, metrics, Berthd.apiGroups(system, images, host, metrics,
+            ApiRouter api = new ApiRouter(vertx, 1024, null, metrics, Berthd.apiGroups(system, images, host, metrics,
                     containers, networks, volumes, events, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
                             new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of(), dir, java.util.List.of()),
                     new dev.berth.build.Builder(dir, containers, images)));

@@ -108,6 +108,18 @@ abstract class ContainerTestBase {
         docker = DockerCli.against(daemon);
     }
 
+    /** A web server container serving its own /etc (GET /hostname answers its hostname), once it listens; its short id. */
+    protected String web(String... options) throws Exception {
+        List<String> args = new java.util.ArrayList<>(List.of("run", "-d"));
+        args.addAll(List.of(options));
+        args.addAll(List.of("busybox", "httpd", "-f", "-p", "80", "-h", "/etc"));
+        String id = ok(args.toArray(String[]::new)).stdout().strip();
+        for (int i = 0; i < 100 && docker.run("exec", id, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/hostname").exitCode() != 0; i++) {
+            Thread.sleep(50);   // httpd not listening yet
+        }
+        return id.substring(0, 12);
+    }
+
     /** Runs the CLI and asserts it succeeded, showing its stderr and the daemon's log when not. */
     protected DockerCli.Result ok(String... args) throws Exception {
         DockerCli.Result r = docker.run(args);

@@ -4,15 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.testing.BerthDaemon;
 import dev.berth.testing.DockerCli;
+import dev.berth.testing.LoopbackResolver;
 import dev.berth.testing.RawHttp;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.net.DatagramPacket;
-import java.net.DatagramSocket;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -37,58 +35,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class NetworkIT extends ContainerTestBase {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static DatagramSocket resolver;
-    private static Thread resolverThread;
+    private static LoopbackResolver resolver;
 
     /** A resolver on loopback that answers A queries for any name with 10.1.2.3, and others with no record. */
     @BeforeAll
     static void startResolver() throws Exception {
-        resolver = new DatagramSocket(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        resolverThread = Thread.ofPlatform().daemon().start(() -> {
-            byte[] buf = new byte[512];
-            while (!resolver.isClosed()) {
-                try {
-                    DatagramPacket q = new DatagramPacket(buf, buf.length);
-                    resolver.receive(q);
-                    resolver.send(answer(q));
-                } catch (IOException closed) {
-                    return;
-                }
-            }
-        });
-    }
-
-    private static DatagramPacket answer(DatagramPacket q) {
-        byte[] in = q.getData();
-        int end = 12;
-        while (in[end] != 0) {
-            end += in[end] + 1;
-        }
-        int questionEnd = end + 5;
-        boolean a = in[end + 1] == 0 && in[end + 2] == 1;
-        byte[] out = new byte[questionEnd + (a ? 16 : 0)];
-        System.arraycopy(in, 0, out, 0, questionEnd);
-        out[2] = (byte) 0x81;
-        out[3] = (byte) 0x80;
-        out[7] = (byte) (a ? 1 : 0);
-        out[9] = 0;
-        out[11] = 0;
-        if (a) {
-            byte[] rr = {(byte) 0xc0, 12, 0, 1, 0, 1, 0, 0, 0, 60, 0, 4, 10, 1, 2, 3};
-            System.arraycopy(rr, 0, out, questionEnd, rr.length);
-        }
-        return new DatagramPacket(out, out.length, q.getSocketAddress());
+        resolver = LoopbackResolver.start((query, client, socket) -> LoopbackResolver.send(socket, LoopbackResolver.answer(query, 3), client));
     }
 
     @AfterAll
     static void stopResolver() throws Exception {
         resolver.close();
-        resolverThread.join(5000);
     }
 
     @Override
     protected String[] daemonArgs() {
-        return new String[] {"--dns-upstream", "127.0.0.1:" + resolver.getLocalPort()};
+        return new String[] {"--dns-upstream", "127.0.0.1:" + resolver.port()};
     }
 
     private static String get(int port, String path) throws Exception {
@@ -98,18 +60,6 @@ class NetworkIT extends ContainerTestBase {
             assertEquals(200, r.statusCode());
             return r.body();
         }
-    }
-
-    /** A web server container serving its own /etc (GET /hostname answers its hostname). */
-    private String web(String... options) throws Exception {
-        java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("run", "-d"));
-        args.addAll(java.util.List.of(options));
-        args.addAll(java.util.List.of("busybox", "httpd", "-f", "-p", "80", "-h", "/etc"));
-        String id = ok(args.toArray(String[]::new)).stdout().strip();
-        for (int i = 0; i < 100 && docker.run("exec", id, "wget", "-q", "-O", "/dev/null", "http://127.0.0.1/hostname").exitCode() != 0; i++) {
-            Thread.sleep(50);   // httpd not listening yet
-        }
-        return id.substring(0, 12);
     }
 
     private void assertFetched(String hostname, String network, String url) throws Exception {

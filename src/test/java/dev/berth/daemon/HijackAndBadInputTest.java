@@ -49,11 +49,11 @@ class HijackAndBadInputTest {
         socket = dir.resolve("t.sock");
         vertx = Vertx.builder().with(Berthd.vertxOptions(2)).withTransport(new ActivatedTransport()).build();
         SimpleMeterRegistry registry = new SimpleMeterRegistry();
-        ApiRouter api = new ApiRouter(vertx, 1024, registry, List.of(HijackAndBadInputTest::routes));
+        ApiRouter api = new ApiRouter(vertx, 1024, null, registry, List.of(HijackAndBadInputTest::routes));
         Listeners listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(),
                 new ConnectionTracker(vertx, registry, null, () -> {}), LIMITS);
         DaemonConfig config = new DaemonConfig(List.of(new HostAddress.Unix(socket)), dir, dir, null, null, null, Level.INFO,
-                null, null, 1024, Duration.ofSeconds(1), LIMITS, List.of(), dir, List.of(), List.of());
+                null, null, 1024, Duration.ofSeconds(1), LIMITS, List.of(), dir, List.of(), List.of(), null);
         listeners.listen(config, List.of()).await(10, TimeUnit.SECONDS);
     }
 
