@@ -161,6 +161,11 @@ final class TarExtractor {
                 Files.createSymbolicLink(target, Path.of(e.getLinkName()));
             } else if (e.isLink()) {
                 try (ContainerView.Entry linked = view.entry((dest.equals("/") ? "" : dest) + "/" + inside(e.getLinkName()))) {
+                    if (view.readOnly(linked.where().path())) {
+                        // a hard link is the file itself: one in a writable place would make a read-only one writable
+                        throw EngineException.forbidden("cannot extract " + e.getName() + ": it links to " + linked.where().path()
+                                + ", which is on a read-only mount");
+                    }
                     Files.createLink(target, linked.path());
                 }
                 return;
@@ -196,6 +201,11 @@ final class TarExtractor {
      */
     private int directory(String path) throws IOException {
         ScopedPath.Location where = view.locate(path, false);
+        // where it leads, through symlinks the tar itself may have made: never onto a read-only mount
+        if (view.readOnly(where.path())) {
+            throw EngineException.forbidden("cannot extract into " + path + " in container " + view.name() + ": "
+                    + where.path() + " is on a read-only mount");
+        }
         int fd = view.openDirectory(where);
         if (fd >= 0) {
             return fd;

@@ -126,7 +126,11 @@ final class TreeArchiver {
             e.setLinkName(firstLinkByInode.get(inode));
         } else if (type == 0120000) {
             e = new TarArchiveEntry(name, TarConstants.LF_SYMLINK);
-            e.setLinkName(Files.readSymbolicLink(host).toString());
+            try {
+                e.setLinkName(Files.readSymbolicLink(host).toString());
+            } catch (java.nio.file.NotLinkException | java.nio.file.NoSuchFileException changedMeanwhile) {
+                return;     // a running container replaced it since it was listed
+            }
         } else if (type == 0020000 || type == 0060000 || type == 0010000) {
             e = new TarArchiveEntry(name, type == 0020000 ? TarConstants.LF_CHR : type == 0060000 ? TarConstants.LF_BLK : TarConstants.LF_FIFO);
             long rdev = (Long) a.get("rdev");

@@ -66,6 +66,8 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private final PortHolds ports = new PortHolds();
     private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
     private final Map<String, DnsServer> dnsServers = new ConcurrentHashMap<>();
+    /** Containers whose sandbox record could not be read at start: cleaned up from the host if they are not running. */
+    private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
     /** Sandboxes being undone, by container: a start of the same container waits for it. */
     private final Map<String, CompletableFuture<Void>> teardowns = new ConcurrentHashMap<>();
     /** CNI ADD and DEL hold it shared; removing a bridge or the shared chains holds it alone. */
@@ -104,8 +106,13 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
                     } else {
                         Files.delete(f);    // made before a reboot, which took all of it
                     }
-                } catch (IOException damaged) {
-                    LOG.warning("unreadable sandbox " + f + ": " + damaged.getMessage());
+                } catch (IOException | RuntimeException damaged) {
+                    // set aside; once the host is restored, what it held is found from the container's id instead
+                    String id = f.getFileName().toString().replaceAll("\\.json$", "");
+                    LOG.warning("unreadable sandbox " + f + ": " + damaged.getMessage() + "; moved to " + AtomicFiles.setAside(f));
+                    if (id.matches("[0-9a-f]{64}")) {
+                        unreadable.add(id);
+                    }
                 }
             }
         }
@@ -352,6 +359,14 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private void restoreHost(Collection<String> running) {
         BridgeRules.removeAll();
         defaultBridgeUp();
+        for (String id : List.copyOf(unreadable)) {
+            if (running.contains(id)) {
+                LOG.warning("container " + id + " runs with an unreadable network record: its ports and names are not served until it restarts");
+            } else {
+                OrphanSandbox.cleanUp(id, NETNS_DIR, ipamDir);
+            }
+            unreadable.remove(id);
+        }
         for (Sandbox s : List.copyOf(sandboxes.values())) {
             if (!running.contains(s.containerId())) {
                 down(s.containerId());

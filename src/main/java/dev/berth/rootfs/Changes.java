@@ -61,24 +61,33 @@ public final class Changes {
 
     private void upper(Path dir, String path, List<Change> out) throws IOException {
         for (String name : sorted(dir)) {
-            Path f = dir.resolve(name);
-            String p = path + "/" + name;
-            if (RUNTIME_MOUNT_POINTS.contains(p)) {
-                continue;
+            try {
+                upperEntry(dir, path, name, out);
+            } catch (java.nio.file.NoSuchFileException goneMeanwhile) {
+                // a running container removed it since the directory was listed
             }
-            if (whiteout(f)) {
-                out.add(new Change(p, 'D'));
-            } else if (Files.isDirectory(f, NOFOLLOW)) {
-                List<Change> below = new ArrayList<>();
-                throughFd(f, d -> upper(d, p, below));
-                boolean inImage = lower(p).filter(l -> Files.isDirectory(l, NOFOLLOW)).isPresent();
-                if (!inImage || !below.isEmpty() || Posix.lgetxattr(f, OPAQUE) != null) {
-                    out.add(new Change(p, inImage ? 'C' : 'A'));
-                }
-                out.addAll(below);
-            } else {
-                out.add(new Change(p, lower(p).isPresent() ? 'C' : 'A'));
+        }
+    }
+
+    /** One entry of an upper dir and what is below it (a NoSuchFileException when a running container removed it). */
+    private void upperEntry(Path dir, String path, String name, List<Change> out) throws IOException {
+        Path f = dir.resolve(name);
+        String p = path + "/" + name;
+        if (RUNTIME_MOUNT_POINTS.contains(p)) {
+            return;
+        }
+        if (whiteout(f)) {
+            out.add(new Change(p, 'D'));
+        } else if (Files.isDirectory(f, NOFOLLOW)) {
+            List<Change> below = new ArrayList<>();
+            throughFd(f, d -> upper(d, p, below));
+            boolean inImage = lower(p).filter(l -> Files.isDirectory(l, NOFOLLOW)).isPresent();
+            if (!inImage || !below.isEmpty() || Posix.lgetxattr(f, OPAQUE) != null) {
+                out.add(new Change(p, inImage ? 'C' : 'A'));
             }
+            out.addAll(below);
+        } else {
+            out.add(new Change(p, lower(p).isPresent() ? 'C' : 'A'));
         }
     }
 

@@ -130,15 +130,15 @@ public final class Posix {
         });
     }
 
-    /** lgetxattr(2): the attribute's value, or null when the file does not have it. */
+    /** lgetxattr(2): the attribute's value, or null when the file does not have it (or is gone). */
     public static byte[] lgetxattr(Path path, String name) throws IOException {
         return call((arena, state) -> {
             MemorySegment buf = arena.allocate(4096);
             long n = (long) Xattrs.LGETXATTR.invokeExact(state, arena.allocateFrom(path.toString()), arena.allocateFrom(name), buf, 4096L);
             if (n < 0) {
                 int errno = errno(state);
-                if (errno == ENODATA || errno == ENOTSUP) {
-                    return null;
+                if (errno == ENODATA || errno == ENOTSUP || errno == ENOENT) {
+                    return null;    // ENOENT: gone meanwhile (a running container's file), so it has none
                 }
                 throw new IOException("getxattr " + name + " on " + path + ": " + strerror(errno));
             }

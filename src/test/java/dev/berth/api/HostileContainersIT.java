@@ -325,4 +325,54 @@ class HostileContainersIT extends ContainerTestBase {
                 "a copy changed the mode of a host directory through a swapped symlink");
         assertEquals("host data", Files.readString(decoy.resolve("keep")), "a copy deleted a host file through a swapped symlink");
     }
+
+    /** A tar of the given entries: name, then its kind ('l' symlink, 'h' hard link, 'f' file) and link target or content. */
+    private static byte[] tar(String... entries) throws IOException {
+        java.io.ByteArrayOutputStream buf = new java.io.ByteArrayOutputStream();
+        try (var tar = new org.apache.commons.compress.archivers.tar.TarArchiveOutputStream(buf)) {
+            for (int i = 0; i < entries.length; i += 3) {
+                byte kind = switch (entries[i + 1]) {
+                    case "l" -> org.apache.commons.compress.archivers.tar.TarConstants.LF_SYMLINK;
+                    case "h" -> org.apache.commons.compress.archivers.tar.TarConstants.LF_LINK;
+                    default -> org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL;
+                };
+                TarArchiveEntry e = new TarArchiveEntry(entries[i], kind);
+                byte[] content = new byte[0];
+                if (kind == org.apache.commons.compress.archivers.tar.TarConstants.LF_NORMAL) {
+                    content = entries[i + 2].getBytes(StandardCharsets.UTF_8);
+                    e.setSize(content.length);
+                } else {
+                    e.setLinkName(entries[i + 2]);
+                }
+                e.setMode(0644);
+                tar.putArchiveEntry(e);
+                tar.write(content);
+                tar.closeArchiveEntry();
+            }
+        }
+        return buf.toByteArray();
+    }
+
+    @Test
+    void entriesOfACopiedTarCannotWriteIntoOrLinkToAReadOnlyMount() throws Exception {
+        Path ro = Files.createDirectories(daemon.dir().resolve("ro-source"));
+        Files.writeString(ro.resolve("file"), "read-only data");
+        ok("create", "--name", "guarded", "-v", ro + ":/ro:ro", "busybox", "true");
+        // a symlink the tar makes, then a file through it
+        RawHttp.Response through = RawHttp.request(daemon.socket(), "PUT", "/containers/guarded/archive?path=/tmp",
+                Map.of("Content-Type", "application/x-tar"), tar("esc", "l", "/ro", "esc/planted", "f", "x"));
+        assertEquals(403, through.status(), through.bodyText());
+        assertTrue(through.bodyText().contains("read-only mount"), through.bodyText());
+        assertFalse(Files.exists(ro.resolve("planted")), "a tar wrote into a read-only mount through its own symlink");
+        // a hard link to a file of the read-only mount, in a writable place
+        RawHttp.Response link = RawHttp.request(daemon.socket(), "PUT", "/containers/guarded/archive?path=/",
+                Map.of("Content-Type", "application/x-tar"), tar("tmp/writable", "h", "ro/file"));
+        assertEquals(403, link.status(), link.bodyText());
+        assertEquals(1, Files.getAttribute(ro.resolve("file"), "unix:nlink"), "a tar linked a read-only file into a writable place");
+        // the read-only mount itself is refused as before; the rest of the container is writable
+        assertEquals(403, RawHttp.request(daemon.socket(), "PUT", "/containers/guarded/archive?path=/ro",
+                Map.of("Content-Type", "application/x-tar"), tar("x", "f", "x")).status());
+        assertEquals(200, RawHttp.request(daemon.socket(), "PUT", "/containers/guarded/archive?path=/tmp",
+                Map.of("Content-Type", "application/x-tar"), tar("ok", "f", "fine")).status());
+    }
 }

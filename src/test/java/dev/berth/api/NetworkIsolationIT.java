@@ -285,4 +285,33 @@ class NetworkIsolationIT extends ContainerTestBase {
             sh("ip link delete btprobe");
         }
     }
+
+    @Test
+    void aStoppedContainersUnreadableNetworkRecordLeavesNothingOnTheHost() throws Exception {
+        ok("network", "create", "--subnet", "10.225.1.0/24", "dmg");
+        web("--name", "gone", "--network", "dmg", "-p", BerthDaemon.freePort() + ":80");
+        String id = inspect("{{.Id}}", "gone");
+        String pid = inspect("{{.State.Pid}}", "gone");
+        daemon.process().destroyForcibly();
+        assertTrue(daemon.process().waitFor(10, TimeUnit.SECONDS));
+        // while the daemon is away the container dies, and its sandbox record is damaged
+        new ProcessBuilder("kill", "-9", pid).start().waitFor();
+        for (int i = 0; i < 100 && Files.exists(Path.of("/proc", pid)); i++) {
+            Thread.sleep(50);
+        }
+        Files.writeString(daemon.dir().resolve("root/networks/sandboxes/" + id + ".json"), "{\"containerId\": \"" + id);
+        daemon = BerthDaemon.startIn(daemon.dir(), daemonArgs());
+        docker = DockerCli.against(daemon);
+        assertEquals("exited", inspect("{{.State.Status}}", "gone"));
+        Path netns = Path.of("/run/netns/berth-" + id.substring(0, 16));
+        for (int i = 0; i < 100 && Files.exists(netns); i++) {
+            Thread.sleep(50);
+        }
+        assertFalse(Files.exists(netns), "the namespace of a container whose record was damaged was left");
+        Process save = new ProcessBuilder("iptables-save", "-t", "nat").start();
+        assertFalse(new String(save.getInputStream().readAllBytes(), StandardCharsets.UTF_8).contains(id), "its port rules were left");
+        // and it starts again on the same network (the lease was freed); the check after each test finds nothing left
+        ok("start", "gone");
+        ok("rm", "-f", "gone");
+    }
 }

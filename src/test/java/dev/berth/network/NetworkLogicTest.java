@@ -108,4 +108,22 @@ class NetworkLogicTest {
         assertEquals(a, again.get("a"));
         assertEquals(a, again.get(a.id().substring(0, 5)));
     }
+
+    @Test
+    void anOrphansPortRulesAreFoundByItsIdAlone() {
+        String id = "2dc93e812eed169409c5df836089bfebd8fae74c0405828264424402090ec2e4";
+        String save = String.join("\n",
+                "*nat",
+                ":CNI-DN-c9c7e826e9ab0b92fc3bf - [0:0]",
+                "-A CNI-HOSTPORT-DNAT -p tcp -m comment --comment \"dnat name: \\\"keep\\\" id: \\\"" + id
+                        + "\\\"\" -m multiport --dports 33265 -j CNI-DN-c9c7e826e9ab0b92fc3bf",
+                "-A CNI-HOSTPORT-DNAT -p tcp -m comment --comment \"dnat name: \\\"other\\\" id: \\\"" + "b".repeat(64)
+                        + "\\\"\" -m multiport --dports 80 -j CNI-DN-000",
+                "COMMIT");
+        String script = OrphanSandbox.dnatRemoval(save, id);
+        assertTrue(script.contains("-D CNI-HOSTPORT-DNAT -p tcp -m comment"), script);
+        assertTrue(script.contains("-F CNI-DN-c9c7e826e9ab0b92fc3bf\n-X CNI-DN-c9c7e826e9ab0b92fc3bf\n"), script);
+        assertFalse(script.contains("CNI-DN-000"), "another container's rules were taken: " + script);
+        assertEquals("", OrphanSandbox.dnatRemoval(save, "c".repeat(64)));
+    }
 }
