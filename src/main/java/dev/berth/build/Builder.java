@@ -57,6 +57,11 @@ public final class Builder {
         void stream(String text) throws IOException;
 
         void aux(String imageId) throws IOException;
+
+        /** Whether the client that asked for the build has gone: the build stops (a quiet one writes nothing to notice it by). */
+        default boolean clientGone() {
+            return false;
+        }
     }
 
     /** What the client asked for (the query of {@code POST /build}). */
@@ -225,6 +230,9 @@ public final class Builder {
         }
 
         private void announce(Instruction i) throws IOException {
+            if (out.clientGone()) {
+                throw new Failure("the build was stopped: its client went away", 1);
+            }
             out.stream("Step " + step + "/" + steps + " : " + i.original() + "\n");
         }
 
@@ -510,12 +518,23 @@ public final class Builder {
             if (!request.quiet()) {
                 try (OutputStream stream = new StreamLines(out)) {
                     ContainerLogs.write(containers.paths(id).log(), new ContainerLogs.Options(true, true, false, -1, null, null, true),
-                            true, stream, () -> running(id));
+                            true, stream, () -> running(id) && !out.clientGone());     // a gone client is noticed below
                 }
             }
             int code;
+            var exit = containers.waitFor(id, ContainerEngine.WaitCondition.NOT_RUNNING);
             try {
-                code = containers.waitFor(id, ContainerEngine.WaitCondition.NOT_RUNNING).get();
+                while (true) {
+                    try {
+                        code = exit.get(500, java.util.concurrent.TimeUnit.MILLISECONDS);
+                        break;
+                    } catch (java.util.concurrent.TimeoutException stillRunning) {
+                        if (out.clientGone()) {
+                            containers.kill(id, "KILL");    // its removal with the build's other containers follows
+                            throw new Failure("the build was stopped: its client went away", 1);
+                        }
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while waiting for a RUN step", e);

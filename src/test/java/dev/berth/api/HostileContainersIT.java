@@ -375,4 +375,26 @@ class HostileContainersIT extends ContainerTestBase {
         assertEquals(200, RawHttp.request(daemon.socket(), "PUT", "/containers/guarded/archive?path=/tmp",
                 Map.of("Content-Type", "application/x-tar"), tar("ok", "f", "fine")).status());
     }
+
+    @Test
+    void aBuildWhoseClientLeftStopsAndLeavesNoContainer() throws Exception {
+        Path context = Files.createDirectories(daemon.dir().resolve("slow-build"));
+        Files.writeString(context.resolve("Dockerfile"), "FROM busybox\nRUN sleep 600\n");
+        for (String quiet : new String[] {"-q", "--rm"}) {
+            ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec " + docker.commandLine("build", quiet, context.toString()));
+            pb.environment().putAll(docker.environment());
+            pb.environment().put("DOCKER_BUILDKIT", "0");
+            Process cli = pb.redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+            for (int i = 0; i < 200 && ok("ps", "-q").stdout().isBlank(); i++) {
+                Thread.sleep(50);
+            }
+            assertFalse(ok("ps", "-q").stdout().isBlank(), "the RUN step never started");
+            cli.destroyForcibly().waitFor();
+            // the step is stopped and its container removed, rather than running out its ten minutes
+            for (int i = 0; i < 150 && !ok("ps", "-aq").stdout().isBlank(); i++) {
+                Thread.sleep(100);
+            }
+            assertEquals("", ok("ps", "-aq").stdout().strip(), "a build " + quiet + " went on after its client left");
+        }
+    }
 }

@@ -72,7 +72,7 @@ public final class BuildRoutes implements ApiRouter.Group {
         ctx.response().putHeader("Content-Type", "application/json");
         BlockingIo.respond(ctx, () -> {
             try (body; OutputStream out = BlockingIo.responseBody(ctx)) {
-                Builder.Output output = request.quiet() ? quiet(out) : output(out);
+                Builder.Output output = request.quiet() ? quiet(out, ctx) : output(out, ctx);
                 try {
                     builder.build(body, request, output, (ref, o) -> pull(ref, auths, o));
                 } catch (Builder.Failure e) {
@@ -98,8 +98,13 @@ public final class BuildRoutes implements ApiRouter.Group {
         });
     }
 
-    private static Builder.Output output(OutputStream out) {
+    private static Builder.Output output(OutputStream out, RoutingContext ctx) {
         return new Builder.Output() {
+            @Override
+            public boolean clientGone() {
+                return ctx.response().closed();
+            }
+
             @Override
             public void stream(String text) throws IOException {
                 message(out, Map.of("stream", text));
@@ -113,8 +118,13 @@ public final class BuildRoutes implements ApiRouter.Group {
     }
 
     /** {@code -q}: only the image's id, as dockerd answers a quiet build. */
-    private static Builder.Output quiet(OutputStream out) {
+    private static Builder.Output quiet(OutputStream out, RoutingContext ctx) {
         return new Builder.Output() {
+            @Override
+            public boolean clientGone() {
+                return ctx.response().closed();
+            }
+
             @Override
             public void stream(String text) {
                 // steps and their output are not shown
