@@ -46,6 +46,14 @@ final class Glob {
         }
     }
 
+    private static Token of(Kind kind) {
+        return new Token(kind, '\0', "", false);
+    }
+
+    private static Token literal(char c) {
+        return new Token(Kind.LITERAL, c, "", false);
+    }
+
     private final List<Token> tokens;
 
     private Glob(List<Token> tokens) {
@@ -60,16 +68,16 @@ final class Glob {
                 i++;
                 if (i + 1 < pattern.length() && pattern.charAt(i + 1) == '/') {
                     i++;
-                    out.add(new Token(Kind.DIRS, '\0', "", false));
-                    out.add(new Token(Kind.ANY, '\0', "", false));
-                    out.add(new Token(Kind.LITERAL, '/', "", false));
+                    out.add(of(Kind.DIRS));
+                    out.add(of(Kind.ANY));
+                    out.add(literal('/'));
                 } else {
-                    out.add(new Token(Kind.ANY, '\0', "", false));
+                    out.add(of(Kind.ANY));
                 }
             } else if (c == '*') {
-                out.add(new Token(Kind.STAR, '\0', "", false));
+                out.add(of(Kind.STAR));
             } else if (c == '?') {
-                out.add(new Token(Kind.ONE, '\0', "", false));
+                out.add(of(Kind.ONE));
             } else if (c == '[' && classEnd(pattern, i) > 0) {
                 int end = classEnd(pattern, i);
                 String body = pattern.substring(i + 1, end);
@@ -77,9 +85,9 @@ final class Glob {
                 out.add(new Token(Kind.CLASS, '\0', unescape(negated ? body.substring(1) : body), negated));
                 i = end;
             } else if (c == '\\' && i + 1 < pattern.length()) {
-                out.add(new Token(Kind.LITERAL, pattern.charAt(++i), "", false));
+                out.add(literal(pattern.charAt(++i)));
             } else {
-                out.add(new Token(Kind.LITERAL, c, "", false));
+                out.add(literal(c));
             }
         }
         return new Glob(List.copyOf(out));

@@ -194,7 +194,7 @@ final class TreeArchiver {
                 copyExactly(InputStream.nullInputStream(), size);
                 return;
             }
-            try (InputStream in = Posix.openRegular(fd, host.toString())) {
+            try (InputStream in = Posix.openRegular(fd, now, host.toString())) {
                 copyExactly(in, size);
             }
         } finally {

@@ -139,7 +139,6 @@ public final class BlobStore {
         }
     }
 
-    /** Half-written blobs of a daemon that died mid-write. */
     /** Whether the store holds no blob at all (a new store). */
     boolean isEmpty() throws IOException {
         try (Stream<Path> files = Files.list(dir)) {
@@ -147,6 +146,7 @@ public final class BlobStore {
         }
     }
 
+    /** Half-written blobs of a daemon that died mid-write. */
     void removeLeftovers() throws IOException {
         try (Stream<Path> files = Files.list(tmp)) {
             for (Path p : files.toList()) {

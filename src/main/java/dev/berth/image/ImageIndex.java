@@ -34,6 +34,7 @@ final class ImageIndex {
 
     ImageIndex(Path root) throws IOException {
         this.file = root.resolve("index.json");
+        // converted inside the parser, into maps of its own: an entry that does not convert sets the whole file aside
         java.util.Optional<State> saved = AtomicFiles.readOrSetAside(file, f -> {
             State s = ImageConfig.MAPPER.readValue(f.toFile(), new TypeReference<State>() {});
             Map<Digest, Entry> i = new LinkedHashMap<>();

@@ -58,7 +58,7 @@ public final class ImageStore {
         if (index.loaded() || blobs.isEmpty()) {
             collectGarbage();
         } else {
-            java.util.logging.Logger.getLogger(ImageStore.class.getName()).warning("the image index " + dir.resolve("index.json")
+            LOG.warning("the image index " + dir.resolve("index.json")
                     + " is missing or damaged: no blob or layer is collected, so that no image's content goes with it");
         }
     }

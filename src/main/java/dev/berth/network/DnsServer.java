@@ -175,10 +175,7 @@ final class DnsServer implements AutoCloseable {
         private static void forward(ChannelHandlerContext ctx, byte[] raw, List<InetSocketAddress> upstreams, InetSocketAddress client,
                                     InetSocketAddress local, int id, boolean rd, DnsQuestion question) {
             int questionEnd = questionEnd(raw);
-            for (InetSocketAddress upstream : upstreams) {
-                if (questionEnd < 0) {
-                    break;
-                }
+            for (InetSocketAddress upstream : questionEnd < 0 ? List.<InetSocketAddress>of() : upstreams) {
                 try (java.net.DatagramSocket s = new java.net.DatagramSocket()) {
                     s.connect(upstream);
                     byte[] out = raw.clone();

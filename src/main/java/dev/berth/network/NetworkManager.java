@@ -195,7 +195,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     public Sandbox up(SandboxRequest r) throws IOException {
         restored.join();
         awaitTeardown(r.containerId());
-        String netns = NETNS_DIR.resolve("berth-" + r.containerId().substring(0, 16)).toString();
+        String netns = netnsOf(r.containerId()).toString();
         Sandbox s = new Sandbox(r.containerId(), netns, List.of(), List.of(), List.copyOf(r.dns()), BOOT_ID);
         save(s);    // first: a daemon that dies half-way finds what to undo
         try {
@@ -363,7 +363,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             if (running.contains(id)) {
                 LOG.warning("container " + id + " runs with an unreadable network record: its ports and names are not served until it restarts");
             } else {
-                OrphanSandbox.cleanUp(id, NETNS_DIR, ipamDir);
+                OrphanSandbox.cleanUp(id, netnsOf(id), ipamDir);
             }
             unreadable.remove(id);
         }
@@ -571,6 +571,11 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             }
         }
         return out;
+    }
+
+    /** The named network namespace of a container's sandbox. */
+    private static Path netnsOf(String containerId) {
+        return NETNS_DIR.resolve("berth-" + containerId.substring(0, 16));
     }
 
     private static String bootId() {

@@ -26,9 +26,8 @@ final class OrphanSandbox {
 
     private OrphanSandbox() {}
 
-    static void cleanUp(String containerId, Path netnsDir, Path ipamDir) {
+    static void cleanUp(String containerId, Path netns, Path ipamDir) {
         try {
-            Path netns = netnsDir.resolve("berth-" + containerId.substring(0, 16));
             if (Files.exists(netns)) {
                 HostCommand.check(DEADLINE, "ip", "netns", "delete", netns.getFileName().toString());
             }

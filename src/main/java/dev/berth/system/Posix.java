@@ -434,7 +434,11 @@ public final class Posix {
      * refers to, whatever its path names by now); refuses any other kind of file, which is never opened.
      */
     public static InputStream openRegular(int pathFd, String what) throws IOException {
-        FileStat st = fstat(pathFd);
+        return openRegular(pathFd, fstat(pathFd), what);
+    }
+
+    /** {@link #openRegular(int, String)} for a caller that has the fd's {@link #fstat} already. */
+    public static InputStream openRegular(int pathFd, FileStat st, String what) throws IOException {
         if (!st.regular()) {
             throw new NotRegularFile(what + " is " + st.kind() + ", not a regular file");
         }
@@ -466,7 +470,7 @@ public final class Posix {
             if (st.size() > maxBytes) {
                 throw new IOException(path + " in the container is larger than " + maxBytes + " bytes");
             }
-            try (InputStream in = openRegular(fd, path + " in the container")) {
+            try (InputStream in = openRegular(fd, st, path + " in the container")) {
                 byte[] b = in.readNBytes(maxBytes + 1);
                 if (b.length > maxBytes) {
                     throw new IOException(path + " in the container is larger than " + maxBytes + " bytes");

@@ -99,12 +99,7 @@ public final class BuildRoutes implements ApiRouter.Group {
     }
 
     private static Builder.Output output(OutputStream out, RoutingContext ctx) {
-        return new Builder.Output() {
-            @Override
-            public boolean clientGone() {
-                return ctx.response().closed();
-            }
-
+        return new ToClient(ctx) {
             @Override
             public void stream(String text) throws IOException {
                 message(out, Map.of("stream", text));
@@ -117,14 +112,23 @@ public final class BuildRoutes implements ApiRouter.Group {
         };
     }
 
+    /** A build's output to the client that asked for it: the build stops once that client has gone. */
+    private abstract static class ToClient implements Builder.Output {
+        private final RoutingContext ctx;
+
+        ToClient(RoutingContext ctx) {
+            this.ctx = ctx;
+        }
+
+        @Override
+        public boolean clientGone() {
+            return ctx.response().closed();
+        }
+    }
+
     /** {@code -q}: only the image's id, as dockerd answers a quiet build. */
     private static Builder.Output quiet(OutputStream out, RoutingContext ctx) {
-        return new Builder.Output() {
-            @Override
-            public boolean clientGone() {
-                return ctx.response().closed();
-            }
-
+        return new ToClient(ctx) {
             @Override
             public void stream(String text) {
                 // steps and their output are not shown
