@@ -397,4 +397,54 @@ class HostileContainersIT extends ContainerTestBase {
             assertEquals("", ok("ps", "-aq").stdout().strip(), "a build " + quiet + " went on after its client left");
         }
     }
+
+    @Test
+    void aBuildContextWhoseDockerignoreIsBuiltToBacktrackBuildsAtOnce() throws Exception {
+        Path context = Files.createDirectories(daemon.dir().resolve("redos"));
+        Files.createDirectories(context.resolve("a/".repeat(40)));
+        Files.writeString(context.resolve("a/".repeat(40)).resolve("f"), "deep");
+        Files.writeString(context.resolve(".dockerignore"), "**/".repeat(25) + "z\n");
+        Files.writeString(context.resolve("Dockerfile"), "FROM busybox\nCOPY . /x\n");
+        ProcessBuilder pb = new ProcessBuilder("sh", "-c", "exec " + docker.commandLine("build", "-q", "-t", "redos", context.toString()));
+        pb.environment().putAll(docker.environment());
+        pb.environment().put("DOCKER_BUILDKIT", "0");
+        Process cli = pb.redirectErrorStream(true).start();
+        boolean done = cli.waitFor(60, TimeUnit.SECONDS);
+        String output = new String(cli.getInputStream().readNBytes(4096), StandardCharsets.UTF_8);
+        if (!done) {
+            cli.destroyForcibly().waitFor();
+        }
+        assertTrue(done && cli.exitValue() == 0, "the build did not finish: " + output);
+        assertEquals("deep", ok("run", "--rm", "redos", "cat", "/x/" + "a/".repeat(40) + "f").stdout().strip());
+    }
+
+    @Test
+    void aDaemonStartsOverDamagedStateFilesAndKeepsWhatTheyDidNotHold() throws Exception {
+        ok("network", "create", "lost");
+        ok("network", "create", "kept");
+        ok("volume", "create", "damaged");
+        Files.writeString(Path.of(ok("volume", "inspect", "-f", "{{.Mountpoint}}", "damaged").stdout().strip(), "keep"), "volume data");
+        Path root = daemon.dir().resolve("root");
+        String lostId = ok("network", "inspect", "-f", "{{.Id}}", "lost").stdout().strip();
+        daemon.stop();
+        Files.writeString(root.resolve("networks/" + lostId + ".json"), "{\"Name\": ");
+        Files.writeString(root.resolve("volumes/damaged/volume.json"), "not json");
+        Files.delete(root.resolve("image/index.json"));
+        daemon = dev.berth.testing.BerthDaemon.startIn(daemon.dir(), daemonArgs());
+        docker = DockerCli.against(daemon);
+        // the start went on: the other network is there, the damaged ones are not, their files kept aside
+        String networks = ok("network", "ls", "--format", "{{.Name}}").stdout();
+        assertTrue(networks.contains("kept") && !networks.contains("lost"), networks);
+        assertFalse(ok("volume", "ls", "-q").stdout().contains("damaged"));
+        try (var aside = Files.list(root.resolve("volumes"))) {
+            Path volume = aside.filter(d -> d.getFileName().toString().startsWith("damaged.damaged-")).findFirst().orElseThrow();
+            assertEquals("volume data", Files.readString(volume.resolve("_data/keep")));
+        }
+        // without its index the store lists no image, but kept every blob: loading the image again finds its layer
+        try (var blobs = Files.list(root.resolve("image/blobs/sha256"))) {
+            assertTrue(blobs.findAny().isPresent(), "a start without index.json collected the blobs");
+        }
+        ok("load", "-i", daemon.dir().resolve("busybox.tar").toString());
+        assertEquals("ok", ok("run", "--rm", "busybox", "echo", "ok").stdout().strip());
+    }
 }
