@@ -27,6 +27,18 @@ public record ApiVersion(int major, int minor) implements Comparable<ApiVersion>
         return v == null ? MAX : v;
     }
 
+    /** The newest version docker-compose 1.x was made against (dockerd 20.10): see {@link #forClient}. */
+    static final ApiVersion COMPOSE_V1 = new ApiVersion(1, 41);
+
+    /**
+     * The version a request is answered in. docker-compose 1.x negotiates the daemon's newest version but
+     * reads shapes that API 1.45 dropped ({@code ContainerConfig} on every recreate), so it is answered as
+     * dockerd 20.10 answered it; it names itself in its User-Agent ({@code docker-compose/1.29.2 docker-py/...}).
+     */
+    static ApiVersion forClient(ApiVersion asked, String userAgent) {
+        return userAgent != null && userAgent.startsWith("docker-compose/1.") && asked.compareTo(COMPOSE_V1) > 0 ? COMPOSE_V1 : asked;
+    }
+
     public boolean before(int major, int minor) {
         return compareTo(new ApiVersion(major, minor)) < 0;
     }

@@ -9,8 +9,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * Serves every route with and without {@code /vN.NN}: checks the version against the supported range
- * and routes the request again without the prefix, and with its original method if it is a hijack.
+ * Serves every route with and without {@code /vN.NN}, and with a trailing slash ({@code /networks/}, as
+ * moby's router serves and Go clients send): checks the version against the supported range and routes
+ * the request again without the prefix and the slash, and with its original method if it is a hijack.
  */
 final class ApiVersionPrefix implements Handler<RoutingContext> {
 
@@ -26,13 +27,16 @@ final class ApiVersionPrefix implements Handler<RoutingContext> {
         Matcher m = PREFIX.matcher(path);
         if (m.matches()) {
             try {
-                ctx.put(VERSION_KEY, ApiVersion.requested(m.group(1)));
+                ctx.put(VERSION_KEY, ApiVersion.forClient(ApiVersion.requested(m.group(1)), ctx.request().getHeader("User-Agent")));
             } catch (RuntimeException e) {
                 ctx.fail(e);
                 return;
             }
             path = m.group(2) == null ? "/" : m.group(2);
-        } else if (!restoreMethod) {
+        }
+        if (path.length() > 1 && path.endsWith("/")) {
+            path = path.substring(0, path.length() - 1);
+        } else if (!m.matches() && !restoreMethod) {
             ctx.next();
             return;
         }

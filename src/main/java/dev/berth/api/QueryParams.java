@@ -40,21 +40,36 @@ public final class QueryParams {
         }
     }
 
-    /** {@code filters={"key":["v1","v2"]}}, or the older {@code {"key":{"v1":true}}} form; unknown keys are refused. */
-    public static Map<String, List<String>> filters(RoutingContext ctx, List<String> allowed) {
-        String raw = ctx.request().getParam("filters");
-        Map<String, List<String>> out = new LinkedHashMap<>();
+    /**
+     * A JSON-object parameter, or null when it is absent, empty or JSON {@code null} (the Go SDK sends
+     * {@code null} for a nil map); anything but an object is a 400 naming it.
+     */
+    public static JsonNode jsonObject(RoutingContext ctx, String name) {
+        String raw = ctx.request().getParam(name);
         if (raw == null || raw.isBlank()) {
-            return out;
+            return null;
         }
         JsonNode node;
         try {
             node = Json.MAPPER.readTree(raw);
         } catch (IOException e) {
-            throw EngineException.invalid("invalid filters: " + e.getMessage());
+            throw EngineException.invalid("invalid " + name + ": " + e.getMessage());
+        }
+        if (node == null || node.isNull()) {
+            return null;
         }
         if (!node.isObject()) {
-            throw EngineException.invalid("invalid filters: expected a JSON object");
+            throw EngineException.invalid("invalid " + name + ": expected a JSON object");
+        }
+        return node;
+    }
+
+    /** {@code filters={"key":["v1","v2"]}}, or the older {@code {"key":{"v1":true}}} form; unknown keys are refused. */
+    public static Map<String, List<String>> filters(RoutingContext ctx, List<String> allowed) {
+        Map<String, List<String>> out = new LinkedHashMap<>();
+        JsonNode node = jsonObject(ctx, "filters");
+        if (node == null) {
+            return out;
         }
         for (var it = node.fields(); it.hasNext(); ) {
             var e = it.next();

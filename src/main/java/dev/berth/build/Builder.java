@@ -52,11 +52,15 @@ public final class Builder {
     private static final Set<String> PREDEFINED_ARGS = Set.of("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
             "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy");
 
-    /** Where the build's messages go: step lines and RUN output ({@code stream}), and the image made ({@code aux}). */
+    /** Where the build's messages go: step lines and RUN output ({@code stream}), and each stage's image ({@code aux}). */
     public interface Output {
         void stream(String text) throws IOException;
 
         void aux(String imageId) throws IOException;
+
+        /** The build's image, after its last {@link #aux}: what a quiet build shows. */
+        default void built(String imageId) throws IOException {
+        }
 
         /** Whether the client that asked for the build has gone: the build stops (a quiet one writes nothing to notice it by). */
         default boolean clientGone() {
@@ -195,6 +199,9 @@ public final class Builder {
                     if (stage != null && !request.target().isEmpty() && request.target().equals(stage.name)) {
                         break;
                     }
+                    if (stage != null && stage.imageId != null) {
+                        out.aux(images.get(stage.imageId).id().toString());     // each stage's image, as dockerd's
+                    }
                     stage = from(i);
                     continue;
                 }
@@ -222,6 +229,7 @@ public final class Builder {
             Digest id = images.get(last.imageId).id();
             out.aux(id.toString());
             out.stream("Successfully built " + id.shortHex() + "\n");
+            out.built(id.toString());
             for (ImageReference t : request.tags()) {
                 images.tag(id.toString(), t);
                 out.stream("Successfully tagged " + t.familiar() + "\n");
@@ -345,15 +353,7 @@ public final class Builder {
                 case "ENV", "LABEL" -> {
                     for (String[] kv : pairs(args, i)) {
                         if (i.keyword().equals("ENV")) {
-                            List<String> env = new ArrayList<>();
-                            c.path("Env").forEach(e -> {
-                                if (!e.asText().split("=", 2)[0].equals(kv[0])) {
-                                    env.add(e.asText());
-                                }
-                            });
-                            env.add(kv[0] + "=" + kv[1]);
-                            ArrayNode a = c.putArray("Env");
-                            env.forEach(a::add);
+                            dev.berth.image.ImageConfig.setEnv(c, kv[0], kv[1]);
                         } else {
                             c.withObjectProperty("Labels").put(kv[0], kv[1]);
                         }

@@ -325,9 +325,14 @@ abstract class CopySources {
                         }
                         String top = stat[0].name();
                         try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(part), "UTF-8")) {
+                            Boolean prefixed = null;    // entries named under the source's own name, or relative to it (/out/., /)
                             for (TarArchiveEntry e = in.getNextEntry(); e != null; e = in.getNextEntry()) {
-                                String name = e.getName().replaceAll("/$", "");
-                                String rest = name.equals(top) ? "" : name.substring(top.length() + 1);
+                                String name = e.getName().replaceAll("^(\\./|/)+", "").replaceAll("/+$", "");
+                                if (prefixed == null) {
+                                    prefixed = name.equals(top);
+                                }
+                                String rest = name.isEmpty() || name.equals(".") || name.equals(top) && prefixed ? ""
+                                        : prefixed && name.startsWith(top + "/") ? name.substring(top.length() + 1) : name;
                                 String target;
                                 if (stat[0].isDirectory()) {
                                     target = under(dest, rest);

@@ -84,6 +84,13 @@ public record Container(
         return out;
     }
 
+    /** Its mount points as dockerd lists them ({@code Mounts}): binds, volumes, tmpfs of {@code Mounts}; a {@code Tmpfs} entry is none. */
+    public java.util.List<MountOptions.Mount> mountPoints() {
+        java.util.Set<String> tmpfs = new java.util.HashSet<>();
+        hostConfig.tmpfs().keySet().forEach(t -> tmpfs.add(MountOptions.absolute(t, "Tmpfs")));
+        return mounts().stream().filter(m -> !(m.type().equals("tmpfs") && tmpfs.contains(m.target()))).toList();
+    }
+
     /** The names of the volumes it mounts. */
     public java.util.Set<String> volumeNames() {
         java.util.Set<String> out = new java.util.LinkedHashSet<>();

@@ -311,6 +311,9 @@ public final class ContainerEngine implements AutoCloseable {
         if (newName == null || newName.isEmpty()) {
             throw EngineException.invalid("Neither old nor new names may be empty");
         }
+        if (newName.replaceFirst("^/", "").equals(c.name())) {
+            throw EngineException.invalid("Renaming a container with the same name as its current name");
+        }
         registry.rename(c.id(), newName);
         fire(registry.find(c.id()), c.id(), "rename", Map.of("oldName", "/" + c.name()));
     }
@@ -393,6 +396,11 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
+    /** Has {@code ended} run once the exec session with these files has exited. */
+    void watchExec(OciRuntime.Paths session, Runnable ended) throws IOException {
+        exits.watchExec(session, ended);
+    }
+
     /** A health probe's outcome, for a container that still runs with its check; a change of status is an event. */
     void recordHealth(String id, UnaryOperator<Health> change) {
         Container before = registry.find(id);
@@ -449,7 +457,10 @@ public final class ContainerEngine implements AutoCloseable {
         return true;
     }
 
-    /** StopSignal, then SIGKILL after the timeout; false when it was not running (304). */
+    /**
+     * StopSignal, then SIGKILL after the timeout (negative: none, it waits for the exit); false when it was
+     * not running (304). The wait lets other transitions in: a {@code kill} ends a stop that waits for ever.
+     */
     public boolean stop(String ref, Integer timeoutSeconds) throws IOException {
         String id = get(ref).id();
         return transitions.with(id, () -> {
@@ -472,7 +483,19 @@ public final class ContainerEngine implements AutoCloseable {
             } catch (IOException e) {
                 LOG.fine("stop signal: " + e.getMessage());
             }
-            if (!awaitExit(id, exit, Duration.ofSeconds(Math.max(0, timeout)))) {
+            boolean ended;
+            try {
+                ended = transitions.released(id, () -> ended(id, exit, timeout < 0 ? null : Duration.ofSeconds(timeout)));
+            } finally {
+                exits.done(id, exit);
+            }
+            Container now = registry.find(id);
+            if (now == null) {
+                return true;        // removed while it stopped
+            }
+            if (ended) {
+                settleExit(id);
+            } else if (now.state().running() && now.state().pid() == c.state().pid()) {
                 killAndAwait(id);
             }
             fire(c, id, "stop", Map.of());
@@ -499,7 +522,25 @@ public final class ContainerEngine implements AutoCloseable {
      */
     private boolean awaitExit(String id, CompletableFuture<Void> exit, Duration timeout) throws IOException {
         try {
-            exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (!ended(id, exit, timeout)) {
+                return false;
+            }
+        } finally {
+            exits.done(id, exit);
+        }
+        settleExit(id);
+        return true;
+    }
+
+    /** Whether the exit came within the timeout (null: no limit). */
+    private static boolean ended(String id, CompletableFuture<Void> exit, Duration timeout) throws IOException {
+        try {
+            if (timeout == null) {
+                exit.get();
+            } else {
+                exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return true;
         } catch (TimeoutException e) {
             return false;
         } catch (InterruptedException e) {
@@ -507,11 +548,7 @@ public final class ContainerEngine implements AutoCloseable {
             throw new IOException("interrupted while waiting for " + id + " to exit", e);
         } catch (ExecutionException e) {
             throw new IOException(e.getCause());
-        } finally {
-            exits.done(id, exit);
         }
-        settleExit(id);
-        return true;
     }
 
     /** A stop and a start as one transition: nothing else happens to the container in between. */

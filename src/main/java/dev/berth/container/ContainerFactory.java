@@ -50,6 +50,7 @@ final class ContainerFactory {
         Image image = images.get(imageName);
         ContainerConfig imageConfig = ContainerSpec.of(image.config());
         List<String> args = ContainerSpec.args(asked, imageConfig);
+        ContainerSpec.validateEnv(asked.env());
         List<String> env = ContainerSpec.env(asked, imageConfig);
         String hostname = asked.hostname().isEmpty() ? id.substring(0, 12) : asked.hostname();
         HostConfig given = request.hostConfig();
@@ -63,6 +64,9 @@ final class ContainerFactory {
                 LogOptions.validate(given.logConfig()));
         if (!RestartPolicy.of(hostConfig).none() && hostConfig.autoRemove()) {
             throw EngineException.invalid("conflicting options: cannot specify both --restart and --rm");
+        }
+        if (!hostConfig.isolation().isEmpty() && !hostConfig.isolation().equalsIgnoreCase("default")) {
+            throw EngineException.invalid("invalid isolation '" + hostConfig.isolation() + "' on linux");
         }
         String workingDir = asked.workingDir();
         if (!workingDir.isEmpty() && !workingDir.startsWith("/")) {

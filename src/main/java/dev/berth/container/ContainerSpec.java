@@ -45,6 +45,23 @@ final class ContainerSpec {
         return args;
     }
 
+    /**
+     * What a process gets of an Env: its {@code NAME=value} entries. A bare {@code NAME} stays in the
+     * config (as dockerd shows it) and unsets that variable, as dockerd's; runc refuses such an entry.
+     */
+    static List<String> processEnv(List<String> env) {
+        return env.stream().filter(e -> e.indexOf('=') > 0).toList();
+    }
+
+    /** Refuses what dockerd refuses in an Env: an entry without a name ({@code ""}, {@code =foo}). */
+    static void validateEnv(List<String> env) {
+        for (String e : env) {
+            if (e.isEmpty() || e.startsWith("=")) {
+                throw EngineException.invalid("invalid environment variable: " + e);
+            }
+        }
+    }
+
     /** The image's Env, each variable replaced by the request's of the same name, in order. */
     static List<String> env(ContainerConfig request, ContainerConfig image) {
         List<String> vars = mergeEnv(image.env(), request.env());

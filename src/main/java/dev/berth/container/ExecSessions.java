@@ -157,6 +157,7 @@ public final class ExecSessions {
                     attach ? path -> socket[0] = AttachSocket.connect(path) : null).pid();
             update(s.with(true, true, pid, null));
             report(s, "exec_start: " + String.join(" ", cfg.cmd()), Map.of("execID", id));
+            containers.watchExec(runtime.execPaths(c.id(), id), () -> noticeExit(id));
             int[] size = pendingSizes.remove(id);
             if (size != null) {
                 runtime.resize(runtime.execPaths(c.id(), id), size[0], size[1]);
@@ -171,6 +172,15 @@ public final class ExecSessions {
             update(s.with(true, false, 0, m.contains("permission denied") ? 126 : m.contains("no such file")
                     || m.contains("not found") ? 127 : 126));
             throw e;
+        }
+    }
+
+    /** Records a session's exit (and reports exec_die) as it happens; a forgotten session is left alone. */
+    private void noticeExit(String id) {
+        try {
+            get(id);
+        } catch (IOException | RuntimeException gone) {
+            LOG.fine("exec " + id + ": " + gone.getMessage());
         }
     }
 
@@ -263,7 +273,7 @@ public final class ExecSessions {
         List<String> containerEnv = new java.util.ArrayList<>();
         p.path("env").forEach(v -> containerEnv.add(v.asText()));
         ArrayNode env = p.putArray("env");
-        ContainerSpec.mergeEnv(containerEnv, cfg.env()).forEach(env::add);
+        ContainerSpec.processEnv(ContainerSpec.mergeEnv(containerEnv, cfg.env())).forEach(env::add);
         if (!cfg.workingDir().isEmpty()) {
             p.put("cwd", cfg.workingDir());
         }

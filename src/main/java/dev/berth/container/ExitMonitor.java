@@ -33,9 +33,12 @@ final class ExitMonitor implements AutoCloseable {
     private final Supplier<List<Container>> containers;
     private final Consumer<String> settle;
     private final WatchService watcher;
+    private final Path exitDir;
     private final Map<String, CompletableFuture<Void>> exits = new ConcurrentHashMap<>();
     private final ExecutorService work = Executors.newVirtualThreadPerTaskExecutor();
     private final MonitorWatch monitors = new MonitorWatch(this::ended);
+    /** Exec sessions' own directories being watched for their exit file, by watch key. */
+    private final Map<WatchKey, ExecWatch> execs = new ConcurrentHashMap<>();
     private Thread thread;
 
     /** @param settle records what happened to a container (it takes the container's lock) */
@@ -44,6 +47,7 @@ final class ExitMonitor implements AutoCloseable {
         this.containers = containers;
         this.settle = settle;
         this.watcher = FileSystems.getDefault().newWatchService();
+        this.exitDir = exitDir;
         exitDir.register(watcher, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
     }
 
@@ -67,6 +71,33 @@ final class ExitMonitor implements AutoCloseable {
         exits.remove(id, exit);
     }
 
+    private record ExecWatch(OciRuntime.Paths session, Runnable ended) {}
+
+    /**
+     * Runs {@code ended} once the exec session's exit file has its code (at once when it has), so a
+     * detached exec's end is reported when it happens, not when a client next looks.
+     */
+    void watchExec(OciRuntime.Paths session, Runnable ended) throws IOException {
+        WatchKey key = session.exitFile().getParent().register(watcher,
+                StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_MODIFY);
+        execs.put(key, new ExecWatch(session, ended));
+        execChanged(key);
+    }
+
+    private void execChanged(WatchKey key) {
+        ExecWatch w = execs.get(key);
+        try {
+            if (w == null || !key.isValid() || runtime.exitCode(w.session()).isPresent()) {
+                if (w != null && execs.remove(key, w)) {
+                    key.cancel();
+                    work.execute(w.ended());
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.fine("exit file " + w.session().exitFile() + ": " + e.getMessage());
+        }
+    }
+
     void watchMonitor(String id, ProcessHandle monitor) {
         monitors.watch(id, monitor);
     }
@@ -79,6 +110,12 @@ final class ExitMonitor implements AutoCloseable {
         try {
             while (true) {
                 WatchKey key = watcher.take();
+                if (!exitDir.equals(key.watchable())) {
+                    key.pollEvents();
+                    key.reset();
+                    execChanged(key);       // a session's directory: only its exit file matters
+                    continue;
+                }
                 for (var event : key.pollEvents()) {
                     if (event.kind() == StandardWatchEventKinds.OVERFLOW) {
                         rescan();       // events were lost: look at every running container's exit file

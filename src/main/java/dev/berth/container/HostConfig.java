@@ -14,8 +14,8 @@ import static dev.berth.container.ContainerConfig.text;
 /**
  * A container's HostConfig (Docker's, with its Resources), as the create request gives it and inspect shows it:
  * how the host runs the container. Absent strings, lists, maps and numbers are Go's zero values (empty, 0);
- * the four fields whose absence means something else than zero are null when not given: PidsLimit,
- * MemorySwappiness, OomKillDisable and Init.
+ * the fields whose absence means something else than zero are null when not given: PidsLimit,
+ * MemorySwappiness, OomKillDisable, Init, and MaskedPaths and ReadonlyPaths (the defaults; an empty list is none).
  */
 @DockerJson
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -79,7 +79,9 @@ public record HostConfig(
         Long pidsLimit,
         List<Ulimit> ulimits,
         long cpuCount,
-        long cpuPercent) {
+        long cpuPercent,
+        List<String> maskedPaths,
+        List<String> readonlyPaths) {
 
     public HostConfig {
         binds = list(binds);
@@ -125,7 +127,7 @@ public record HostConfig(
     public static HostConfig empty() {
         return new HostConfig(null, null, null, null, null, null, false, null, null, null, null, null, null, null, null, null,
                 null, null, null, null, null, null, null, 0, null, false, false, false, null, null, null, null, null, 0, null, null,
-                null, 0, 0, null, 0, 0, 0, 0, 0, null, null, null, null, 0, 0, 0, null, 0, null, null, null, null, 0, 0);
+                null, 0, 0, null, 0, 0, 0, 0, 0, null, null, null, null, 0, 0, 0, null, 0, null, null, null, null, 0, 0, null, null);
     }
 
     /** {@code RestartPolicy}: no, always, unless-stopped, on-failure (with a maximum count of retries), or "" for no. */
@@ -200,18 +202,26 @@ public record HostConfig(
         }
     }
 
+    /** Both omitted when zero, as Go's omitempty has them: a client reads back what it sent. */
     @DockerJson
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT)
     public record TmpfsOptions(long sizeBytes, int mode) {}
 
-    /** The same, with the defaults the daemon fills in at create. */
+    /**
+     * The same, with the defaults the daemon fills in at create, as dockerd shows them: the IPC mode, and the
+     * masked and read-only paths of an unprivileged container.
+     */
     HostConfig withDefaults(String network, String runtimeName, LogConfig log) {
         return new HostConfig(binds, containerIDFile, log, network, portBindings, restartPolicy, autoRemove, volumeDriver,
                 volumesFrom, mounts, consoleSize, annotations, capAdd, capDrop, cgroupnsMode, dns, dnsOptions, dnsSearch, extraHosts,
-                groupAdd, ipcMode, cgroup, links, oomScoreAdj, pidMode, privileged, publishAllPorts, readonlyRootfs, securityOpt,
+                groupAdd, ipcMode.isEmpty() ? "private" : ipcMode, cgroup, links, oomScoreAdj, pidMode, privileged, publishAllPorts,
+                readonlyRootfs, securityOpt,
                 storageOpt, tmpfs, utsMode, usernsMode, shmSize, sysctls, runtimeName, isolation, cpuShares, memory, cgroupParent,
                 blkioWeight, cpuPeriod, cpuQuota, cpuRealtimePeriod, cpuRealtimeRuntime, cpusetCpus, cpusetMems, devices,
                 deviceCgroupRules, kernelMemory, memoryReservation, memorySwap, memorySwappiness, nanoCpus, oomKillDisable, init,
-                pidsLimit, ulimits, cpuCount, cpuPercent);
+                pidsLimit, ulimits, cpuCount, cpuPercent,
+                maskedPaths == null && !privileged ? OciSpecBuilder.MASKED_PATHS : maskedPaths,
+                readonlyPaths == null && !privileged ? OciSpecBuilder.READONLY_PATHS : readonlyPaths);
     }
 
     /** The same with what {@code docker update} changes: the resources it sets (non-zero), its restart policy if given. */
@@ -226,7 +236,7 @@ public record HostConfig(
                 u.cpusetCpus().isEmpty() ? cpusetCpus : u.cpusetCpus(), u.cpusetMems().isEmpty() ? cpusetMems : u.cpusetMems(),
                 devices, deviceCgroupRules, kernelMemory, set(u.memoryReservation(), memoryReservation), set(u.memorySwap(), memorySwap),
                 memorySwappiness, set(u.nanoCpus(), nanoCpus), oomKillDisable, init,
-                u.pidsLimit() != null ? u.pidsLimit() : pidsLimit, ulimits, cpuCount, cpuPercent);
+                u.pidsLimit() != null ? u.pidsLimit() : pidsLimit, ulimits, cpuCount, cpuPercent, maskedPaths, readonlyPaths);
     }
 
     private static long set(long given, long current) {

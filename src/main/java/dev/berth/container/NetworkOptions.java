@@ -61,7 +61,12 @@ final class NetworkOptions {
             checked.put(n.name(), endpoint(n, ep == null ? EndpointSettings.none() : ep, name.equals(first) ? request.config().macAddress() : ""));
         }
         for (String link : hostConfig.links()) {
-            link(link);
+            String target = link(link)[0];
+            try {
+                registry.get(target);
+            } catch (EngineException e) {
+                throw EngineException.invalid("could not get container for " + target + ": " + e.getMessage());
+            }
         }
         return checked;
     }

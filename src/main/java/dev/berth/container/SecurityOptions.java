@@ -176,6 +176,14 @@ final class SecurityOptions {
             linux.set("seccomp", SeccompProfile.defaultFor(caps));
         }
         ArrayNode deviceRules = linux.withObjectProperty("resources").withArray("devices");
+        if (!privileged && hc.maskedPaths() != null) {
+            ArrayNode masked = linux.putArray("maskedPaths");
+            hc.maskedPaths().forEach(masked::add);
+        }
+        if (!privileged && hc.readonlyPaths() != null) {
+            ArrayNode readonly = linux.putArray("readonlyPaths");
+            hc.readonlyPaths().forEach(readonly::add);
+        }
         if (privileged) {
             linux.putArray("maskedPaths");
             linux.putArray("readonlyPaths");
@@ -203,7 +211,14 @@ final class SecurityOptions {
         for (String g : hc.groupAdd()) {
             groups.add(ContainerSpec.group(g, rootfs));
         }
-        hc.sysctls().forEach((key, value) -> linux.withObjectProperty("sysctl").put(key, String.valueOf(value)));
+        ObjectNode sysctl = linux.withObjectProperty("sysctl");
+        if (!hc.networkMode().equals("host") && !hc.networkMode().startsWith("container:")) {
+            // dockerd's defaults in a network namespace of the container's own: ping and ports below 1024
+            // without capabilities (the user's Sysctls still win)
+            sysctl.put("net.ipv4.ping_group_range", "0 2147483647");
+            sysctl.put("net.ipv4.ip_unprivileged_port_start", "0");
+        }
+        hc.sysctls().forEach((key, value) -> sysctl.put(key, String.valueOf(value)));
         if (hc.oomScoreAdj() != 0) {
             process.put("oomScoreAdj", hc.oomScoreAdj());
         }

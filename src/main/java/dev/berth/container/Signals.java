@@ -36,7 +36,7 @@ public final class Signals {
         }
         Integer n = NUMBERS.get(t);
         if (n == null) {
-            throw EngineException.invalid("invalid signal: " + text);
+            throw EngineException.invalid("Invalid signal: " + text);
         }
         return n;
     }

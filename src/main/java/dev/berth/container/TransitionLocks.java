@@ -29,6 +29,23 @@ final class TransitionLocks {
         }
     }
 
+    /**
+     * Runs {@code work} without this thread's hold on the container's lock, so that other transitions can
+     * run meanwhile; under an outer hold (a restart's stop) the lock stays held.
+     */
+    <T> T released(String id, Work<T> work) throws IOException {
+        ReentrantLock lock = locks.get(id);
+        if (lock == null || lock.getHoldCount() != 1) {
+            return work.run();
+        }
+        lock.unlock();
+        try {
+            return work.run();
+        } finally {
+            lock.lock();
+        }
+    }
+
     /** The container is gone: a transition still waiting finds it removed. */
     void forget(String id) {
         locks.remove(id);

@@ -1,5 +1,7 @@
 package dev.berth.files;
 
+import dev.berth.errors.EngineException;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -19,6 +21,10 @@ public final class ContainerFiles {
         try (ContainerView.Entry e = view.entry(path)) {
             if (!java.nio.file.Files.exists(e.path(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
                 throw view.notFound(path);
+            }
+            if ((path.endsWith("/") || path.endsWith("/.")) && !java.nio.file.Files.isDirectory(e.path(), java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                // a trailing separator asks for a directory, as the kernel reads such paths
+                throw EngineException.invalid("Could not stat " + path + " in container " + view.name() + ": not a directory");
             }
             String linkTarget = "";
             if (java.nio.file.Files.isSymbolicLink(e.path())) {

@@ -68,4 +68,16 @@ public record ImageConfig(Digest id, ObjectNode json, List<Digest> diffIds) {
     public JsonNode labels() {
         return json.path("config").path("Labels");
     }
+
+    /** Sets one variable of a config's {@code Env}: in its place when it is there (dockerd's ENV), else at the end. */
+    public static void setEnv(ObjectNode config, String name, String value) {
+        com.fasterxml.jackson.databind.node.ArrayNode env = config.withArrayProperty("Env");
+        for (int i = 0; i < env.size(); i++) {
+            if (env.get(i).asText().split("=", 2)[0].equals(name)) {
+                env.set(i, name + "=" + value);
+                return;
+            }
+        }
+        env.add(name + "=" + value);
+    }
 }

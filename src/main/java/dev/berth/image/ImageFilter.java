@@ -47,9 +47,24 @@ public final class ImageFilter {
     }
 
     private static boolean matchesReference(Image i, String pattern) {
-        Pattern glob = glob(pattern);
-        return i.tags().stream().anyMatch(t -> glob.matcher(t.familiar()).matches() || glob.matcher(t.familiarRepository()).matches()
-                || glob.matcher(t.toString()).matches());
+        return i.tags().stream().anyMatch(referenceMatcher(List.of(pattern)));
+    }
+
+    /** The image as a list with these filters shows it: with a reference filter, only its references that match (as dockerd's). */
+    public static Image shownReferences(Image i, Map<String, List<String>> filters) {
+        List<String> patterns = filters.getOrDefault("reference", List.of());
+        if (patterns.isEmpty()) {
+            return i;
+        }
+        Predicate<ImageReference> m = referenceMatcher(patterns);
+        return new Image(i.config(), i.tags().stream().filter(m).toList(), i.repoDigests().stream().filter(m).toList(), i.size(),
+                i.lastTagged(), i.parent(), i.hasChildren());
+    }
+
+    private static Predicate<ImageReference> referenceMatcher(List<String> patterns) {
+        List<Pattern> globs = patterns.stream().map(ImageFilter::glob).toList();
+        return t -> globs.stream().anyMatch(glob -> glob.matcher(t.familiar()).matches()
+                || glob.matcher(t.familiarRepository()).matches() || glob.matcher(t.toString()).matches());
     }
 
     /** Go's path.Match: {@code *} and {@code ?} do not cross a slash. */

@@ -391,6 +391,10 @@ public final class ImageStore {
         if (target.digest() != null) {
             throw EngineException.invalid("refusing to create a tag with a digest reference");
         }
+        if (target.familiarRepository().equals("sha256")) {
+            // "sha256:x" would read as an image id
+            throw EngineException.invalid("refusing to create an ambiguous tag using digest algorithm as name");
+        }
         index.refs().put(target.toString(), id);
         ImageIndex.Entry e = index.images().get(id);
         index.images().put(id, e.withLastTagged(System.currentTimeMillis()));

@@ -55,9 +55,8 @@ public record ImportRequest(ImageReference reference, String message, List<Strin
             case "USER" -> config.put("User", arg);
             case "STOPSIGNAL" -> config.put("StopSignal", arg);
             case "ENV" -> {
-                ArrayNode env = config.has("Env") ? (ArrayNode) config.get("Env") : config.putArray("Env");
                 for (String[] p : pairs(arg, change)) {
-                    env.add(p[0] + "=" + p[1]);
+                    ImageConfig.setEnv(config, p[0], p[1]);
                 }
             }
             case "LABEL" -> {

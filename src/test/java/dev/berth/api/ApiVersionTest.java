@@ -27,4 +27,14 @@ class ApiVersionTest {
         assertTrue(assertThrows(EngineException.class, () -> ApiVersion.requested("1.48")).getMessage().contains("too new"));
         assertThrows(EngineException.class, () -> ApiVersion.parse("1.x"));
     }
+
+    @Test
+    void composeV1IsAnsweredAsDockerd2010AnsweredIt() {
+        String compose = "docker-compose/1.29.2 docker-py/5.0.3 Linux/6.1.0";
+        assertEquals(new ApiVersion(1, 41), ApiVersion.forClient(ApiVersion.MAX, compose));
+        assertEquals(new ApiVersion(1, 38), ApiVersion.forClient(new ApiVersion(1, 38), compose), "an older version asked stays");
+        assertEquals(ApiVersion.MAX, ApiVersion.forClient(ApiVersion.MAX, "docker-sdk-python/7.1.0"));
+        assertEquals(ApiVersion.MAX, ApiVersion.forClient(ApiVersion.MAX, "Docker-Client/28.0.0 (linux)"));
+        assertEquals(ApiVersion.MAX, ApiVersion.forClient(ApiVersion.MAX, null));
+    }
 }

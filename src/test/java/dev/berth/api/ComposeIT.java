@@ -82,4 +82,50 @@ class ComposeIT extends ContainerTestBase {
         compose(project, "down", "-v");
         assertEquals("", ok("volume", "ls", "-q").stdout().strip());
     }
+
+    /** Issue 26: the two commands compose users type most, after a first up: a second up, and a recreate. */
+    @Test
+    void aSecondUpARunAndRecreatesWorkAfterTheFirstUp() throws Exception {
+        Path project = Files.createDirectories(daemon.dir().resolve("again"));
+        Files.writeString(project.resolve("docker-compose.yml"), """
+                version: "3"
+                services:
+                  web:
+                    image: busybox
+                    command: httpd -f -p 80 -h /etc
+                    volumes: [data:/data]
+                    environment: [HOME, GREETING=hi]
+                volumes:
+                  data: {}
+                """);
+        compose(project, "up", "-d");
+        ok("exec", "again_web_1", "sh", "-c", "echo kept > /data/note");
+        assertEquals("{}", ok("network", "inspect", "-f", "{{json .Options}}", "again_default").stdout().strip(),
+                "an automatically chosen bridge name is not an option the user set");
+        assertTrue(compose(project, "up", "-d").contains("up-to-date"));
+        String run = compose(project, "run", "--rm", "-T", "web", "sh", "-c", "echo greeting=$GREETING");
+        assertTrue(run.lines().anyMatch("greeting=hi"::equals), run);
+        compose(project, "up", "-d", "--force-recreate");
+        assertEquals("kept\n", ok("exec", "again_web_1", "cat", "/data/note").stdout(), "the recreated container has the volume");
+        compose(project, "up", "-d", "--scale", "web=2");
+        assertEquals("again_web_1\nagain_web_2\n", ok("ps", "--format", "{{.Names}}", "--filter", "name=again_web").stdout()
+                .lines().sorted().map(l -> l + "\n").reduce("", String::concat));
+        compose(project, "down", "-v");
+        assertEquals("", ok("volume", "ls", "-q").stdout().strip());
+    }
+
+    /** Image inspect's Container and ContainerConfig: shown below API 1.45 (and to compose 1.x, which negotiates up), gone from it. */
+    @Test
+    void imageInspectShowsContainerConfigByApiVersion() throws Exception {
+        var old = dev.berth.testing.RawHttp.request(daemon.socket(), "GET", "/v1.41/images/busybox/json", java.util.Map.of(), null);
+        var config = Json.MAPPER.readTree(old.body()).path("ContainerConfig");
+        assertTrue(config.isObject(), old.bodyText());
+        assertTrue(config.path("Volumes").isNull(), old.bodyText());
+        assertEquals("", Json.MAPPER.readTree(old.body()).path("Container").asText("missing"));
+        var now = dev.berth.testing.RawHttp.request(daemon.socket(), "GET", "/v1.47/images/busybox/json", java.util.Map.of(), null);
+        assertFalse(Json.MAPPER.readTree(now.body()).has("ContainerConfig"), now.bodyText());
+        var compose = dev.berth.testing.RawHttp.request(daemon.socket(), "GET", "/v1.47/images/busybox/json",
+                java.util.Map.of("User-Agent", "docker-compose/1.29.2 docker-py/5.0.3 Linux/6.1.0"), null);
+        assertTrue(Json.MAPPER.readTree(compose.body()).path("ContainerConfig").isObject(), compose.bodyText());
+    }
 }

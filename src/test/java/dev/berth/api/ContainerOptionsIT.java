@@ -41,9 +41,10 @@ class ContainerOptionsIT extends ContainerTestBase {
         assertTrue(out.contains("/dev/shm tmpfs rw,nosuid,nodev,noexec,relatime,size=8192k"), out);
         assertTrue(Files.exists(created.resolve("y")), "the missing bind source was created and is writable");
 
-        String id = ok("create", "-v", share + ":/data:ro", "--tmpfs", "/s", "busybox", "true").stdout().strip();
+        // a --tmpfs is no mount point (dockerd lists only --mount's tmpfs)
+        String id = ok("create", "-v", share + ":/data:ro", "--tmpfs", "/s", "--mount", "type=tmpfs,target=/m", "busybox", "true").stdout().strip();
         assertEquals("[{\"Type\":\"bind\",\"Source\":\"" + share + "\",\"Destination\":\"/data\",\"Mode\":\"ro\",\"RW\":false,"
-                + "\"Propagation\":\"rprivate\"},{\"Type\":\"tmpfs\",\"Source\":\"\",\"Destination\":\"/s\",\"Mode\":\"\",\"RW\":true,"
+                + "\"Propagation\":\"rprivate\"},{\"Type\":\"tmpfs\",\"Source\":\"\",\"Destination\":\"/m\",\"Mode\":\"\",\"RW\":true,"
                 + "\"Propagation\":\"\"}]", ok("inspect", "-f", "{{json .Mounts}}", id).stdout().strip());
     }
 
@@ -171,14 +172,24 @@ class ContainerOptionsIT extends ContainerTestBase {
                 Map.entry("{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"sometimes\"}}}", "invalid restart policy: unknown policy 'sometimes'"),
                 Map.entry("{\"Image\":\"busybox\",\"HostConfig\":{\"RestartPolicy\":{\"Name\":\"always\",\"MaximumRetryCount\":2}}}", "maximum retry count can only be used with 'on-failure'"),
                 Map.entry("{\"Image\":\"busybox\",\"HostConfig\":{\"AutoRemove\":true,\"RestartPolicy\":{\"Name\":\"always\"}}}", "cannot specify both --restart and --rm"),
-                Map.entry("{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"BOGUS\",\"true\"]}}", "Healthcheck.Test: unknown type BOGUS"),
-                Map.entry("{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Interval\":-1}}", "Healthcheck.Interval cannot be negative"));
+                Map.entry("{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Interval\":-1}}", "Interval in Healthcheck cannot be less than 1ms"),
+                Map.entry("{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Timeout\":500}}", "Timeout in Healthcheck cannot be less than 1ms"),
+                Map.entry("{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Retries\":-1}}", "Retries in Healthcheck cannot be negative"),
+                Map.entry("{\"Image\":\"busybox\",\"HostConfig\":{\"Isolation\":\"hyperv\"}}", "invalid isolation 'hyperv' on linux"),
+                Map.entry("{\"Image\":\"busybox\",\"Env\":[\"=foo\"]}", "invalid environment variable: =foo"),
+                Map.entry("{\"Image\":\"busybox\",\"Env\":[\"A=1\",\"\"]}", "invalid environment variable: "));
         for (var c : cases.entrySet()) {
             RawHttp.Response r = RawHttp.request(daemon.socket(), "POST", "/containers/create", Map.of("Content-Type", "application/json"),
                     c.getKey().getBytes(StandardCharsets.UTF_8));
             assertEquals(400, r.status(), c.getKey() + " -> " + r.bodyText());
             assertTrue(r.bodyText().contains(c.getValue()), c.getKey() + " -> " + r.bodyText());
         }
+        // taken as dockerd takes them: a test type it does not know (never probed), the default isolation
+        RawHttp.Response taken = RawHttp.request(daemon.socket(), "POST", "/containers/create?name=oddcheck",
+                Map.of("Content-Type", "application/json"), ("{\"Image\":\"busybox\",\"Healthcheck\":{\"Test\":[\"BOGUS\",\"true\"]},"
+                        + "\"HostConfig\":{\"Isolation\":\"default\"}}").getBytes(StandardCharsets.UTF_8));
+        assertEquals(201, taken.status(), taken.bodyText());
+        ok("rm", "oddcheck");
         RawHttp.Response r = RawHttp.request(daemon.socket(), "POST", "/containers/create", Map.of("Content-Type", "application/json"),
                 ("{\"Image\":\"busybox\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"volume\",\"Source\":\"named\",\"Target\":\"/data\","
                         + "\"VolumeOptions\":{\"Subpath\":\"sub\"}}]}}").getBytes(StandardCharsets.UTF_8));

@@ -191,7 +191,7 @@ public final class ContainerResponses {
 
     /** The mounts as inspect and list show them. */
     private static List<Map<String, Object>> mounts(Container c, Function<String, java.nio.file.Path> volumeDirs) {
-        return c.mounts().stream().map(mount -> {
+        return c.mountPoints().stream().map(mount -> {
             Map<String, Object> o = new LinkedHashMap<>();
             o.put("Type", mount.type());
             if (mount.isVolume()) {

@@ -138,9 +138,14 @@ public final class ContainerRoutes implements ApiRouter.Group {
     private void create(RoutingContext ctx) {
         var body = ctx.body().buffer();
         String name = ctx.request().getParam("name");
+        boolean before140 = dev.berth.api.ApiVersion.of(ctx).before(1, 40);
         blockingCreated(ctx, () -> {
             ObjectNode request = Json.object(body);     // parsed here, off the event loop
             RequestShape.checkCreate(request);
+            if (before140 && request.path("HostConfig").path("IpcMode").asText("").isEmpty()) {
+                // what clients before API 1.40 expect by default, as dockerd gives them
+                request.withObjectProperty("HostConfig").put("IpcMode", "shareable");
+            }
             return engine.create(RequestShape.create(request, name));
         });
     }

@@ -49,7 +49,8 @@ final class RequestShape {
             Map.entry("Links", Kind.STRINGS), Map.entry("CapAdd", Kind.STRINGS), Map.entry("CapDrop", Kind.STRINGS),
             Map.entry("Dns", Kind.STRINGS), Map.entry("DnsOptions", Kind.STRINGS), Map.entry("DnsSearch", Kind.STRINGS),
             Map.entry("ExtraHosts", Kind.STRINGS), Map.entry("GroupAdd", Kind.STRINGS), Map.entry("SecurityOpt", Kind.STRINGS),
-            Map.entry("VolumesFrom", Kind.STRINGS), Map.entry("DeviceCgroupRules", Kind.STRINGS), Map.entry("Mounts", Kind.ARRAY),
+            Map.entry("VolumesFrom", Kind.STRINGS), Map.entry("DeviceCgroupRules", Kind.STRINGS),
+            Map.entry("MaskedPaths", Kind.STRINGS), Map.entry("ReadonlyPaths", Kind.STRINGS), Map.entry("Mounts", Kind.ARRAY),
             Map.entry("Devices", Kind.ARRAY), Map.entry("Ulimits", Kind.ARRAY), Map.entry("ConsoleSize", Kind.ARRAY),
             Map.entry("RestartPolicy", Kind.OBJECT), Map.entry("LogConfig", Kind.OBJECT), Map.entry("PortBindings", Kind.OBJECT),
             Map.entry("Tmpfs", Kind.STRING_MAP), Map.entry("Sysctls", Kind.STRING_MAP), Map.entry("StorageOpt", Kind.STRING_MAP));

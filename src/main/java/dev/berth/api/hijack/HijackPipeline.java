@@ -4,6 +4,8 @@ import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelOutboundHandlerAdapter;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelPipeline;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
@@ -11,6 +13,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 
@@ -47,6 +50,7 @@ public final class HijackPipeline {
 
     private static final String GATE = "berth-hijack-gate";
     private static final String MARKER = "berth-hijack-marker";
+    private static final String ANSWERS = "berth-hijack-answers";
 
     private final Predicate<String> hijackPath;
     private final ArrayDeque<Object> heldByGate = new ArrayDeque<>();
@@ -55,16 +59,18 @@ public final class HijackPipeline {
     private boolean holding;    // it is complete: what follows is stream, held until armed
     private boolean armed;      // the session reads the socket
     private boolean inputEnded;
+    private boolean declining;  // a plain answer to a hijack route is being written
 
     private HijackPipeline(Predicate<String> hijackPath) {
         this.hijackPath = hijackPath;
     }
 
-    /** Adds the gate and the marker around the connection's HTTP decoder (named "httpDecoder" by Vert.x). */
+    /** Adds the gate and the marker around the connection's HTTP decoder, the answers' watch after its encoder (Vert.x's names). */
     public static void install(ChannelPipeline pipeline, Predicate<String> hijackPath) {
         HijackPipeline p = new HijackPipeline(hijackPath);
         pipeline.addBefore("httpDecoder", GATE, p.new Gate());
         pipeline.addAfter("httpDecoder", MARKER, p.new Marker());
+        pipeline.addAfter(pipeline.get("httpEncoder") != null ? "httpEncoder" : MARKER, ANSWERS, p.new Answers());
     }
 
     /** Called by the session once it reads the socket's messages: replays what was held, in order. */
@@ -161,6 +167,51 @@ public final class HijackPipeline {
         public void channelInactive(ChannelHandlerContext ctx) {
             release();
             ctx.fireChannelInactive();
+        }
+    }
+
+    /**
+     * A hijack route answered as plain HTTP (an error, a detached exec start, which the Go SDK sends
+     * without {@code Upgrade}): the connection stays HTTP, so what was held is handed to the decoder as
+     * the next requests of a kept-alive connection.
+     */
+    private void decline(ChannelHandlerContext markerCtx) {
+        marked = false;
+        holding = false;
+        markerCtx.channel().config().setOption(ChannelOption.ALLOW_HALF_CLOSURE, false);
+        heldByMarker.forEach(ReferenceCountUtil::release);
+        heldByMarker.clear();
+        ChannelHandlerContext gate = markerCtx.pipeline().context(GATE);
+        boolean any = !heldByGate.isEmpty();
+        for (Object msg; (msg = heldByGate.poll()) != null; ) {
+            gate.fireChannelRead(msg);
+        }
+        if (any) {
+            gate.fireChannelReadComplete();
+        }
+        if (inputEnded) {
+            inputEnded = false;
+            gate.fireUserEventTriggered(ChannelInputShutdownEvent.INSTANCE);
+        }
+    }
+
+    private static boolean isStream(HttpResponse response) {
+        String type = response.headers().get(HttpHeaderNames.CONTENT_TYPE);
+        return type != null && type.startsWith("application/vnd.docker.");
+    }
+
+    /** Sees the responses before the encoder makes bytes of them: a plain answer to a hijack route declines it. */
+    private final class Answers extends ChannelOutboundHandlerAdapter {
+        @Override
+        public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
+            boolean plain = (marked || holding) && !armed && msg instanceof HttpResponse response && !isStream(response);
+            declining |= plain;
+            ctx.write(msg, promise);
+            if (declining && msg instanceof LastHttpContent) {
+                declining = false;
+                ChannelHandlerContext marker = ctx.pipeline().context(MARKER);
+                ctx.executor().execute(() -> decline(marker));
+            }
         }
     }
 

@@ -16,7 +16,6 @@ import io.vertx.ext.web.RoutingContext;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
@@ -99,25 +98,27 @@ public final class BuildRoutes implements ApiRouter.Group {
     }
 
     private static Builder.Output output(OutputStream out, RoutingContext ctx) {
-        return new ToClient(ctx) {
+        return new ToClient(out, ctx) {
             @Override
             public void stream(String text) throws IOException {
                 message(out, Map.of("stream", text));
             }
-
-            @Override
-            public void aux(String imageId) throws IOException {
-                message(out, Map.of("aux", Map.of("ID", imageId)));
-            }
         };
     }
 
-    /** A build's output to the client that asked for it: the build stops once that client has gone. */
+    /** A build's output to the client that asked for it (each stage's image id as aux); the build stops once that client has gone. */
     private abstract static class ToClient implements Builder.Output {
         private final RoutingContext ctx;
+        final OutputStream out;
 
-        ToClient(RoutingContext ctx) {
+        ToClient(OutputStream out, RoutingContext ctx) {
+            this.out = out;
             this.ctx = ctx;
+        }
+
+        @Override
+        public void aux(String imageId) throws IOException {
+            message(out, Map.of("aux", Map.of("ID", imageId)));
         }
 
         @Override
@@ -126,16 +127,16 @@ public final class BuildRoutes implements ApiRouter.Group {
         }
     }
 
-    /** {@code -q}: only the image's id, as dockerd answers a quiet build. */
+    /** {@code -q}: the stages' aux messages and the image's id, as dockerd answers a quiet build. */
     private static Builder.Output quiet(OutputStream out, RoutingContext ctx) {
-        return new ToClient(ctx) {
+        return new ToClient(out, ctx) {
             @Override
             public void stream(String text) {
                 // steps and their output are not shown
             }
 
             @Override
-            public void aux(String imageId) throws IOException {
+            public void built(String imageId) throws IOException {
                 message(out, Map.of("stream", imageId + "\n"));
             }
         };
@@ -185,19 +186,10 @@ public final class BuildRoutes implements ApiRouter.Group {
 
     /** {@code buildargs} and {@code labels}: a JSON object of strings (a null value: the arg as the environment has it, none here). */
     private static Map<String, String> strings(RoutingContext ctx, String name) {
-        String v = ctx.request().getParam(name);
         Map<String, String> out = new LinkedHashMap<>();
-        if (v == null || v.isEmpty()) {
-            return out;
-        }
-        try {
-            JsonNode n = Json.MAPPER.readTree(v.getBytes(StandardCharsets.UTF_8));
-            if (!n.isObject()) {
-                throw EngineException.invalid("invalid " + name + ": expected a JSON object");
-            }
+        JsonNode n = QueryParams.jsonObject(ctx, name);
+        if (n != null) {
             n.properties().forEach(e -> out.put(e.getKey(), e.getValue().isNull() ? "" : e.getValue().asText()));
-        } catch (IOException e) {
-            throw EngineException.invalid("invalid " + name + ": " + e.getMessage());
         }
         return out;
     }

@@ -27,7 +27,10 @@ public final class ImageResponses {
     /** {@code GET /images/{name}/json}. */
     @JsonInclude(JsonInclude.Include.ALWAYS)
     record Inspect(String id, List<String> repoTags, List<String> repoDigests, String parent, String comment,
-                   String created, String dockerVersion, String author, JsonNode config, String architecture,
+                   String created,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) String container,
+                   @JsonInclude(JsonInclude.Include.NON_NULL) JsonNode containerConfig,
+                   String dockerVersion, String author, JsonNode config, String architecture,
                    String variant, String os, long size, long virtualSize, GraphDriver graphDriver,
                    @JsonProperty("RootFS") RootFs rootFs, Metadata metadata) {}
 
@@ -47,12 +50,37 @@ public final class ImageResponses {
                 i.config().labels().isObject() ? i.config().labels() : null, -1);
     }
 
-    static Inspect inspect(Image i, String storageDriver, Function<Digest, Path> layerPath) {
+    /**
+     * Go's zero {@code container.Config}, which dockerd before API 1.45 shows as {@code ContainerConfig}
+     * of an image that has none (compose 1.29 reads its {@code Volumes} on every recreate).
+     */
+    private static final JsonNode ZERO_CONFIG = zeroConfig();
+
+    private static JsonNode zeroConfig() {
+        var node = dev.berth.api.Json.MAPPER.createObjectNode();
+        for (String s : List.of("Hostname", "Domainname", "User")) {
+            node.put(s, "");
+        }
+        for (String b : List.of("AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce")) {
+            node.put(b, false);
+        }
+        node.putNull("Env").putNull("Cmd").put("Image", "").putNull("Volumes").put("WorkingDir", "");
+        node.putNull("Entrypoint").putNull("OnBuild").putNull("Labels");
+        return node;
+    }
+
+    /** @param version the request's API version: {@code Container} and {@code ContainerConfig} are gone from 1.45 */
+    static Inspect inspect(Image i, String storageDriver, Function<Digest, Path> layerPath, dev.berth.api.ApiVersion version) {
         var c = i.config();
+        boolean legacy = version.before(1, 45);
+        JsonNode containerConfig = c.json().path("container_config");
         List<String> dirs = c.diffIds().reversed().stream().map(d -> layerPath.apply(d).toString()).toList();
         return new Inspect(i.id().toString(), i.tags().stream().map(ImageReference::familiar).toList(),
                 i.repoDigests().stream().map(ImageReference::familiar).toList(), "",
-                c.json().path("comment").asText(""), c.createdText(), c.json().path("docker_version").asText(""),
+                c.json().path("comment").asText(""), c.createdText(),
+                legacy ? c.json().path("container").asText("") : null,
+                legacy ? (containerConfig.isObject() ? containerConfig : ZERO_CONFIG) : null,
+                c.json().path("docker_version").asText(""),
                 c.json().path("author").asText(""), c.containerConfig().isMissingNode() ? null : c.containerConfig(),
                 c.architecture(), c.json().path("variant").asText(""), c.os(), i.size(), i.size(),
                 new GraphDriver(storageDriver, Map.of("LowerDir", String.join(":", dirs))),

@@ -2,6 +2,7 @@ package dev.berth.api.image;
 
 import dev.berth.api.ApiRouter;
 import dev.berth.api.ApiRoutes;
+import dev.berth.api.ApiVersion;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.ClientGoneException;
 import dev.berth.api.Json;
@@ -57,7 +58,7 @@ public final class ImageRoutes implements ApiRouter.Group {
         routes.withBody(HttpMethod.POST, "/auth", this::login);
         routes.post("/images/{name}/push", this::push);
         routes.get("/images/{name}/json", ctx -> BlockingIo.respond(ctx, () -> images.get(ctx.pathParam("name")),
-                i -> Json.send(ctx, 200, ImageResponses.inspect(i, storageDriver, images::layerPath))));
+                i -> Json.send(ctx, 200, ImageResponses.inspect(i, storageDriver, images::layerPath, ApiVersion.of(ctx)))));
         routes.get("/images/{name}/history", ctx -> BlockingIo.respond(ctx, () -> {
             var image = images.get(ctx.pathParam("name"));
             return ImageResponses.history(image, images::layerSize);
@@ -71,7 +72,7 @@ public final class ImageRoutes implements ApiRouter.Group {
         var filters = QueryParams.filters(ctx, ImageFilter.KEYS);
         boolean all = QueryParams.bool(ctx, "all");
         BlockingIo.respond(ctx, () -> images.list().stream().filter(i -> all || !i.intermediate()).filter(ImageFilter.of(filters, images))
-                        .map(ImageResponses::summary).toList(), l -> Json.send(ctx, 200, l));
+                        .map(i -> ImageResponses.summary(ImageFilter.shownReferences(i, filters))).toList(), l -> Json.send(ctx, 200, l));
     }
 
     private void load(RoutingContext ctx) {

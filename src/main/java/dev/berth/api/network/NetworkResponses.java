@@ -53,11 +53,7 @@ final class NetworkResponses {
             members.put(id, e);
         });
         m.put("Containers", members);
-        Map<String, String> options = new LinkedHashMap<>(n.options());
-        if (n.bridged()) {
-            options.putIfAbsent("com.docker.network.bridge.name", n.bridge());
-        }
-        m.put("Options", options);
+        m.put("Options", n.options());     // what the user set, as dockerd: a chosen bridge name is not an option
         m.put("Labels", n.labels());
         return m;
     }

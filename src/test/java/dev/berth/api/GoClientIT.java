@@ -1,0 +1,237 @@
+package dev.berth.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.berth.testing.BusyboxImage;
+import dev.berth.testing.RawHttp;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * What moby's Go SDK sends (issue 32): one kept-alive connection for every request, its exact query
+ * strings ({@code buildargs=null} for a nil map), {@code t=-1}, paths with a trailing slash.
+ */
+class GoClientIT extends ContainerTestBase {
+
+    /** The Go client's request headers (client.go: User-Agent, JSON bodies). */
+    private static Map<String, String> goHeaders(boolean json) {
+        return json ? Map.of("User-Agent", "Go-http-client/1.1", "Content-Type", "application/json")
+                : Map.of("User-Agent", "Go-http-client/1.1");
+    }
+
+    /** A build context of one Dockerfile. */
+    private static byte[] dockerfileOnly(String dockerfile) throws Exception {
+        ByteArrayOutputStream context = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = BusyboxImage.tar(context)) {
+            BusyboxImage.file(tar, "Dockerfile", dockerfile.getBytes(StandardCharsets.UTF_8), 0644);
+        }
+        return context.toByteArray();
+    }
+
+    /** One request and its whole response on a connection that stays open. */
+    private static RawHttp.Response exchange(RawHttp c, String method, String path, String json) throws Exception {
+        c.sendRequest(method, path, goHeaders(json != null), json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+        RawHttp.Response head = c.readHead();
+        return new RawHttp.Response(head.status(), head.reason(), head.headers(), c.readBody(head));
+    }
+
+    @Test
+    void aKeptAliveConnectionIsAnsweredAfterDetachedExecStarts() throws Exception {
+        ok("run", "-d", "--name", "box", "busybox", "sleep", "300");
+        long since = System.currentTimeMillis() / 1000 - 1;
+        java.util.List<String> detached = new java.util.ArrayList<>();
+        try (RawHttp c = new RawHttp(daemon.socket())) {
+            for (int i = 0; i < 2; i++) {
+                RawHttp.Response created = exchange(c, "POST", "/v1.41/containers/box/exec",
+                        "{\"Cmd\":[\"touch\",\"/tmp/detached" + i + "\"],\"Detach\":true}");
+                assertEquals(201, created.status(), created.bodyText());
+                String id = Json.MAPPER.readTree(created.body()).path("Id").asText();
+                detached.add(id);
+                // ContainerExecStart: a plain POST without Upgrade, answered 200 with no body
+                RawHttp.Response started = exchange(c, "POST", "/v1.41/exec/" + id + "/start", "{\"Detach\":true,\"Tty\":false}");
+                assertEquals(200, started.status(), started.bodyText());
+            }
+            RawHttp.Response networks = exchange(c, "GET", "/v1.41/networks/", null);
+            assertEquals(200, networks.status(), networks.bodyText());
+            assertTrue(networks.bodyText().contains("\"Name\":\"bridge\""), networks.bodyText());
+            RawHttp.Response list = exchange(c, "GET", "/containers/json/?all=1", null);
+            assertEquals(200, list.status(), list.bodyText());
+            assertTrue(list.bodyText().contains("\"/box\""), list.bodyText());
+            RawHttp.Response unknown = exchange(c, "POST", "/v1.41/exec/foobar/start", "{\"Detach\":true}");
+            assertEquals(404, unknown.status(), "a refused hijack route keeps the connection too");
+            assertEquals(200, exchange(c, "GET", "/_ping", null).status());
+        }
+        for (int i = 0; i < 2; i++) {
+            String file = "/tmp/detached" + i;
+            for (int tries = 0; tries < 50 && docker.run("exec", "box", "test", "-e", file).exitCode() != 0; tries++) {
+                Thread.sleep(100);
+            }
+            ok("exec", "box", "test", "-e", file);
+        }
+        // each detached exec's end is an event when it happens, though no client asked about the session
+        String dies = "";
+        for (int tries = 0; tries < 50 && !detached.stream().allMatch(dies::contains); tries++) {
+            Thread.sleep(100);
+            dies = RawHttp.request(daemon.socket(), "GET", "/events?since=" + since + "&until=" + (System.currentTimeMillis() / 1000 + 1)
+                    + "&filters=%7B%22event%22%3A%5B%22exec_die%22%5D%7D", Map.of(), null).bodyText();
+        }
+        for (String id : detached) {
+            assertTrue(dies.contains("\"execID\":\"" + id + "\""), id + " in " + dies);
+        }
+    }
+
+    @Test
+    void anEnvEntryWithoutAValueUnsetsTheVariable() throws Exception {
+        // Go clients pass os.Environ-style lists through; a bare NAME is dockerd's "unset" (runc refuses it)
+        RawHttp.Response created = RawHttp.request(daemon.socket(), "POST", "/v1.41/containers/create?name=bare",
+                goHeaders(true), "{\"Image\":\"busybox\",\"Env\":[\"PATH\",\"A=1\",\"NOT_SET\"],\"Cmd\":[\"/bin/env\"]}"
+                        .getBytes(StandardCharsets.UTF_8));
+        assertEquals(201, created.status(), created.bodyText());
+        ok("start", "-a", "bare");
+        String env = ok("logs", "bare").stdout();
+        assertTrue(env.contains("A=1\n"), env);
+        assertFalse(env.contains("PATH=") || env.contains("NOT_SET"), env);
+        assertEquals("[PATH A=1 NOT_SET]", ok("inspect", "-f", "{{.Config.Env}}", "bare").stdout().strip());
+    }
+
+    @Test
+    void aBuildWithTheGoSdksNullMapsAndCopiesFromAStage() throws Exception {
+        byte[] context = dockerfileOnly("""
+                    FROM busybox AS one
+                    RUN mkdir -p /out && echo one > /out/file
+                    FROM busybox
+                    WORKDIR /app
+                    COPY --from=one /out/file .
+                    COPY --from=one /out/. /contents/
+                    COPY --from=one / /whole/
+                    """);
+        // ImageBuild's query for options without build args, labels or cache sources
+        RawHttp.Response r = RawHttp.request(daemon.socket(), "POST",
+                "/v1.41/build?buildargs=null&cachefrom=null&labels=null&networkmode=&rm=1&t=gobuild%3A1&version=1",
+                Map.of("Content-Type", "application/x-tar", "User-Agent", "Go-http-client/1.1"), context);
+        assertEquals(200, r.status(), r.bodyText());
+        assertTrue(r.bodyText().contains("Successfully tagged gobuild:1"), r.bodyText());
+        assertFalse(r.bodyText().contains("errorDetail"), r.bodyText());
+        assertEquals("one\none\none\n", ok("run", "--rm", "gobuild:1", "cat", "/app/file", "/contents/file", "/whole/out/file").stdout());
+        RawHttp.Response images = RawHttp.request(daemon.socket(), "GET", "/v1.41/images/json?filters=null", Map.of(), null);
+        assertEquals(200, images.status(), images.bodyText());
+        RawHttp.Response bad = RawHttp.request(daemon.socket(), "POST", "/v1.41/build?buildargs=%5B1%5D", Map.of(), new byte[0]);
+        assertEquals(400, bad.status());
+        assertEquals("invalid buildargs: expected a JSON object", Json.MAPPER.readTree(bad.body()).path("message").asText());
+    }
+
+    @Test
+    void stopWithMinusOneWaitsForTheExitAndAKillEndsIt() throws Exception {
+        ok("run", "-d", "--name", "stubborn", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 1; done");
+        // on a thread of its own: the common pool (one worker on two cores) carries the CLI's stdio
+        FutureTask<RawHttp.Response> stop = new FutureTask<>(
+                () -> RawHttp.request(daemon.socket(), "POST", "/v1.41/containers/stubborn/stop?t=-1", Map.of(), null));
+        Thread.ofPlatform().daemon().start(stop);
+        Thread.sleep(3000);
+        assertFalse(stop.isDone(), "a stop without a limit does not kill after a default timeout");
+        assertEquals("running", ok("inspect", "-f", "{{.State.Status}}", "stubborn").stdout().strip());
+        ok("kill", "stubborn");        // not held up by the stop waiting
+        assertEquals(204, stop.get(20, TimeUnit.SECONDS).status());
+        JsonNode state = Json.MAPPER.readTree(ok("inspect", "-f", "{{json .State}}", "stubborn").stdout());
+        assertEquals("exited", state.path("Status").asText());
+        assertEquals(137, state.path("ExitCode").asInt());
+    }
+
+    /** A request through the Go client's headers; the body is JSON when given. */
+    private RawHttp.Response go(String method, String path, String json) throws Exception {
+        return RawHttp.request(daemon.socket(), method, path, goHeaders(json != null), json == null ? null : json.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String message(RawHttp.Response r) throws Exception {
+        return Json.MAPPER.readTree(r.body()).path("message").asText();
+    }
+
+    @Test
+    void theDefaultsDockerdGivesAContainer() throws Exception {
+        // unprivileged ping and low ports in the container's own network namespace, unless the user says otherwise
+        assertEquals("0\t2147483647\n0\n", ok("run", "--rm", "busybox", "cat", "/proc/sys/net/ipv4/ping_group_range",
+                "/proc/sys/net/ipv4/ip_unprivileged_port_start").stdout());
+        assertEquals("1024\n", ok("run", "--rm", "--sysctl", "net.ipv4.ip_unprivileged_port_start=1024", "busybox",
+                "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").stdout());
+        String host = java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/sys/net/ipv4/ip_unprivileged_port_start")).getFirst().strip();
+        assertEquals(host + "\n", ok("run", "--rm", "--network", "host", "busybox", "cat", "/proc/sys/net/ipv4/ip_unprivileged_port_start").stdout(),
+                "the host's own namespace is left alone");
+        // IpcMode as dockerd fills it in (shareable for clients before 1.40); the masked and read-only paths shown and honoured
+        assertEquals(201, go("POST", "/v1.41/containers/create?name=now", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}").status());
+        assertEquals(201, go("POST", "/v1.39/containers/create?name=older", "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]}").status());
+        assertEquals("private shareable", ok("inspect", "-f", "{{.HostConfig.IpcMode}}", "now").stdout().strip() + " "
+                + ok("inspect", "-f", "{{.HostConfig.IpcMode}}", "older").stdout().strip());
+        JsonNode hc = Json.MAPPER.readTree(ok("inspect", "-f", "{{json .HostConfig}}", "now").stdout());
+        assertTrue(hc.path("MaskedPaths").toString().contains("\"/proc/kcore\""), hc.toString());
+        assertTrue(hc.path("ReadonlyPaths").toString().contains("\"/proc/sys\""), hc.toString());
+        String count = "grep -cE ' /proc/(sys|bus|fs|irq|sysrq-trigger|timer_list|keys|kcore|acpi|asound|scsi) ' /proc/self/mounts || true";
+        assertTrue(Integer.parseInt(ok("run", "--rm", "busybox", "sh", "-c", count).stdout().strip()) > 0);
+        assertEquals(201, go("POST", "/v1.41/containers/create?name=open", "{\"Image\":\"busybox\",\"Cmd\":[\"sh\",\"-c\","
+                + Json.MAPPER.writeValueAsString(count) + "],\"HostConfig\":{\"MaskedPaths\":[],\"ReadonlyPaths\":[]}}").status());
+        assertEquals("0\n", ok("start", "-a", "open").stdout(), "empty lists: nothing masked or read-only");
+        assertEquals("[][]", ok("inspect", "-f", "{{json .HostConfig.MaskedPaths}}{{json .HostConfig.ReadonlyPaths}}", "open").stdout().strip());
+    }
+
+    @Test
+    void dockerdsValidationsAndMessages() throws Exception {
+        ok("run", "-d", "--name", "box", "busybox", "sleep", "300");
+        RawHttp.Response notDir = go("GET", "/v1.41/containers/box/archive?path=/etc/passwd/", null);
+        assertEquals(400, notDir.status());
+        assertTrue(message(notDir).endsWith("not a directory"), message(notDir));
+        RawHttp.Response ambiguous = go("POST", "/v1.41/images/busybox/tag?repo=sha256&tag=sometag", null);
+        assertEquals(400, ambiguous.status());
+        assertEquals("refusing to create an ambiguous tag using digest algorithm as name", message(ambiguous));
+        RawHttp.Response rename = go("POST", "/v1.41/containers/box/rename?name=box", null);
+        assertEquals(400, rename.status());
+        assertEquals("Renaming a container with the same name as its current name", message(rename));
+        RawHttp.Response signal = go("POST", "/v1.41/containers/box/kill?signal=BOGUS", null);
+        assertEquals(400, signal.status());
+        assertEquals("Invalid signal: BOGUS", message(signal));
+        RawHttp.Response link = go("POST", "/v1.41/containers/create", "{\"Image\":\"busybox\",\"HostConfig\":{\"Links\":[\"nosuch:db\"]}}");
+        assertEquals(400, link.status());
+        assertEquals("could not get container for nosuch: No such container: nosuch", message(link));
+        // commit's ENV replaces a variable in its place
+        ok("commit", "-c", "ENV PATH=/bin", "-c", "ENV NEW=1", "box", "committed:1");
+        assertEquals("[\"PATH=/bin\",\"NEW=1\"]", ok("inspect", "-f", "{{json .Config.Env}}", "committed:1").stdout().strip());
+        // a reference filter lists only the tags that match it
+        ok("tag", "busybox", "busybox:two");
+        ok("tag", "busybox", "other:9");
+        JsonNode listed = Json.MAPPER.readTree(go("GET", "/v1.41/images/json?filters=%7B%22reference%22%3A%5B%22busybox%22%5D%7D", null).body());
+        assertEquals(1, listed.size(), listed.toString());
+        assertEquals("[\"busybox:latest\",\"busybox:two\"]", listed.get(0).path("RepoTags").toString());
+    }
+
+    @Test
+    void eachStageOfABuildHasItsAuxAndSiblingsTheirOwnConfig() throws Exception {
+        byte[] context = dockerfileOnly("""
+                    FROM busybox AS base
+                    RUN echo base > /base
+                    FROM base AS one
+                    WORKDIR /one
+                    FROM base AS two
+                    ENV SIDE=two
+                    """);
+        String stream = RawHttp.request(daemon.socket(), "POST", "/v1.41/build?buildargs=null&labels=null&t=siblings%3A1&rm=1",
+                Map.of("Content-Type", "application/x-tar", "User-Agent", "Go-http-client/1.1"), context).bodyText();
+        assertEquals(4, stream.split("\"aux\"", -1).length, "one aux per stage: " + stream);
+        String id = ok("inspect", "-f", "{{.Id}}", "siblings:1").stdout().strip();
+        assertTrue(stream.strip().lines().filter(l -> l.contains("\"aux\"")).reduce((a, b) -> b).orElseThrow().contains(id),
+                "the last aux is the image built: " + stream);
+        assertEquals("[] [PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin SIDE=two]",
+                ok("inspect", "-f", "[{{.Config.WorkingDir}}] {{.Config.Env}}", "siblings:1").stdout().strip());
+        // quiet: the aux messages, and the id as the only stream
+        String quiet = RawHttp.request(daemon.socket(), "POST", "/v1.41/build?q=1&t=siblings%3A2",
+                Map.of("Content-Type", "application/x-tar"), context).bodyText();
+        assertEquals(List.of("{\"stream\":\"" + id + "\\n\"}"), quiet.lines().filter(l -> l.contains("stream")).toList(), quiet);
+    }
+}
