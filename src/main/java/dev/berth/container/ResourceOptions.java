@@ -184,6 +184,9 @@ final class ResourceOptions {
             resources.withObjectProperty("cpu").put("period", 100_000L).put("quota", nano * 100_000L / 1_000_000_000L);
         }
         putIfPositive(resources, "cpu", "shares", hc.cpuShares());
+        if (hc.cpuQuota() == -1) {
+            resources.withObjectProperty("cpu").put("quota", -1L);     // no limit: what an update to -1 must undo
+        }
         putIfPositive(resources, "cpu", "quota", hc.cpuQuota());
         putIfPositive(resources, "cpu", "period", hc.cpuPeriod());
         if (!hc.cpusetCpus().isEmpty()) {
@@ -192,7 +195,10 @@ final class ResourceOptions {
         if (!hc.cpusetMems().isEmpty()) {
             resources.withObjectProperty("cpu").put("mems", hc.cpusetMems());
         }
-        putIfPositive(resources, "pids", "limit", hc.pidsLimit() == null ? 0 : hc.pidsLimit());
+        if (hc.pidsLimit() != null) {
+            // 0 and -1 are no limit ("max"), which an update to them must set; absent leaves the default
+            resources.withObjectProperty("pids").put("limit", hc.pidsLimit() > 0 ? hc.pidsLimit() : -1);
+        }
         if (host.ioWeight()) {
             putIfPositive(resources, "blockIO", "weight", hc.blkioWeight());
         }

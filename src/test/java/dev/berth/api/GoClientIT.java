@@ -234,4 +234,19 @@ class GoClientIT extends ContainerTestBase {
                 Map.of("Content-Type", "application/x-tar"), context).bodyText();
         assertEquals(List.of("{\"stream\":\"" + id + "\\n\"}"), quiet.lines().filter(l -> l.contains("stream")).toList(), quiet);
     }
+
+    @Test
+    void anUpdateSetsAndLiftsTheCpuQuotaAndThePidsLimit() throws Exception {
+        ok("run", "-d", "--name", "limited", "--pids-limit", "50", "busybox", "sleep", "300");
+        // the container's own cgroup files, v1 (this host) or v2; "max" and -1 both mean no limit
+        String read = "q=$(cat /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null || cut -d' ' -f1 /sys/fs/cgroup/cpu.max);"
+                + " p=$(cat /sys/fs/cgroup/pids/pids.max 2>/dev/null || cat /sys/fs/cgroup/pids.max); echo \"$q $p\" | sed s/max/-1/g";
+        for (var step : List.of(Map.entry("{\"CpuQuota\":15000}", "15000 50"), Map.entry("{\"CpuQuota\":-1,\"PidsLimit\":10}", "-1 10"),
+                Map.entry("{\"PidsLimit\":0}", "-1 -1"), Map.entry("{\"CpuQuota\":25000,\"PidsLimit\":-1}", "25000 -1"))) {
+            RawHttp.Response r = go("POST", "/v1.41/containers/limited/update", step.getKey());
+            assertEquals(200, r.status(), r.bodyText());
+            assertEquals(step.getValue() + "\n", ok("exec", "limited", "sh", "-c", read).stdout(), step.getKey());
+        }
+        assertEquals("25000 0", ok("inspect", "-f", "{{.HostConfig.CpuQuota}} {{.HostConfig.PidsLimit}}", "limited").stdout().strip());
+    }
 }
