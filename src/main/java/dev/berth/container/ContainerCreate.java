@@ -24,6 +24,6 @@ public record ContainerCreate(String name, ContainerConfig config, HostConfig ho
         ContainerConfig config = ContainerConfig.empty().withImage(image, "", List.of(), List.of(note), List.of(""), "", "", "", Map.of(),
                 null, Map.of());
         HostConfig none = HostConfig.empty();
-        return new ContainerCreate(null, config, none.withDefaults("none", none.runtime(), none.logConfig()), Map.of());
+        return new ContainerCreate(null, config, none.withDefaults("none", none.runtime(), none.logConfig(), List.of()), Map.of());
     }
 }

@@ -396,6 +396,34 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
+    /**
+     * Its legacy links as dockerd shows them in {@code HostConfig.Links}: {@code /child:/parent/alias}, under the
+     * names the containers have now (links are kept by the linked container's id).
+     */
+    public List<String> shownLinks(Container c) {
+        List<String> out = new ArrayList<>();
+        for (String link : c.hostConfig().links()) {
+            String[] l = NetworkOptions.link(link);
+            Container child = registry.find(l[0]);
+            out.add("/" + (child == null ? l[0] : child.name()) + ":/" + c.name() + "/" + l[1]);
+        }
+        return out;
+    }
+
+    /** The names other containers' links give it, as dockerd lists them in {@code Names}: {@code /parent/alias}. */
+    public List<String> linkNames(Container child) {
+        List<String> out = new ArrayList<>();
+        for (Container parent : registry.list()) {
+            for (String link : parent.hostConfig().links()) {
+                String[] l = NetworkOptions.link(link);
+                if (l[0].equals(child.id())) {
+                    out.add("/" + parent.name() + "/" + l[1]);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Has {@code ended} run once the exec session with these files has exited. */
     void watchExec(OciRuntime.Paths session, Runnable ended) throws IOException {
         exits.watchExec(session, ended);
@@ -770,34 +798,38 @@ public final class ContainerEngine implements AutoCloseable {
         String mode = c.networkMode();
         String hostGateway = networks.network(Network.DEFAULT_BRIDGE).pools().getFirst().gateway();
         if (mode.equals("host")) {
-            return new NetworkView("", "", List.of(), List.of(), hostGateway, null);
+            return new NetworkView("", "", List.of(), List.of(), hostGateway, null, List.of());
         }
         if (mode.startsWith("container:")) {
             Container other = linked(mode.substring("container:".length()), "cannot join the network of " + mode.substring(10));
             String netns = networks.sandbox(other.id()).map(Sandbox::netns)
                     .orElse(other.networkMode().equals("host") ? "" : "/proc/" + other.state().pid() + "/ns/net");
-            return new NetworkView(netns, "", List.of(), List.of(), hostGateway, registry.dir(other.id()));
+            return new NetworkView(netns, "", List.of(), List.of(), hostGateway, registry.dir(other.id()), List.of());
         }
         if (mode.equals("none") || c.endpoints().isEmpty()) {
-            return new NetworkView(null, "", List.of(), List.of(), hostGateway, null);
+            return new NetworkView(null, "", List.of(), List.of(), hostGateway, null, List.of());
         }
         List<String> links = new ArrayList<>();
+        List<String> linkEnv = new ArrayList<>();
         for (String link : c.hostConfig().links()) {
             String[] l = NetworkOptions.link(link);
-            Container other = linked(l[0], "Cannot link to " + l[0]);
+            Container child = registry.find(l[0]);
+            Container other = linked(l[0], "Cannot link to " + (child == null ? l[0] : "/" + child.name()) + " AS /" + c.name() + "/" + l[1]);
             String ip = networks.sandbox(other.id()).flatMap(s -> s.attachments().stream().findFirst()).map(Attachment::ipv4Address).orElse("");
             if (!ip.isEmpty()) {
                 links.add(ip + "\t" + l[1] + " " + other.id().substring(0, 12) + " " + other.name());
+                linkEnv.addAll(LinkEnvironment.of(c.name(), l[1], ip, other.config().exposedPorts().keySet(), other.config().env()));
             }
         }
         Sandbox s = networks.up(new SandboxRequest(c.id(), c.name(), c.config().hostname(), c.endpoints(),
                 NetworkOptions.ports(c.hostConfig(), c.config().exposedPorts().keySet()), c.hostConfig().dns()));
         if (s.attachments().isEmpty()) {
-            return new NetworkView(s.netns(), "", List.of(), links, hostGateway, null);
+            return new NetworkView(s.netns(), "", List.of(), links, hostGateway, null, linkEnv);
         }
         Attachment first = s.attachments().getFirst();
         boolean dns = networks.network(first.networkId()).servesDns();
-        return new NetworkView(s.netns(), first.ipv4Address(), dns ? List.of(first.gateway()) : List.of(), links, first.gateway(), null);
+        return new NetworkView(s.netns(), first.ipv4Address(), dns ? List.of(first.gateway()) : List.of(), links, first.gateway(), null,
+                linkEnv);
     }
 
     /** A running container this one depends on (link, shared namespace): a 400 when there is none. */

@@ -61,7 +61,7 @@ final class ContainerFactory {
         // conmon keeps the log, and the logs endpoint serves it as dockerd's json-file driver does (follow,
         // tail, since, until): clients such as docker-py read output through logs only for that driver
         HostConfig hostConfig = given.withDefaults(given.networkMode().isEmpty() ? "default" : given.networkMode(), runtimeName,
-                LogOptions.validate(given.logConfig()));
+                LogOptions.validate(given.logConfig()), links(given));
         if (!RestartPolicy.of(hostConfig).none() && hostConfig.autoRemove()) {
             throw EngineException.invalid("conflicting options: cannot specify both --restart and --rm");
         }
@@ -100,6 +100,20 @@ final class ContainerFactory {
         return new Made(name -> new Container(id, name, created, imageName, image.id().toString(), config, hostConfig,
                 args.getFirst(), List.copyOf(args.subList(1, args.size())), ContainerState.created(), 0, inherited,
                 java.util.Collections.unmodifiableMap(endpoints), java.util.Collections.unmodifiableMap(anonymous)), warnings);
+    }
+
+    /** Its links by the linked container's id ({@code id:alias}), so they hold through renames, as dockerd's do. */
+    private List<String> links(HostConfig given) {
+        List<String> out = new ArrayList<>();
+        for (String link : given.links()) {
+            String[] l = NetworkOptions.link(link);
+            try {
+                out.add(registry.get(l[0]).id() + ":" + l[1]);
+            } catch (EngineException e) {
+                throw EngineException.invalid("could not get container for " + l[0] + ": " + e.getMessage());
+            }
+        }
+        return List.copyOf(out);
     }
 
     /**

@@ -209,12 +209,12 @@ public record HostConfig(
 
     /**
      * The same, with the defaults the daemon fills in at create, as dockerd shows them: the IPC mode, and the
-     * masked and read-only paths of an unprivileged container.
+     * masked and read-only paths of an unprivileged container; its links as resolved ({@code id:alias}).
      */
-    HostConfig withDefaults(String network, String runtimeName, LogConfig log) {
+    HostConfig withDefaults(String network, String runtimeName, LogConfig log, List<String> resolvedLinks) {
         return new HostConfig(binds, containerIDFile, log, network, portBindings, restartPolicy, autoRemove, volumeDriver,
                 volumesFrom, mounts, consoleSize, annotations, capAdd, capDrop, cgroupnsMode, dns, dnsOptions, dnsSearch, extraHosts,
-                groupAdd, ipcMode.isEmpty() ? "private" : ipcMode, cgroup, links, oomScoreAdj, pidMode, privileged, publishAllPorts,
+                groupAdd, ipcMode.isEmpty() ? "private" : ipcMode, cgroup, resolvedLinks, oomScoreAdj, pidMode, privileged, publishAllPorts,
                 readonlyRootfs, securityOpt,
                 storageOpt, tmpfs, utsMode, usernsMode, shmSize, sysctls, runtimeName, isolation, cpuShares, memory, cgroupParent,
                 blkioWeight, cpuPeriod, cpuQuota, cpuRealtimePeriod, cpuRealtimeRuntime, cpusetCpus, cpusetMems, devices,

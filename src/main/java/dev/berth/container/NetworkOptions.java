@@ -60,14 +60,6 @@ final class NetworkOptions {
                     : configs.getOrDefault(name.equals(Network.DEFAULT_BRIDGE) ? "default" : n.id(), EndpointSettings.none());
             checked.put(n.name(), endpoint(n, ep == null ? EndpointSettings.none() : ep, name.equals(first) ? request.config().macAddress() : ""));
         }
-        for (String link : hostConfig.links()) {
-            String target = link(link)[0];
-            try {
-                registry.get(target);
-            } catch (EngineException e) {
-                throw EngineException.invalid("could not get container for " + target + ": " + e.getMessage());
-            }
-        }
         return checked;
     }
 

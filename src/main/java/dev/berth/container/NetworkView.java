@@ -13,5 +13,7 @@ import java.util.List;
  * @param hostGateway  the host's address as the container reaches it, for {@code --add-host NAME:host-gateway}
  * @param filesFrom    with {@code --network container:}, the directory of the container whose hostname, hosts
  *                     and resolv.conf it shares; else null
+ * @param linkEnv      the variables its legacy links give its process (under its own Env)
  */
-record NetworkView(String netns, String address, List<String> nameservers, List<String> hostsEntries, String hostGateway, Path filesFrom) {}
+record NetworkView(String netns, String address, List<String> nameservers, List<String> hostsEntries, String hostGateway, Path filesFrom,
+                   List<String> linkEnv) {}

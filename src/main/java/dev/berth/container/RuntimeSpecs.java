@@ -37,7 +37,7 @@ final class RuntimeSpecs {
         List<String> args = new ArrayList<>();
         args.add(c.path());
         args.addAll(c.args());
-        var process = new OciSpecBuilder.Process(args, c.config().env(), cwd, ug[0], ug[1], List.of(),
+        var process = new OciSpecBuilder.Process(args, ContainerSpec.mergeEnv(net.linkEnv(), c.config().env()), cwd, ug[0], ug[1], List.of(),
                 c.tty());
         ObjectNode spec = OciSpecBuilder.build(process, root, c.config().hostname(), nofileHardLimit,
                 "/berth/" + c.id(), net.netns());

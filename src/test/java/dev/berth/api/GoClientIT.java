@@ -2,6 +2,7 @@ package dev.berth.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.testing.BusyboxImage;
+import dev.berth.testing.DockerCli;
 import dev.berth.testing.RawHttp;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
@@ -248,5 +249,25 @@ class GoClientIT extends ContainerTestBase {
             assertEquals(step.getValue() + "\n", ok("exec", "limited", "sh", "-c", read).stdout(), step.getKey());
         }
         assertEquals("25000 0", ok("inspect", "-f", "{{.HostConfig.CpuQuota}} {{.HostConfig.PidsLimit}}", "limited").stdout().strip());
+    }
+
+    @Test
+    void legacyLinksGiveNamesAndVariablesAndOutliveRenames() throws Exception {
+        ok("run", "-d", "--name", "db", "-e", "SECRET=x", "--expose", "80", "--expose", "53/udp", "busybox", "sleep", "300");
+        ok("create", "--name", "app", "--link", "db:my-db", "busybox", "env");
+        String ip = ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "db").stdout().strip();
+        List<String> env = ok("start", "-a", "app").stdout().lines().filter(l -> l.startsWith("MY_DB_")).sorted().toList();
+        assertEquals(List.of("MY_DB_ENV_SECRET=x", "MY_DB_NAME=/app/my-db", "MY_DB_PORT=tcp://" + ip + ":80",
+                "MY_DB_PORT_53_UDP=udp://" + ip + ":53", "MY_DB_PORT_53_UDP_ADDR=" + ip, "MY_DB_PORT_53_UDP_PORT=53",
+                "MY_DB_PORT_53_UDP_PROTO=udp", "MY_DB_PORT_80_TCP=tcp://" + ip + ":80", "MY_DB_PORT_80_TCP_ADDR=" + ip,
+                "MY_DB_PORT_80_TCP_PORT=80", "MY_DB_PORT_80_TCP_PROTO=tcp"), env);
+        ok("rename", "db", "store");
+        assertEquals("[\"/store:/app/my-db\"]", ok("inspect", "-f", "{{json .HostConfig.Links}}", "app").stdout().strip());
+        JsonNode listed = Json.MAPPER.readTree(go("GET", "/v1.41/containers/json?all=1&filters=%7B%22name%22%3A%5B%22store%22%5D%7D", null).body());
+        assertEquals("[\"/store\",\"/app/my-db\"]", listed.get(0).path("Names").toString());
+        assertTrue(ok("start", "-a", "app").stdout().contains("MY_DB_NAME=/app/my-db\n"), "the link holds through the rename");
+        ok("stop", "-t", "0", "store");
+        DockerCli.Result down = docker.run("start", "app");
+        assertTrue(down.exitCode() != 0 && down.stderr().contains("Cannot link to /store AS /app/my-db"), down.stderr());
     }
 }

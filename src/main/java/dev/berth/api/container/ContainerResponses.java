@@ -26,7 +26,7 @@ public final class ContainerResponses {
 
     static Map<String, Object> inspect(Container c, String driver, String logPath, String dir, List<String> execIds,
                                        Optional<Sandbox> sandbox, Function<String, String> networkIds,
-                                       Function<String, java.nio.file.Path> volumeDirs) {
+                                       Function<String, java.nio.file.Path> volumeDirs, List<String> shownLinks) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         m.put("Created", c.created());
@@ -46,7 +46,14 @@ public final class ContainerResponses {
         m.put("ProcessLabel", "");
         m.put("AppArmorProfile", "");
         m.put("ExecIDs", execIds.isEmpty() ? null : execIds);
-        m.put("HostConfig", c.hostConfig());
+        if (shownLinks.isEmpty()) {
+            m.put("HostConfig", c.hostConfig());
+        } else {
+            // kept by id, shown by the names the containers have now, as dockerd shows them
+            com.fasterxml.jackson.databind.node.ObjectNode hc = dev.berth.api.Json.MAPPER.valueToTree(c.hostConfig());
+            hc.set("Links", dev.berth.api.Json.MAPPER.valueToTree(shownLinks));
+            m.put("HostConfig", hc);
+        }
         m.put("Mounts", mounts(c, volumeDirs));
         m.put("Config", c.config());
         m.put("NetworkSettings", networkSettings(c, sandbox.filter(s -> c.state().running()), networkIds));
@@ -144,10 +151,14 @@ public final class ContainerResponses {
         return m;
     }
 
-    public static Map<String, Object> summary(Container c, Optional<Sandbox> sandbox, Function<String, java.nio.file.Path> volumeDirs) {
+    /** A list entry; {@code linkNames} are the names other containers' links give it ({@code /parent/alias}). */
+    public static Map<String, Object> summary(Container c, Optional<Sandbox> sandbox, Function<String, java.nio.file.Path> volumeDirs,
+                                              List<String> linkNames) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
-        m.put("Names", List.of("/" + c.name()));
+        List<String> names = new java.util.ArrayList<>(List.of("/" + c.name()));
+        names.addAll(linkNames);
+        m.put("Names", names);
         m.put("Image", c.image());
         m.put("ImageID", c.imageId());
         m.put("Command", String.join(" ", commandLine(c)));

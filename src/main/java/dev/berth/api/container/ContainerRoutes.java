@@ -48,7 +48,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
             Container c = engine.get(ctx.pathParam("id"));
             ContainerEngine.ContainerPaths paths = engine.paths(c.id());
             Map<String, Object> m = ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(),
-                    execs.idsOf(c.id()), engine.sandbox(c.id()), engine::networkId, engine::volumeDir);
+                    execs.idsOf(c.id()), engine.sandbox(c.id()), engine::networkId, engine::volumeDir, engine.shownLinks(c));
             return QueryParams.bool(ctx, "size") ? withSizes(m, c) : m;
         }));
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
@@ -165,7 +165,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 .filter(ContainerFilter.of(filters, engine))
                 .limit(limit > 0 ? limit : Long.MAX_VALUE)
                 .map(c -> {
-                    Map<String, Object> m = ContainerResponses.summary(c, engine.sandbox(c.id()), engine::volumeDir);
+                    Map<String, Object> m = ContainerResponses.summary(c, engine.sandbox(c.id()), engine::volumeDir, engine.linkNames(c));
                     if (size) {
                         withSizes(m, c);
                     }

@@ -37,7 +37,7 @@ public final class SystemRoutes implements ApiRouter.Group {
             body.put("LayersSize", d.layersSize());
             body.put("Images", d.images().stream().map(ImageResponses::summary).toList());
             body.put("Containers", d.containers().stream().map(u -> {
-                Map<String, Object> m = ContainerResponses.summary(u.container(), u.sandbox(), d.volumeDirs());
+                Map<String, Object> m = ContainerResponses.summary(u.container(), u.sandbox(), d.volumeDirs(), List.of());
                 m.put("SizeRw", u.sizes().rw());
                 m.put("SizeRootFs", u.sizes().rootFs());
                 return m;
