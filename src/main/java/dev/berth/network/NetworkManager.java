@@ -158,17 +158,32 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         forget(n);
     }
 
-    /** A network removed: its bridge, DNS server and leases go with it. */
+    /**
+     * A network removed: its bridge, DNS server and leases go with it. Containers that left it just now may
+     * still be leaving (their CNI DEL takes host-local's lock file in the network's lease directory): that ends first.
+     */
     private void forget(Network n) throws IOException {
         restored.join();
+        awaitTeardowns();
         store.remove(n);
         events.emit("network", "destroy", n.id(), Map.of("name", n.name(), "type", n.driver()));
-        dev.berth.image.FileTrees.delete(ipamDir.resolve(n.name()));
         hostLock.writeLock().lock();
         try {
             removeBridge(n);
+            dev.berth.image.FileTrees.delete(ipamDir.resolve(n.name()));
         } finally {
             hostLock.writeLock().unlock();
+        }
+    }
+
+    /** Waits (30 s at most each) for the containers' networks being undone. */
+    private void awaitTeardowns() {
+        for (CompletableFuture<Void> t : List.copyOf(teardowns.values())) {
+            try {
+                t.get(30, TimeUnit.SECONDS);
+            } catch (Exception e) {
+                LOG.warning("undoing a container's network: " + e.getMessage());
+            }
         }
     }
 
@@ -661,13 +676,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     public void close() {
         restored.join();
         idleTimer.shutdownNow();
-        for (CompletableFuture<Void> t : List.copyOf(teardowns.values())) {
-            try {
-                t.get(30, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                LOG.warning("undoing a container's network: " + e.getMessage());
-            }
-        }
+        awaitTeardowns();
         removeIdle(true);
         dnsServers.values().forEach(DnsServer::close);
         dnsServers.clear();
