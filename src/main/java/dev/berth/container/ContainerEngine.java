@@ -410,15 +410,16 @@ public final class ContainerEngine implements AutoCloseable {
         return out;
     }
 
-    /** The names other containers' links give it, as dockerd lists them in {@code Names}: {@code /parent/alias}. */
-    public List<String> linkNames(Container child) {
-        List<String> out = new ArrayList<>();
+    /**
+     * The names containers' links give others, as dockerd lists them in {@code Names}: {@code /parent/alias}
+     * by the linked container's id; one pass for a whole list.
+     */
+    public Map<String, List<String>> linkNames() {
+        Map<String, List<String>> out = new java.util.HashMap<>();
         for (Container parent : registry.list()) {
             for (String link : parent.hostConfig().links()) {
                 String[] l = NetworkOptions.link(link);
-                if (l[0].equals(child.id())) {
-                    out.add("/" + parent.name() + "/" + l[1]);
-                }
+                out.computeIfAbsent(l[0], k -> new ArrayList<>()).add("/" + parent.name() + "/" + l[1]);
             }
         }
         return out;

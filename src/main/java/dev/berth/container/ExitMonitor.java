@@ -86,12 +86,13 @@ final class ExitMonitor implements AutoCloseable {
 
     private void execChanged(WatchKey key) {
         ExecWatch w = execs.get(key);
+        if (w == null) {
+            return;
+        }
         try {
-            if (w == null || !key.isValid() || runtime.exitCode(w.session()).isPresent()) {
-                if (w != null && execs.remove(key, w)) {
-                    key.cancel();
-                    work.execute(w.ended());
-                }
+            if ((!key.isValid() || runtime.exitCode(w.session()).isPresent()) && execs.remove(key, w)) {
+                key.cancel();
+                work.execute(w.ended());
             }
         } catch (IOException | RuntimeException e) {
             LOG.fine("exit file " + w.session().exitFile() + ": " + e.getMessage());

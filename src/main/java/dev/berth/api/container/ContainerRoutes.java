@@ -23,6 +23,7 @@ import io.vertx.ext.web.RoutingContext;
 
 import java.io.OutputStream;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -160,17 +161,21 @@ public final class ContainerRoutes implements ApiRouter.Group {
         int limit = QueryParams.integer(ctx, "limit", -1);
         boolean size = QueryParams.bool(ctx, "size");
         var filters = QueryParams.filters(ctx, ContainerFilter.KEYS);
-        blocking(ctx, () -> engine.list().stream()
-                .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
-                .filter(ContainerFilter.of(filters, engine))
-                .limit(limit > 0 ? limit : Long.MAX_VALUE)
-                .map(c -> {
-                    Map<String, Object> m = ContainerResponses.summary(c, engine.sandbox(c.id()), engine::volumeDir, engine.linkNames(c));
-                    if (size) {
-                        withSizes(m, c);
-                    }
-                    return m;
-                }).toList());
+        blocking(ctx, () -> {
+            Map<String, List<String>> linkNames = engine.linkNames();
+            return engine.list().stream()
+                    .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
+                    .filter(ContainerFilter.of(filters, engine))
+                    .limit(limit > 0 ? limit : Long.MAX_VALUE)
+                    .map(c -> {
+                        Map<String, Object> m = ContainerResponses.summary(c, engine.sandbox(c.id()), engine::volumeDir,
+                                linkNames.getOrDefault(c.id(), List.of()));
+                        if (size) {
+                            withSizes(m, c);
+                        }
+                        return m;
+                    }).toList();
+        });
     }
 
     /** SizeRw and SizeRootFs, as {@code ps --size}, {@code inspect --size} and {@code system df} show them. */
