@@ -47,9 +47,13 @@ public final class Json {
         }
     }
 
-    /** Parses a request body; a malformed body or a wrong type is the client's 400. */
+    /** Parses a request body; a malformed body or a wrong type is the client's 400, a syntax error in Go's words as dockerd's. */
     public static <T> T decode(Buffer body, Class<T> type) {
-        return read("", () -> MAPPER.readValue(body.getBytes(), type));
+        byte[] bytes = body.getBytes();
+        GoJsonSyntax.check(bytes).ifPresent(message -> {
+            throw EngineException.invalid(message);
+        });
+        return read("", () -> MAPPER.readValue(bytes, type));
     }
 
     /** A request's JSON (parsed already) as the engine's type; a wrong type is the client's 400 naming the field. */

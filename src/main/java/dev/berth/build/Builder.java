@@ -18,6 +18,7 @@ import dev.berth.image.FileTrees;
 import dev.berth.image.Image;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
+import dev.berth.image.Platform;
 import dev.berth.rootfs.ScopedPath;
 import dev.berth.store.EngineJson;
 
@@ -71,7 +72,7 @@ public final class Builder {
     /** What the client asked for (the query of {@code POST /build}). */
     public record Request(String dockerfile, List<ImageReference> tags, Map<String, String> buildArgs, Map<String, String> labels,
                           String target, boolean noCache, boolean pull, boolean quiet, String networkMode, List<String> extraHosts,
-                          long shmSize, long memory, String platform, Map<String, Object> cpu) {}
+                          long shmSize, long memory, Platform platform, Map<String, Object> cpu) {}
 
     /** A build that failed: the message the client shows and the exit code it exits with (a RUN's own). */
     public static final class Failure extends RuntimeException {
@@ -268,7 +269,13 @@ public final class Builder {
         private Stage from(Instruction i) throws IOException {
             announce(i);
             String platform = Substitution.expand(i.flags().getOrDefault("platform", ""), globalArgs, '\\');
-            if (!platform.isEmpty() && !platform.equals(request.platform()) && !platform.startsWith(request.platform() + "/")) {
+            boolean served;
+            try {
+                served = Platform.parse(platform, request.platform()).matches(request.platform());
+            } catch (EngineException bad) {
+                throw new Failure("FROM --platform=" + platform + ": " + bad.getMessage() + " (line " + i.line() + ")", 1);
+            }
+            if (!served) {
                 throw new Failure("FROM --platform=" + platform + ": Berth builds for " + request.platform() + " only (line " + i.line() + ")", 1);
             }
             String[] words = Substitution.expand(i.args(), globalArgs, '\\').split("\\s+");
@@ -284,7 +291,7 @@ public final class Builder {
                 stage.json = earlier.get().json.deepCopy();
             } else if (base.equals("scratch")) {
                 stage.json = JSON.createObjectNode();
-                stage.json.put("architecture", "amd64").put("os", "linux");
+                stage.json.put("architecture", request.platform().architecture()).put("os", request.platform().os());
                 stage.json.putObject("config");
                 stage.json.putObject("rootfs").put("type", "layers").putArray("diff_ids");
                 stage.json.putArray("history");
@@ -550,7 +557,7 @@ public final class Builder {
         /** The create request of a step's container, assembled as Docker's JSON from the stage's image config. */
         private ContainerCreate request(ObjectNode create) throws IOException {
             return new ContainerCreate(null, JSON.treeToValue(create, ContainerConfig.class),
-                    JSON.treeToValue(create.path("HostConfig"), HostConfig.class), Map.of());
+                    JSON.treeToValue(create.path("HostConfig"), HostConfig.class), Map.of(), null);
         }
 
         private boolean running(String id) {

@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import dev.berth.image.Platform;
 import dev.berth.network.EndpointSettings;
 
 import java.util.List;
@@ -9,9 +10,11 @@ import java.util.Map;
  * {@code POST /containers/create}: the Config, the HostConfig and the networks to join with their endpoint
  * settings ({@code NetworkingConfig.EndpointsConfig}, by network name or id; "default" is the default bridge).
  *
- * @param name the name asked for, or null for a generated one
+ * @param name     the name asked for, or null for a generated one
+ * @param platform the platform the image must serve ({@code platform=}), or null for whatever it is
  */
-public record ContainerCreate(String name, ContainerConfig config, HostConfig hostConfig, Map<String, EndpointSettings> endpoints) {
+public record ContainerCreate(String name, ContainerConfig config, HostConfig hostConfig, Map<String, EndpointSettings> endpoints,
+                              Platform platform) {
 
     public ContainerCreate {
         config = config == null ? ContainerConfig.empty() : config;
@@ -24,6 +27,6 @@ public record ContainerCreate(String name, ContainerConfig config, HostConfig ho
         ContainerConfig config = ContainerConfig.empty().withImage(image, "", List.of(), List.of(note), List.of(""), "", "", "", Map.of(),
                 null, Map.of());
         HostConfig none = HostConfig.empty();
-        return new ContainerCreate(null, config, none.withDefaults("none", none.runtime(), none.logConfig(), List.of()), Map.of());
+        return new ContainerCreate(null, config, none.withDefaults("none", none.runtime(), none.logConfig(), List.of()), Map.of(), null);
     }
 }

@@ -113,10 +113,7 @@ public final class ContainerEngine implements AutoCloseable {
                 return registry.list().stream().anyMatch(c -> c.state().running() && c.volumeNames().contains(volume));
             }
         });
-        this.restarts = new RestartManager(registry, transitions, id -> {
-            registry.update(id, x -> x.withRestartCount(x.restartCount() + 1));
-            launch(id);
-        });
+        this.restarts = new RestartManager(registry, transitions, this::launch);
         this.exits = new ExitMonitor(exitDir, runtime, registry::list, this::settleLocked);
         reconcile();
         restarts.atDaemonStart();
@@ -455,8 +452,12 @@ public final class ContainerEngine implements AutoCloseable {
         int sig = Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal);
         transitions.with(id, () -> {
             Container c = current(id);
-            if (stopRestarting(id)) {
-                return null;
+            boolean ends = endsRestarts(c, sig);
+            if (c.state().restarting()) {
+                if (ends) {
+                    stopRestarting(id);
+                }
+                return null;        // another signal for a container waiting to restart: nothing to signal, as dockerd
             }
             if (!c.state().running()) {
                 throw EngineException.conflict("Cannot kill container: " + ref + ": container " + id + " is not running");
@@ -466,6 +467,9 @@ public final class ContainerEngine implements AutoCloseable {
                         + " is paused. Unpause the container before stopping or killing");
             }
             registry.update(id, x -> x.withState(x.state().stoppedByUser()));
+            if (ends) {
+                restarts.exitOnNext(id);
+            }
             CompletableFuture<Void> exit = exits.exitOf(id);
             runtime.kill(id, sig);
             fire(c, id, "kill", Map.of("signal", Integer.toString(sig)));
@@ -474,6 +478,15 @@ public final class ContainerEngine implements AutoCloseable {
             }
             return null;
         });
+    }
+
+    /**
+     * Whether a kill ends the restart policy's hold, as dockerd decides: SIGKILL, the container's stop signal,
+     * or any signal when the container has none of its own; another signal lets the policy bring it back.
+     */
+    private static boolean endsRestarts(Container c, int signal) {
+        String stopSignal = c.config().stopSignal();
+        return signal == 9 || stopSignal.isEmpty() || Signals.parse(stopSignal) == signal;
     }
 
     /** A stop or kill of a container waiting to restart: it stays down, as after a stop. Holding its lock. */
@@ -501,6 +514,7 @@ public final class ContainerEngine implements AutoCloseable {
                 return false;
             }
             registry.update(id, x -> x.withState(x.state().stoppedByUser()));
+            restarts.exitOnNext(id);
             CompletableFuture<Void> exit = exits.exitOf(id);
             thaw(c);
             String stopSignal = c.config().stopSignal();
@@ -959,14 +973,18 @@ public final class ContainerEngine implements AutoCloseable {
     /** Records an exit, releases the runtime's hold, then wakes the waiters and applies auto-removal or the restart policy. */
     private void recordExit(String id, Container c, int exitCode, String finishedAt, boolean oom, String error) {
         exits.forgetMonitor(id);
-        Container died = registry.update(id, s -> s.withState(s.state().exited(exitCode, finishedAt, oom).withError(error)));
+        boolean restart = restarts.wantsBack(c, exitCode);
+        Container died = registry.update(id, s -> {
+            ContainerState ended = s.state().exited(exitCode, finishedAt, oom).withError(error);
+            // wanted back: restarting from the exit on, and counted already, as dockerd shows it
+            return restart ? s.withState(ended.restarting(true)).withRestartCount(s.restartCount() + 1) : s.withState(ended);
+        });
         if (oom) {
             fire(died, id, "oom", Map.of());
         }
         fire(died, id, "die", Map.of("exitCode", Integer.toString(exitCode)));
         cleanupRuntime(id);
         volumeEvents(c, "unmount");
-        boolean restart = RestartPolicy.of(c.hostConfig()).restarts(exitCode, c.restartCount(), c.state().manuallyStopped(), false);
         if (restart) {
             restarts.schedule(id);    // before the waiters wake: a remove right after the wait sees it restarting
         }

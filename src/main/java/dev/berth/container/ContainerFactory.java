@@ -3,6 +3,7 @@ package dev.berth.container;
 import dev.berth.errors.EngineException;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
+import dev.berth.image.Platform;
 import dev.berth.volume.ContainerVolumes;
 import dev.berth.volume.VolumeCreate;
 
@@ -48,6 +49,11 @@ final class ContainerFactory {
             throw EngineException.invalid("no image specified (Image)");
         }
         Image image = images.get(imageName);
+        Platform served = Platform.of(image.config());
+        if (request.platform() != null && !request.platform().matches(served)) {
+            throw EngineException.notFound("image with reference " + imageName + " was found but its platform (" + served
+                    + ") does not match the specified platform (" + request.platform() + ")");
+        }
         ContainerConfig imageConfig = ContainerSpec.of(image.config());
         List<String> args = ContainerSpec.args(asked, imageConfig);
         ContainerSpec.validateEnv(asked.env());
@@ -84,7 +90,7 @@ final class ContainerFactory {
         }
         ContainerConfig config = ContainerSpec.mergedConfig(asked, imageConfig, imageName, hostname, env);
         HealthCheck.of(config);
-        var endpoints = NetworkOptions.endpoints(new ContainerCreate(request.name(), asked, hostConfig, request.endpoints()), networks, registry);
+        var endpoints = NetworkOptions.endpoints(new ContainerCreate(request.name(), asked, hostConfig, request.endpoints(), request.platform()), networks, registry);
         warnings.addAll(NetworkOptions.checkPorts(hostConfig, config.exposedPorts().keySet()));
         // volumes last, once every check has passed: a refused create makes none
         for (MountOptions.Mount m : mounts) {

@@ -5,19 +5,22 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.logging.Logger;
 
 /**
  * Restart policies: a container whose policy wants it back waits out dockerd's back-off, shown as
- * restarting, then starts again under its transition lock; a stop, kill, start or removal meanwhile
- * calls the restart off.
+ * restarting and already counted in its RestartCount (as dockerd counts it), then starts again under its
+ * transition lock; a stop, kill, start or removal meanwhile calls the restart off. A stop, a SIGKILL or
+ * a kill with the container's stop signal calls off the restart after its next exit (dockerd's
+ * ExitOnNext): kept in memory only, as dockerd keeps it, so the daemon's start applies the policy afresh.
  */
 final class RestartManager {
 
     private static final Logger LOG = Logger.getLogger(RestartManager.class.getName());
 
-    /** Starts a container again by its policy (its restart count goes up); called holding its transition lock. */
+    /** Starts a container again by its policy; called holding its transition lock. */
     @FunctionalInterface
     interface Relaunch {
         void relaunch(String id) throws IOException;
@@ -28,11 +31,23 @@ final class RestartManager {
     private final Relaunch relaunch;
     private final Map<String, Thread> pending = new LinkedHashMap<>();     // guarded by this
     private final Map<String, Duration> delays = new ConcurrentHashMap<>();
+    private final Set<String> exitOnNext = ConcurrentHashMap.newKeySet();
 
     RestartManager(ContainerRegistry registry, TransitionLocks transitions, Relaunch relaunch) {
         this.registry = registry;
         this.transitions = transitions;
         this.relaunch = relaunch;
+    }
+
+    /** Its next exit is the last one: no policy brings it back until it is started by hand. */
+    void exitOnNext(String id) {
+        exitOnNext.add(id);
+    }
+
+    /** Whether the policy brings back a container that just exited with {@code exitCode}. */
+    boolean wantsBack(Container c, int exitCode) {
+        return !exitOnNext.contains(c.id())
+                && RestartPolicy.of(c.hostConfig()).restarts(exitCode, c.restartCount(), c.state().manuallyStopped(), false);
     }
 
     /** Brings the container back after its back-off; it shows as restarting meanwhile. */
@@ -96,9 +111,10 @@ final class RestartManager {
         }
     }
 
-    /** A start by hand or a removal: the back-off begins afresh. */
+    /** A start by hand or a removal: the back-off begins afresh, and the policy applies again. */
     void reset(String id) {
         delays.remove(id);
+        exitOnNext.remove(id);
     }
 
     /**

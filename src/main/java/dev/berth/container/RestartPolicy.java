@@ -48,15 +48,18 @@ record RestartPolicy(String name, int maximumRetryCount) {
     }
 
     /**
-     * Whether a container that exited with {@code exitCode} after {@code restartCount} restarts comes back.
-     * A stop or kill through the API keeps it down; when the daemon starts, {@code always} brings back even
-     * those ({@code atDaemonStart}), as dockerd does.
+     * Whether a container that exited with {@code exitCode} after {@code restartCount} restarts comes back,
+     * as dockerd's restart manager decides once a stop has not called it off: a kill through the API with
+     * another signal than the stop signal ({@code manuallyStopped}) keeps {@code unless-stopped} down only.
+     * When the daemon starts, {@code on-failure} leaves alone what was stopped by hand too (dockerd brings it
+     * back if it exited non-zero, which a {@code docker stop} makes it).
      */
     boolean restarts(int exitCode, int restartCount, boolean manuallyStopped, boolean atDaemonStart) {
         return switch (name) {
-            case "always" -> atDaemonStart || !manuallyStopped;
+            case "always" -> true;
             case "unless-stopped" -> !manuallyStopped;
-            case "on-failure" -> !manuallyStopped && exitCode != 0 && (maximumRetryCount == 0 || restartCount < maximumRetryCount);
+            case "on-failure" -> !(atDaemonStart && manuallyStopped) && exitCode != 0
+                    && (maximumRetryCount == 0 || restartCount < maximumRetryCount);
             default -> false;
         };
     }

@@ -19,6 +19,7 @@ import dev.berth.network.NetworkManager;
 import dev.berth.monitor.ConmonRuntime;
 import dev.berth.api.system.SystemRoutes;
 import dev.berth.image.ImageStore;
+import dev.berth.image.Platform;
 import dev.berth.registry.ImagePuller;
 import dev.berth.registry.Distribution;
 import dev.berth.rootfs.RootfsDriver;
@@ -174,7 +175,7 @@ public final class Berthd {
         }
         vertx = side.vertx();
         PrometheusMeterRegistry metrics = side.metrics();
-        Distribution distribution = Distribution.open(images, config.root(), new ImagePuller.Platform("linux", host.goArch(), ""),
+        Distribution distribution = Distribution.open(images, config.root(), new Platform("linux", host.goArch(), ""),
                 config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors());
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), config.apiCorsHeader(), metrics, apiGroups(system, images, host, metrics,
                 containers, networks, volumes, events, monitor, rootfs.name(), distribution, new Builder(config.root(), containers, images)));

@@ -1,6 +1,7 @@
 package dev.berth.registry;
 
 import dev.berth.image.ImageStore;
+import dev.berth.image.Platform;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -14,7 +15,7 @@ public record Distribution(ImagePuller puller, ImagePusher pusher, RegistryClien
      * @param certsDir per-registry CAs and client certificates ({@code <host[:port]>/} directories)
      * @param mirrors Docker Hub mirrors, tried first
      */
-    public static Distribution open(ImageStore images, Path root, ImagePuller.Platform platform, java.util.List<String> insecureRegistries,
+    public static Distribution open(ImageStore images, Path root, Platform platform, java.util.List<String> insecureRegistries,
                                     Path certsDir, java.util.List<String> mirrors) throws IOException {
         RegistryClient client = new RegistryClient(insecureRegistries, certsDir, mirrors);
         DistributionMetadata metadata = new DistributionMetadata(root.resolve("image").resolve("distribution.json"));

@@ -5,6 +5,7 @@ import dev.berth.errors.EngineException;
 import dev.berth.image.Digest;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
+import dev.berth.image.Platform;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,30 +38,6 @@ public final class ImagePuller {
     @FunctionalInterface
     public interface Progress {
         void message(Map<String, Object> message) throws IOException;
-    }
-
-    /** The platform a pull picks from an index unless told otherwise. */
-    public record Platform(String os, String architecture, String variant) {
-        public static Platform parse(String text, Platform dflt) {
-            if (text == null || text.isBlank()) {
-                return dflt;
-            }
-            String[] p = text.split("/");
-            if (p.length < 2 || p.length > 3) {
-                throw EngineException.invalid("invalid platform \"" + text + "\": expected os/arch[/variant]");
-            }
-            return new Platform(p[0], p[1], p.length == 3 ? p[2] : "");
-        }
-
-        boolean matches(JsonNode p) {
-            return os.equals(p.path("os").asText()) && architecture.equals(p.path("architecture").asText())
-                    && (variant.isEmpty() || variant.equals(p.path("variant").asText()));
-        }
-
-        @Override
-        public String toString() {
-            return os + "/" + architecture + (variant.isEmpty() ? "" : "/" + variant);
-        }
     }
 
     private static final int PARALLEL_LAYERS = 3;
@@ -116,9 +93,9 @@ public final class ImagePuller {
             JsonNode chosen = null;
             for (JsonNode d : json.path("manifests")) {
                 JsonNode p = d.path("platform");
-                offered.add(p.path("os").asText() + "/" + p.path("architecture").asText()
-                        + (p.path("variant").asText("").isEmpty() ? "" : "/" + p.path("variant").asText()));
-                if (chosen == null && wanted.matches(p)) {
+                Platform entry = new Platform(p.path("os").asText(), p.path("architecture").asText(), p.path("variant").asText(""));
+                offered.add(entry.toString());
+                if (chosen == null && wanted.matches(entry)) {
                     chosen = d;
                 }
             }

@@ -48,7 +48,7 @@ class ApiSpecTest {
                     Optional.empty(), false, images, "vfs", containers, volumes, java.util.List.of(), java.util.List.of());
             ApiRouter api = new ApiRouter(vertx, 1024, null, metrics, Berthd.apiGroups(system, images, host, metrics,
                     containers, networks, volumes, events, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
-                            new dev.berth.registry.ImagePuller.Platform("linux", "amd64", ""), java.util.List.of(), dir, java.util.List.of()),
+                            new dev.berth.image.Platform("linux", "amd64", ""), java.util.List.of(), dir, java.util.List.of()),
                     new dev.berth.build.Builder(dir, containers, images)));
             containers.close();
             networks.close();

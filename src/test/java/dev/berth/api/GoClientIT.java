@@ -213,6 +213,46 @@ class GoClientIT extends ContainerTestBase {
     }
 
     @Test
+    void badBodiesInGosWordsPlatformsAndOldUpdatesAsDockerdTakesThem() throws Exception {
+        // exec start reads its body before it looks for the exec session, as dockerd does
+        RawHttp.Response bad = go("POST", "/v1.41/exec/foobar/start", "{bad");
+        assertEquals(400, bad.status());
+        assertEquals("invalid JSON: invalid character 'b' looking for beginning of object key string", message(bad));
+        RawHttp.Response trailing = go("POST", "/v1.41/containers/create", "{\"Image\":\"busybox\"} x");
+        assertEquals(400, trailing.status());
+        assertEquals("unexpected content after JSON", message(trailing));
+        assertEquals("invalid JSON: got EOF while reading request body", message(go("POST", "/v1.41/containers/create", " ")));
+
+        // platform on create, from API 1.41: the image must serve it
+        String served = ok("inspect", "-f", "{{.Os}}/{{.Architecture}}", "busybox").stdout().strip();
+        String other = served.equals("linux/arm64") ? "linux/amd64" : "linux/arm64";
+        String create = "{\"Image\":\"busybox\"}";
+        RawHttp.Response mismatch = go("POST", "/v1.41/containers/create?platform=" + other, create);
+        assertEquals(404, mismatch.status());
+        assertEquals("image with reference busybox was found but its platform (" + served
+                + ") does not match the specified platform (" + other + ")", message(mismatch));
+        assertEquals(201, go("POST", "/v1.41/containers/create?platform=" + served, create).status());
+        assertEquals(201, go("POST", "/v1.40/containers/create?platform=" + other, create).status(), "not read before 1.41");
+        RawHttp.Response unknown = go("POST", "/v1.41/containers/create?platform=foo", create);
+        assertEquals(400, unknown.status());
+        assertEquals("\"foo\": unknown operating system or architecture: invalid argument", message(unknown));
+        byte[] context = dockerfileOnly("FROM busybox\n");
+        RawHttp.Response unknownBuild = RawHttp.request(daemon.socket(), "POST", "/v1.41/build?platform=foo",
+                Map.of("Content-Type", "application/x-tar"), context);
+        assertEquals(400, unknownBuild.status());
+        assertEquals("\"foo\": unknown operating system or architecture: invalid argument", message(unknownBuild));
+        RawHttp.Response foreignBuild = RawHttp.request(daemon.socket(), "POST", "/v1.41/build?platform=" + other,
+                Map.of("Content-Type", "application/x-tar"), context);
+        assertEquals(400, foreignBuild.status());
+        assertEquals("Berth builds for " + served + " only, not " + other, message(foreignBuild));
+
+        // an update through API 1.39 has no PidsLimit: moby drops it
+        ok("run", "-d", "--name", "old-client", "--pids-limit", "50", "busybox", "sleep", "300");
+        assertEquals(200, go("POST", "/v1.39/containers/old-client/update", "{\"PidsLimit\":10,\"CpuShares\":512}").status());
+        assertEquals("50 512", ok("inspect", "-f", "{{.HostConfig.PidsLimit}} {{.HostConfig.CpuShares}}", "old-client").stdout().strip());
+    }
+
+    @Test
     void eachStageOfABuildHasItsAuxAndSiblingsTheirOwnConfig() throws Exception {
         byte[] context = dockerfileOnly("""
                     FROM busybox AS base

@@ -67,6 +67,45 @@ class RestartHealthStatsIT extends ContainerTestBase {
         assertFalse(ok("ps", "-a", "--format", "{{.Names}}").stdout().contains("loop"));
     }
 
+    /** dockerd's rules: a kill calls a restart off only with SIGKILL or the stop signal, or any signal when there is none. */
+    @Test
+    void aKillWithAnotherSignalThanTheStopSignalLeavesAlwaysAndOnFailureRestarting() throws Exception {
+        String trapping = "trap 'exit 7' USR1 TERM; while :; do sleep 0.1; done";
+        ok("run", "-d", "--name", "sig", "--restart", "always", "--stop-signal", "TERM", "busybox", "sh", "-c", trapping);
+        ok("run", "-d", "--name", "nosig", "--restart", "always", "busybox", "sh", "-c", trapping);
+        ok("run", "-d", "--name", "unless", "--restart", "unless-stopped", "--stop-signal", "TERM", "busybox", "sh", "-c", trapping);
+        ok("run", "-d", "--name", "fail", "--restart", "on-failure", "--stop-signal", "TERM", "busybox", "sh", "-c", trapping);
+        ok("kill", "-s", "USR1", "sig", "nosig", "unless", "fail");
+        await("running 1", 15, "sig", "{{.State.Status}} {{.RestartCount}}");
+        await("running 1", 15, "fail", "{{.State.Status}} {{.RestartCount}}");
+        await("exited 7 0", 15, "nosig", "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}");
+        await("exited 7 0", 15, "unless", "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}");
+        ok("kill", "-s", "TERM", "sig");
+        await("exited 7 1", 15, "sig", "{{.State.Status}} {{.State.ExitCode}} {{.RestartCount}}");
+        Thread.sleep(1000);
+        assertEquals("exited 1", inspect("sig", "{{.State.Status}} {{.RestartCount}}"), "the stop signal keeps it down");
+        assertEquals("exited", inspect("nosig", "{{.State.Status}}"));
+        ok("rm", "-f", "sig", "nosig", "unless", "fail");
+    }
+
+    /** Between restarts a container is restarting, and the coming restart is counted already, as dockerd shows it. */
+    @Test
+    void betweenOnFailureRestartsTheContainerIsRestartingAndCounted() throws Exception {
+        ok("run", "-d", "--name", "retry", "--restart", "on-failure:5", "busybox", "sh", "-c", "sleep 0.1; exit 1");
+        java.util.Set<String> seen = new java.util.TreeSet<>();
+        eventually(30, () -> {
+            String s = inspect("retry", "{{.State.Status}} {{.RestartCount}} {{.State.Running}} {{.State.Restarting}}");
+            seen.add(s);
+            return s.startsWith("exited ");
+        }, () -> "still restarting: " + seen);
+        assertEquals("exited 5", inspect("retry", "{{.State.Status}} {{.RestartCount}}"), seen.toString());
+        assertTrue(seen.stream().anyMatch(s -> s.matches("restarting [1-5] true true")), seen.toString());
+        assertTrue(seen.stream().noneMatch(s -> s.matches("restarting 0 .*")), "counted when the restart is decided: " + seen);
+        assertTrue(seen.stream().noneMatch(s -> s.startsWith("exited ") && !s.equals("exited 5 false false")),
+                "never exited between restarts: " + seen);
+        ok("rm", "retry");
+    }
+
     @Test
     void policiesBringContainersBackAfterAHostReboot() throws Exception {
         ok("run", "-d", "--name", "always", "--restart", "always", "busybox", "sleep", "300");

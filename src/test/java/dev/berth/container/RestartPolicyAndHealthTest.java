@@ -36,10 +36,13 @@ class RestartPolicyAndHealthTest {
         assertTrue(policy("{\"Name\":\"on-failure\"}").restarts(1, 1000, false, false), "0 means no maximum");
         RestartPolicy always = policy("{\"Name\":\"always\"}");
         assertTrue(always.restarts(0, 5, false, false));
-        assertFalse(always.restarts(0, 5, true, false), "stopped by hand");
+        assertTrue(always.restarts(0, 5, true, false), "killed with another signal than its stop signal");
         assertTrue(always.restarts(0, 5, true, true), "the daemon's start brings always back");
+        assertTrue(onFailure.restarts(138, 0, true, false), "killed with another signal than its stop signal");
+        assertFalse(onFailure.restarts(143, 0, true, true), "stopped by hand, at the daemon's start");
         RestartPolicy unless = policy("{\"Name\":\"unless-stopped\"}");
         assertFalse(unless.restarts(0, 0, true, true));
+        assertFalse(unless.restarts(0, 0, true, false), "killed through the API");
         assertTrue(unless.restarts(0, 0, false, true));
         assertTrue(policy("{}").none());
         assertThrows(EngineException.class, () -> policy("{\"Name\":\"on-failure\",\"MaximumRetryCount\":-1}"));

@@ -3,6 +3,7 @@ package dev.berth.api.container;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ApiRouter;
+import dev.berth.api.ApiVersion;
 import dev.berth.api.ApiRoutes;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
@@ -16,6 +17,7 @@ import dev.berth.container.ContainerFilter;
 import dev.berth.container.ContainerLogs;
 import dev.berth.container.ContainerState;
 import dev.berth.errors.EngineException;
+import dev.berth.image.Platform;
 import dev.berth.container.DetachKeys;
 import dev.berth.monitor.AttachSocket;
 import io.vertx.core.http.HttpMethod;
@@ -84,8 +86,12 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }));
         routes.withBody(HttpMethod.POST, "/containers/{id}/update", ctx -> {
             var body = ctx.body().buffer();
+            boolean before140 = ApiVersion.of(ctx).before(1, 40);
             blocking(ctx, () -> {
                 ObjectNode changes = Json.object(body);
+                if (before140) {
+                    changes.remove("PidsLimit");      // not part of an update before API 1.40: moby drops it too
+                }
                 RequestShape.checkUpdate(changes);
                 return Map.of("Warnings", engine.update(ctx.pathParam("id"), Json.convert(changes, ResourceUpdate.class)));
             });
@@ -139,7 +145,9 @@ public final class ContainerRoutes implements ApiRouter.Group {
     private void create(RoutingContext ctx) {
         var body = ctx.body().buffer();
         String name = ctx.request().getParam("name");
-        boolean before140 = dev.berth.api.ApiVersion.of(ctx).before(1, 40);
+        ApiVersion version = ApiVersion.of(ctx);
+        boolean before140 = version.before(1, 40);
+        String platform = version.before(1, 41) ? null : ctx.request().getParam("platform");     // as moby: from 1.41
         blockingCreated(ctx, () -> {
             ObjectNode request = Json.object(body);     // parsed here, off the event loop
             RequestShape.checkCreate(request);
@@ -147,7 +155,8 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 // what clients before API 1.40 expect by default, as dockerd gives them
                 request.withObjectProperty("HostConfig").put("IpcMode", "shareable");
             }
-            return engine.create(RequestShape.create(request, name));
+            return engine.create(RequestShape.create(request, name,
+                    platform == null || platform.isEmpty() ? null : Platform.parse(platform, Platform.host())));
         });
     }
 

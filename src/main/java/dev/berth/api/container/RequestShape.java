@@ -6,6 +6,7 @@ import dev.berth.container.ContainerConfig;
 import dev.berth.container.ContainerCreate;
 import dev.berth.container.HostConfig;
 import dev.berth.errors.EngineException;
+import dev.berth.image.Platform;
 import dev.berth.network.EndpointSettings;
 import dev.berth.store.EngineJson;
 
@@ -90,7 +91,7 @@ final class RequestShape {
     }
 
     /** A create request, checked, as the engine's record. */
-    static ContainerCreate create(JsonNode body, String name) {
+    static ContainerCreate create(JsonNode body, String name, Platform platform) {
         Map<String, EndpointSettings> endpoints = new LinkedHashMap<>();
         for (var e : body.path("NetworkingConfig").path("EndpointsConfig").properties()) {
             endpoints.put(e.getKey(), e.getValue().isNull() ? EndpointSettings.none()
@@ -98,7 +99,7 @@ final class RequestShape {
         }
         JsonNode hostConfig = body.path("HostConfig");
         return new ContainerCreate(name, Json.convert(body, ContainerConfig.class),
-                hostConfig.isObject() ? Json.convert(hostConfig, HostConfig.class, "HostConfig") : HostConfig.empty(), endpoints);
+                hostConfig.isObject() ? Json.convert(hostConfig, HostConfig.class, "HostConfig") : HostConfig.empty(), endpoints, platform);
     }
 
     private static void checkHostConfig(JsonNode hc, String prefix) {

@@ -9,6 +9,7 @@ import dev.berth.api.QueryParams;
 import dev.berth.build.Builder;
 import dev.berth.errors.EngineException;
 import dev.berth.image.ImageReference;
+import dev.berth.image.Platform;
 import dev.berth.registry.Credentials;
 import dev.berth.registry.ImagePuller;
 import io.vertx.ext.web.RoutingContext;
@@ -50,8 +51,8 @@ public final class BuildRoutes implements ApiRouter.Group {
         if ("2".equals(version)) {
             throw EngineException.notImplemented("Berth does not implement BuildKit (version=2): build with the classic builder");
         }
-        String platform = ctx.request().getParam("platform");
-        if (notEmpty(platform) && !platform.startsWith(puller.platform().os() + "/" + puller.platform().architecture())) {
+        Platform platform = Platform.parse(ctx.request().getParam("platform"), puller.platform());
+        if (!platform.matches(puller.platform())) {
             throw EngineException.invalid("Berth builds for " + puller.platform() + " only, not " + platform);
         }
         List<ImageReference> tags = new ArrayList<>();
@@ -65,7 +66,7 @@ public final class BuildRoutes implements ApiRouter.Group {
         Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
                 text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),
                 text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), number(ctx, "memory"),
-                puller.platform().os() + "/" + puller.platform().architecture(), cpu(ctx));
+                puller.platform(), cpu(ctx));
         Map<String, Credentials> auths = registryConfig(ctx.request().getHeader("X-Registry-Config"));
         InputStream body = BlockingIo.requestBody(ctx);
         ctx.response().putHeader("Content-Type", "application/json");

@@ -11,12 +11,13 @@ import dev.berth.errors.EngineException;
 import dev.berth.image.ImageFilter;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
+import dev.berth.image.ImportRequest;
+import dev.berth.image.Platform;
 import dev.berth.registry.Credentials;
 import dev.berth.registry.Distribution;
 import dev.berth.registry.ImagePuller;
 import dev.berth.registry.ImagePusher;
 import dev.berth.registry.RegistryClient;
-import dev.berth.image.ImportRequest;
 import dev.berth.system.HostFacts;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -131,7 +132,7 @@ public final class ImageRoutes implements ApiRouter.Group {
         ImageReference ref = tag != null && tag.startsWith("sha256:")
                 ? ImageReference.parse(fromImage + "@" + tag, null)
                 : ImageReference.parse(fromImage, null).tagged(tag);
-        ImagePuller.Platform platform = ImagePuller.Platform.parse(ctx.request().getParam("platform"), puller.platform());
+        Platform platform = Platform.parse(ctx.request().getParam("platform"), puller.platform());
         Credentials creds = Credentials.fromHeader(ctx.request().getHeader("X-Registry-Auth"));
         BlockingIo.respond(ctx, () -> puller.resolve(ref, platform, creds), resolved -> streamProgress(ctx, resolved::pull));
     }
