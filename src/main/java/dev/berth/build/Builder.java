@@ -30,6 +30,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -72,7 +73,14 @@ public final class Builder {
     /** What the client asked for (the query of {@code POST /build}). */
     public record Request(String dockerfile, List<ImageReference> tags, Map<String, String> buildArgs, Map<String, String> labels,
                           String target, boolean noCache, boolean pull, boolean quiet, String networkMode, List<String> extraHosts,
-                          long shmSize, long memory, Platform platform, Map<String, Object> cpu) {}
+                          long shmSize, long memory, Platform platform, Map<String, Object> cpu, Removal removal) {}
+
+    /**
+     * What happens to the containers of RUN steps, as dockerd's {@code rm} and {@code forcerm}: each goes once
+     * its step succeeded ({@code rm}, the default), and the failing step's one stays for a look unless
+     * {@code forcerm}. The containers a build makes to reach files go in any case.
+     */
+    public record Removal(boolean afterSuccess, boolean afterFailure) {}
 
     /** A build that failed: the message the client shows and the exit code it exits with (a RUN's own). */
     public static final class Failure extends RuntimeException {
@@ -130,7 +138,8 @@ public final class Builder {
     /** Runs the build, pulling missing base images with {@code puller}; answers the id of the image made. */
     public Digest build(InputStream contextTar, Request request, Output out, Puller puller) throws IOException {
         Path dir = Files.createTempDirectory(scratch, "build-");
-        List<String> made = new ArrayList<>();
+        List<String> made = new ArrayList<>();      // every container not committed and kept yet: a RUN step's, or a helper
+        Set<String> runContainers = new HashSet<>();         // of those, the RUN steps'
         try {
             Path context = Files.createDirectories(dir.resolve("context"));
             ContainerFiles.extract(new ContainerView("the build context", context, Map.of(), Set.of()), "/", contextTar, false, null);
@@ -140,7 +149,7 @@ public final class Builder {
             DockerIgnore ignore = ScopedPath.read(context, ".dockerignore", 1 << 20)
                     .map(b -> new DockerIgnore(new String(b, StandardCharsets.UTF_8))).orElse(DockerIgnore.NONE);
             List<Instruction> all = DockerfileParser.parse(new String(dockerfile, StandardCharsets.UTF_8));
-            Run run = new Run(request, out, context, ignore, dir, made, puller);
+            Run run = new Run(request, out, context, ignore, dir, made, runContainers, puller);
             Digest id = run.all(all);
             if (!request.buildArgs().isEmpty()) {
                 List<String> unused = request.buildArgs().keySet().stream().filter(k -> !run.consumed.contains(k)).sorted().toList();
@@ -151,6 +160,9 @@ public final class Builder {
             return id;
         } finally {
             for (String c : made) {
+                if (runContainers.contains(c) && !request.removal().afterFailure()) {
+                    continue;       // the failed step's container, kept as dockerd keeps it
+                }
                 try {
                     containers.remove(c, true, true);
                 } catch (EngineException | IOException gone) {
@@ -169,6 +181,7 @@ public final class Builder {
         final DockerIgnore ignore;
         final Path dir;
         final List<String> made;
+        final Set<String> runContainers;
         final Puller puller;
         final Map<String, String> globalArgs = new LinkedHashMap<>();
         final Set<String> consumed = new LinkedHashSet<>();
@@ -177,7 +190,8 @@ public final class Builder {
         int steps;
         int tarCount;
 
-        Run(Request request, Output out, Path context, DockerIgnore ignore, Path dir, List<String> made, Puller puller) {
+        Run(Request request, Output out, Path context, DockerIgnore ignore, Path dir, List<String> made, Set<String> runContainers,
+            Puller puller) {
             this.puller = puller;
             this.request = request;
             this.out = out;
@@ -185,6 +199,7 @@ public final class Builder {
             this.ignore = ignore;
             this.dir = dir;
             this.made = made;
+            this.runContainers = runContainers;
         }
 
         Digest all(List<Instruction> instructions) throws IOException {
@@ -520,6 +535,7 @@ public final class Builder {
             request.extraHosts().forEach(hosts::add);
             String id = containers.create(request(create)).container().id();
             made.add(id);
+            runContainers.add(id);
             out.stream(" ---> Running in " + id.substring(0, 12) + "\n");
             containers.start(id);
             if (!request.quiet()) {
@@ -687,9 +703,11 @@ public final class Builder {
         private void commitContainer(Stage s, String id, String createdBy, String key) throws IOException {
             Image image = containers.commit(id, new CommitRequest(null, "", null, s.config().deepCopy(), List.of(), "", "",
                     createdBy, true), false);
-            containers.remove(id, true, true);
             made.remove(id);
-            out.stream("Removing intermediate container " + id.substring(0, 12) + "\n");
+            if (!runContainers.contains(id) || request.removal().afterSuccess()) {
+                containers.remove(id, true, true);
+                out.stream("Removing intermediate container " + id.substring(0, 12) + "\n");
+            }
             s.imageId = image.id().toString();
             s.json = (ObjectNode) JSON.readTree(images.configBytes(image.id()));
             cache.put(key, s.imageId);

@@ -132,9 +132,20 @@ public final class ContainerEngine implements AutoCloseable {
         return registry.list();
     }
 
-    /** A container made from this image, if any: such an image cannot be deleted. */
-    public Optional<String> userOf(dev.berth.image.Digest imageId) {
-        return registry.userOf(imageId.toString());
+    /** What the image store must know of the containers made from its images. */
+    public dev.berth.image.ImageUsers imageUsers() {
+        return new dev.berth.image.ImageUsers() {
+            @Override
+            public Optional<User> of(dev.berth.image.Digest image) {
+                return registry.userOf(image.toString()).map(c -> new User(c.id(), c.state().running() || c.state().restarting()));
+            }
+
+            @Override
+            public java.util.Set<dev.berth.image.Digest> images() {
+                return registry.imageIds().stream().filter(dev.berth.image.Digest::isDigest).map(dev.berth.image.Digest::parse)
+                        .collect(java.util.stream.Collectors.toSet());
+            }
+        };
     }
 
     public ContainerPaths paths(String ref) {
@@ -195,8 +206,7 @@ public final class ContainerEngine implements AutoCloseable {
     private void launch(String id) throws IOException {
         Container c = current(id);
         try {
-            Image image = images.get(c.imageId());
-            Path root = rootfs.mount(id, images.layerPaths(image.id().toString()));
+            Path root = rootfs.mount(id, images.containerLayers(c.imageId()));
             ObjectNode spec = specs.spec(c, root, network(c));
             OciRuntime.Paths paths = runtime.paths(id);
             Files.createDirectories(paths.bundle());
@@ -683,6 +693,7 @@ public final class ContainerEngine implements AutoCloseable {
         if (c == null) {
             return;
         }
+        images.released(c.imageId());
         if (removeVolumes || c.autoRemove()) {
             c.anonymousVolumes().values().forEach(volumes::removeAnonymous);
         }
@@ -754,7 +765,7 @@ public final class ContainerEngine implements AutoCloseable {
     /** {@code docker diff}: what the container changed in its root filesystem, parents first. */
     public List<dev.berth.rootfs.Changes.Change> changes(String ref) throws IOException {
         Container c = get(ref);
-        return rootfs.changes(c.id(), images.layerPaths(c.imageId()));
+        return rootfs.changes(c.id(), images.containerLayers(c.imageId()));
     }
 
     /**
@@ -773,7 +784,7 @@ public final class ContainerEngine implements AutoCloseable {
                 List<String> command = new ArrayList<>();
                 command.add(c.path());
                 command.addAll(c.args());
-                var changes = rootfs.changes(id, images.layerPaths(c.imageId()));
+                var changes = rootfs.changes(id, images.containerLayers(c.imageId()));
                 Image made = images.commitContainer(c.imageId(), out -> dev.berth.files.ContainerFiles.writeChanges(rootfs.changesDir(id), changes, out),
                         request.of(id, JSON.valueToTree(c.config()), String.join(" ", command)));
                 fire(c, id, "commit", Map.of("comment", request.comment(), "imageID", made.id().toString()));

@@ -6,6 +6,7 @@ import dev.berth.image.ImageStore;
 import dev.berth.image.Platform;
 import dev.berth.volume.ContainerVolumes;
 import dev.berth.volume.VolumeCreate;
+import dev.berth.volume.VolumeDrivers;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -82,6 +83,10 @@ final class ContainerFactory {
         List<String> inherited = volumesFrom(hostConfig);
         List<MountOptions.Mount> mounts = MountOptions.parse(hostConfig, inherited);
         List<String> anonymousTargets = anonymousVolumes(mounts, asked.volumes().keySet(), imageConfig.volumes().keySet());
+        // --volume-driver: the driver of the volumes the container makes
+        mounts.stream().filter(MountOptions.Mount::isVolume).map(MountOptions.Mount::source).findFirst()
+                .or(() -> anonymousTargets.stream().findFirst().map(t -> ""))
+                .ifPresent(volume -> VolumeDrivers.require(hostConfig.volumeDriver(), "create", volume));
         warnings.addAll(SecurityOptions.validate(hostConfig));
         warnings.addAll(ResourceOptions.validate(hostConfig, host));
         HostFiles.validate(hostConfig);

@@ -69,8 +69,14 @@ final class ContainerRegistry {
         return out;
     }
 
-    synchronized Optional<String> userOf(String imageId) {
-        return containers.values().stream().filter(c -> c.imageId().equals(imageId)).map(Container::id).findFirst();
+    /** A container made from the image, a running one first. */
+    synchronized Optional<Container> userOf(String imageId) {
+        List<Container> users = containers.values().stream().filter(c -> c.imageId().equals(imageId)).toList();
+        return users.stream().filter(c -> c.state().running() || c.state().restarting()).findFirst().or(() -> users.stream().findFirst());
+    }
+
+    synchronized java.util.Set<String> imageIds() {
+        return containers.values().stream().map(Container::imageId).collect(java.util.stream.Collectors.toSet());
     }
 
     /**

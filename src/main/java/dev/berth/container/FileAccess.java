@@ -85,7 +85,7 @@ final class FileAccess {
 
     /** Its root filesystem: mounted already while it runs, else mounted now. */
     private Path root(Container c) throws IOException {
-        return rootfs.mount(c.id(), images.layerPaths(c.imageId()));
+        return rootfs.mount(c.id(), images.containerLayers(c.imageId()));
     }
 
     /** @param prepare whether volumes with mounts of their own are mounted for the while (a running container's are) */

@@ -209,7 +209,8 @@ public record HostConfig(
 
     /**
      * The same, with the defaults the daemon fills in at create, as dockerd shows them: the IPC mode, and the
-     * masked and read-only paths of an unprivileged container; its links as resolved ({@code id:alias}).
+     * masked and read-only paths of an unprivileged container; its links as resolved ({@code id:alias}); no
+     * PidsLimit for 0 or any negative one (moby's "unlimited").
      */
     HostConfig withDefaults(String network, String runtimeName, LogConfig log, List<String> resolvedLinks) {
         return new HostConfig(binds, containerIDFile, log, network, portBindings, restartPolicy, autoRemove, volumeDriver,
@@ -219,7 +220,7 @@ public record HostConfig(
                 storageOpt, tmpfs, utsMode, usernsMode, shmSize, sysctls, runtimeName, isolation, cpuShares, memory, cgroupParent,
                 blkioWeight, cpuPeriod, cpuQuota, cpuRealtimePeriod, cpuRealtimeRuntime, cpusetCpus, cpusetMems, devices,
                 deviceCgroupRules, kernelMemory, memoryReservation, memorySwap, memorySwappiness, nanoCpus, oomKillDisable, init,
-                pidsLimit, ulimits, cpuCount, cpuPercent,
+                pidsLimit != null && pidsLimit <= 0 ? null : pidsLimit, ulimits, cpuCount, cpuPercent,
                 maskedPaths == null && !privileged ? OciSpecBuilder.MASKED_PATHS : maskedPaths,
                 readonlyPaths == null && !privileged ? OciSpecBuilder.READONLY_PATHS : readonlyPaths);
     }

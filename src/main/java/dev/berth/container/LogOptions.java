@@ -30,8 +30,7 @@ final class LogOptions {
         String type = lc.type();
         Set<String> known = DRIVER_OPTIONS.get(type);
         if (known == null) {
-            throw EngineException.invalid("logger: no log driver named '" + type + "' is registered (Berth has "
-                    + String.join(", ", DRIVER_OPTIONS.keySet().stream().sorted().toList()) + ")");
+            throw EngineException.invalid("logger: no log driver named '" + type + "' is registered");   // dockerd's words, matched by clients
         }
         for (String option : lc.config().keySet()) {
             if (!known.contains(option)) {

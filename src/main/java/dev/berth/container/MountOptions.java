@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
+import dev.berth.volume.VolumeDrivers;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -209,10 +210,7 @@ public final class MountOptions {
                 if (!vo.subpath().isEmpty()) {
                     throw EngineException.notImplemented("Berth does not implement volume subpaths (Mounts.VolumeOptions.Subpath) yet");
                 }
-                String driver = vo.driverConfig().name();
-                if (!driver.isEmpty() && !driver.equals("local")) {
-                    throw EngineException.notImplemented("Berth does not implement volume plugins: only the local driver (asked for " + driver + ")");
-                }
+                VolumeDrivers.require(vo.driverConfig().name(), "create", source);
                 return new Mount("volume", source, target, List.of("rbind", m.readOnly() ? "ro" : "rw", "rprivate"),
                         new VolumeSource(vo.noCopy(), vo.driverConfig().options(), vo.labels()));
             }

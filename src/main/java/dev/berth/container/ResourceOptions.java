@@ -110,9 +110,6 @@ final class ResourceOptions {
         if (!mems.isEmpty()) {
             cpuList(mems, "CpusetMems");
         }
-        if (hc.pidsLimit() != null && hc.pidsLimit() < -1) {
-            throw EngineException.invalid("invalid PidsLimit: it can not be less than -1");
-        }
         int weight = hc.blkioWeight();
         if (weight != 0 && (weight < 10 || weight > 1000)) {
             throw EngineException.invalid("invalid BlkioWeight: Range of blkio weight is from 10 to 1000");

@@ -162,7 +162,7 @@ public final class Berthd {
         VolumeManager volumes = new VolumeManager(config.root(), events);
         containers = new ContainerEngine(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks,
                 volumes, events);
-        images.guard(containers::userOf);
+        images.guard(containers.imageUsers());
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
                 runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers, volumes,
                 config.insecureRegistries(), config.registryMirrors());

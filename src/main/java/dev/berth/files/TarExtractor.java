@@ -69,22 +69,29 @@ final class TarExtractor {
     }
 
     private void run(InputStream in) throws IOException {
-        TarArchiveInputStream tar = new TarArchiveInputStream(in, "UTF-8");
+        Position at = new Position(in);
+        TarArchiveInputStream tar = new TarArchiveInputStream(at, "UTF-8");
+        long dataEnd = -1;
         while (true) {
             TarArchiveEntry e;
             try {
                 e = tar.getNextEntry();
             } catch (IOException broken) {
+                if (at.ended && at.count == dataEnd) {
+                    // the stream ends right after an entry's data, without padding or end blocks: Go's tar reader
+                    // takes that as the end, and the docker CLI sends it so (a Dockerfile from outside the context)
+                    break;
+                }
                 throw EngineException.invalid("invalid tar archive: " + broken.getMessage());
             }
             if (e == null) {
                 break;
             }
             String rel = inside(e.getName());
-            if (rel.isEmpty()) {
-                continue;       // "." or "/": the destination itself
+            if (!rel.isEmpty()) {       // else "." or "/": the destination itself
+                place(e, rel, tar);
             }
-            place(e, rel, tar);
+            dataEnd = tar.available() == 0 ? at.count : -1;
         }
         for (DirTime t : dirTimes.reversed()) {
             try {
@@ -268,6 +275,53 @@ final class TarExtractor {
             }
             out.write(buf, 0, n);
             left -= n;
+        }
+    }
+
+    /** Where the archive's reader is in the stream, and whether the stream has ended. */
+    private static final class Position extends java.io.FilterInputStream {
+        long count;
+        boolean ended;
+
+        Position(InputStream in) {
+            super(in);
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            if (b < 0) {
+                ended = true;
+            } else {
+                count++;
+            }
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = super.read(buf, off, len);
+            if (n < 0) {
+                ended = true;
+            } else {
+                count += n;
+            }
+            return n;
+        }
+
+        @Override
+        public long skip(long n) throws IOException {
+            // read, not skipped: an input stream's skip cannot tell its end from a pause
+            byte[] buf = new byte[(int) Math.min(n, 8192)];
+            long done = 0;
+            while (done < n) {
+                int r = read(buf, 0, (int) Math.min(buf.length, n - done));
+                if (r < 0) {
+                    break;
+                }
+                done += r;
+            }
+            return done;
         }
     }
 }

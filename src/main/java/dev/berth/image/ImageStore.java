@@ -14,6 +14,7 @@ import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.logging.Logger;
@@ -44,7 +45,7 @@ public final class ImageStore {
     private final java.util.concurrent.atomic.AtomicBoolean gcPending = new java.util.concurrent.atomic.AtomicBoolean();
     /** Configs are immutable (their id is their digest): parsed once, not on every list or inspect. */
     private final Map<Digest, ImageConfig> configs = new java.util.concurrent.ConcurrentHashMap<>();
-    private volatile java.util.function.Function<Digest, java.util.Optional<String>> users = id -> java.util.Optional.empty();
+    private volatile ImageUsers users = ImageUsers.NONE;
 
     private volatile dev.berth.events.EventSink events = dev.berth.events.EventSink.NONE;
 
@@ -55,15 +56,12 @@ public final class ImageStore {
         this.index = new ImageIndex(dir);
         blobs.removeLeftovers();
         dropBrokenEntries();
-        if (index.loaded() || blobs.isEmpty()) {
-            collectGarbage();
-        } else {
+        if (!index.loaded() && !blobs.isEmpty()) {
             LOG.warning("the image index " + dir.resolve("index.json")
                     + " is missing or damaged: no blob or layer is collected, so that no image's content goes with it");
         }
     }
 
-    /** Tells the store which container, if any, uses an image: a used image is not deleted or pruned. */
     /** Where image events go (load, import, pull, push, tag, untag, delete, save). */
     public void events(dev.berth.events.EventSink sink) {
         this.events = sink;
@@ -74,8 +72,15 @@ public final class ImageStore {
         events.emit("image", action, id, name == null ? Map.of() : Map.of("name", name));
     }
 
-    public void guard(java.util.function.Function<Digest, java.util.Optional<String>> containerUsing) {
-        this.users = containerUsing;
+    /**
+     * Tells the store which containers use its images: a used image is not deleted or pruned, and what a forced
+     * removal left for a container is kept. The first collection of unused content waits for this.
+     */
+    public void guard(ImageUsers containers) throws IOException {
+        this.users = containers;
+        if (index.loaded() || blobs.isEmpty()) {
+            collectGarbage();
+        }
     }
 
     // ---- queries ----
@@ -271,15 +276,15 @@ public final class ImageStore {
      * Forgets an image, and the unnamed images it was made on that nothing else needs (no name, no other
      * child, no container), as dockerd removes a build's intermediate images with its result. Holding the monitor.
      */
-    private void deleteChain(Digest id, List<Digest> deleted) {
+    private void deleteChain(Digest id, List<Digest> deleted, boolean prune) {
         for (Digest d = id; ; ) {
             deleted.add(d);
             String parent = index.images().remove(d).parent();
-            if (parent == null) {
+            if (parent == null || !prune) {
                 return;
             }
             Digest p = Digest.parse(parent);
-            if (!index.images().containsKey(p) || index.refs().containsValue(p) || hasChildren(p) || users.apply(p).isPresent()) {
+            if (!index.images().containsKey(p) || index.refs().containsValue(p) || hasChildren(p) || users.of(p).isPresent()) {
                 return;
             }
             d = p;
@@ -324,7 +329,7 @@ public final class ImageStore {
     /** {@code docker commit}: the layer {@code layer} writes, on top of the image {@code base}, as a new image. */
     public Image commitContainer(String base, LayerWriter layer, CommitRequest request) throws IOException {
         return withoutGarbageCollection(() -> {
-            ImageConfig parent = get(base).config();
+            ImageConfig parent = containerImage(base);
             Digest diffId;
             try (BlobStore.PendingBlob plain = blobs.create()) {
                 layer.write(plain.stream());
@@ -361,6 +366,30 @@ public final class ImageStore {
     /** The unpacked layers of an image, bottom first (what a container's root filesystem is made of). */
     public List<Path> layerPaths(String nameOrId) {
         return get(nameOrId).config().diffIds().stream().map(this::layerPath).toList();
+    }
+
+    /** The layers of the image a container was made from, by its id: also after a forced removal of the image. */
+    public List<Path> containerLayers(String imageId) throws IOException {
+        return containerImage(imageId).diffIds().stream().map(this::layerPath).toList();
+    }
+
+    /** A container made from this image is gone: what a forced removal of the image left for it goes, unless others hold it. */
+    public void released(String imageId) throws IOException {
+        boolean listed;
+        synchronized (this) {
+            listed = !Digest.isDigest(imageId) || index.images().containsKey(Digest.parse(imageId));
+        }
+        if (!listed) {
+            collectGarbage();
+        }
+    }
+
+    private synchronized ImageConfig containerImage(String imageId) throws IOException {
+        Digest id = Digest.parse(imageId);
+        if (!index.images().containsKey(id) && !blobs.has(id)) {
+            throw EngineException.notFound("No such image: " + imageId);
+        }
+        return config(id);
     }
 
     /** Records an image whose blobs and layers are all in place, and points the names at it. */
@@ -403,55 +432,124 @@ public final class ImageStore {
     }
 
     /**
-     * {@code docker rmi}, with dockerd's rules: a name of an image that has other names is only untagged;
-     * the last name, or the id, deletes the image; an id of an image with several names needs force.
+     * {@code docker rmi}, with dockerd's rules (moby's ImageDelete): a name is untagged, and the image goes with
+     * its last name unless a container or another image needs it; an id deletes the image, which takes force
+     * when it has several names or a stopped container uses it. Neither a running container's image nor an image
+     * others are made on can be deleted. A forced removal leaves a stopped container its image's content
+     * (kept until the container goes). With {@code prune}, parents left without names or other children go too.
      */
-    public Removal remove(String nameOrId, boolean force) throws IOException {
+    public Removal remove(String nameOrId, boolean force, boolean prune) throws IOException {
         Removal r;
         synchronized (this) {
             Digest id = resolve(nameOrId);
-            List<String> refs = index.refs().entrySet().stream().filter(e -> e.getValue().equals(id)).map(Map.Entry::getKey).toList();
-            // tags count as names; the digests it was pulled by go with the image
-            List<String> names = refs.stream().filter(n -> ImageReference.parse(n).digest() == null).toList();
-            boolean byName = !names.isEmpty() && isName(nameOrId) && index.refs().containsKey(ImageReference.parse(nameOrId).toString())
-                    && index.refs().get(ImageReference.parse(nameOrId).toString()).equals(id);
             List<String> untagged = new ArrayList<>();
-            if (byName && names.size() > 1) {
-                String ref = ImageReference.parse(nameOrId).toString();
-                index.refs().remove(ref);
-                index.save();
-                report("untag", id.toString(), ImageReference.parse(ref).familiar());
-                return new Removal(List.of(ImageReference.parse(ref).familiar()), List.of());
+            boolean byName = !id.toString().startsWith(nameOrId) && !id.hex().startsWith(nameOrId);
+            if (byName) {
+                ImageReference ref = ImageReference.parse(nameOrId);
+                if (!force && singleReference(refsOf(id))) {
+                    users.of(id).ifPresent(u -> {
+                        throw EngineException.conflict("conflict: unable to remove repository reference \"" + nameOrId
+                                + "\" (must force) - container " + u.containerId().substring(0, 12)
+                                + " is using its referenced image " + id.shortHex());
+                    });
+                }
+                String key = ref.toString();
+                if (index.refs().remove(key) == null) {
+                    throw EngineException.notFound("No such image: " + nameOrId);
+                }
+                untagged.add(ref.familiar());
+                // the digests it was pulled by under that repository go with its last tag there
+                List<String> rest = refsOf(id);
+                if (ref.digest() == null && rest.stream().map(ImageReference::parse)
+                        .noneMatch(o -> o.digest() == null && o.repository().equals(ref.repository()))) {
+                    for (String other : rest) {
+                        ImageReference o = ImageReference.parse(other);
+                        if (o.digest() != null && o.repository().equals(ref.repository())) {
+                            index.refs().remove(other);
+                            untagged.add(o.familiar());
+                        }
+                    }
+                }
+                if (!refsOf(id).isEmpty()) {
+                    return saved(new Removal(untagged, List.of()), id);
+                }
+            } else if (singleReference(refsOf(id))) {
+                deleteConflict(id, force, false).ifPresent(conflict -> {
+                    throw EngineException.conflict(conflict.message());
+                });
+                for (String n : refsOf(id)) {
+                    index.refs().remove(n);
+                    untagged.add(ImageReference.parse(n).familiar());
+                }
             }
-            if (!byName && names.size() > 1 && !force) {
-                throw EngineException.conflict("conflict: unable to delete " + id.shortHex()
-                        + " (must be forced) - image is referenced in multiple repositories");
+            var conflict = deleteConflict(id, force, true);
+            if (conflict.isPresent()) {
+                // untagged by its last name: the image stays for what holds it, as dockerd leaves it
+                if (byName && (hasChildren(id) || conflict.get().used())) {
+                    return saved(new Removal(untagged, List.of()), id);
+                }
+                throw EngineException.conflict(conflict.get().message());
             }
-            var user = users.apply(id);
-            if (user.isPresent()) {
-                throw EngineException.conflict("conflict: unable to delete " + id.shortHex() + " (cannot be forced) - image is being used by container "
-                        + user.get());
-            }
-            for (String n : refs) {
+            for (String n : refsOf(id)) {
                 index.refs().remove(n);
                 untagged.add(ImageReference.parse(n).familiar());
             }
-            if (hasChildren(id)) {
-                if (untagged.isEmpty()) {
-                    throw EngineException.conflict("conflict: unable to delete " + id.shortHex() + " (cannot be forced) - image has dependent child images");
-                }
-                index.save();       // untagged only: the images made on it keep it
-                untagged.forEach(n -> report("untag", id.toString(), n));
-                return new Removal(untagged, List.of());
-            }
             List<Digest> deleted = new ArrayList<>();
-            deleteChain(id, deleted);
-            index.save();
-            untagged.forEach(n -> report("untag", id.toString(), n));
-            deleted.forEach(d -> report("delete", d.toString(), null));
-            r = new Removal(untagged, deleted);
+            deleteChain(id, deleted, prune);
+            r = saved(new Removal(untagged, deleted), id);
         }
         collectGarbage();
+        return r;
+    }
+
+    private record Conflict(String message, boolean used) {}
+
+    /** What keeps an image from being deleted, as moby checks it: the soft reasons only without force. */
+    private Optional<Conflict> deleteConflict(Digest id, boolean force, boolean otherNames) {
+        String prefix = "conflict: unable to delete " + id.shortHex();
+        if (hasChildren(id)) {
+            return Optional.of(new Conflict(prefix + " (cannot be forced) - image has dependent child images", false));
+        }
+        Optional<ImageUsers.User> user = users.of(id);
+        if (user.isPresent() && user.get().running()) {
+            return Optional.of(new Conflict(prefix + " (cannot be forced) - image is being used by running container "
+                    + user.get().containerId().substring(0, 12), true));
+        }
+        if (force) {
+            return Optional.empty();
+        }
+        if (otherNames && !refsOf(id).isEmpty()) {
+            return Optional.of(new Conflict(prefix + " (must be forced) - image is referenced in multiple repositories", false));
+        }
+        return user.map(u -> new Conflict(prefix + " (must be forced) - image is being used by stopped container "
+                + u.containerId().substring(0, 12), true));
+    }
+
+    /** moby's isSingleReference: one tag, and perhaps digests of that same repository. */
+    private static boolean singleReference(List<String> refs) {
+        if (refs.size() <= 1) {
+            return refs.size() == 1;
+        }
+        List<ImageReference> parsed = refs.stream().map(ImageReference::parse).toList();
+        List<ImageReference> tags = parsed.stream().filter(p -> p.digest() == null).toList();
+        Set<String> digestRepos = parsed.stream().filter(p -> p.digest() != null).map(ImageReference::repository)
+                .collect(java.util.stream.Collectors.toSet());
+        if (tags.size() > 1) {
+            return false;
+        }
+        String single = (tags.isEmpty() ? parsed.getFirst() : tags.getFirst()).repository();
+        return digestRepos.size() == 1 && digestRepos.contains(single);
+    }
+
+    private List<String> refsOf(Digest id) {
+        return index.refs().entrySet().stream().filter(e -> e.getValue().equals(id)).map(Map.Entry::getKey).toList();
+    }
+
+    /** Saves the index and reports what a removal did. */
+    private Removal saved(Removal r, Digest id) throws IOException {
+        index.save();
+        r.untagged().forEach(n -> report("untag", id.toString(), n));
+        r.deleted().forEach(d -> report("delete", d.toString(), null));
         return r;
     }
 
@@ -466,12 +564,12 @@ public final class ImageStore {
                 more = false;
                 for (Image i : list()) {
                     if (index.images().containsKey(i.id()) && (all ? !i.hasChildren() : i.dangling()) && filter.test(i)
-                            && users.apply(i.id()).isEmpty()) {
+                            && users.of(i.id()).isEmpty()) {
                         i.tags().forEach(t -> {
                             index.refs().remove(t.toString());
                             untagged.add(t.familiar());
                         });
-                        deleteChain(i.id(), deleted);
+                        deleteChain(i.id(), deleted, true);
                         more = true;
                     }
                 }
@@ -576,7 +674,10 @@ public final class ImageStore {
             Set<Digest> keepBlobs = new HashSet<>();
             Set<Digest> keepLayers = new HashSet<>();
             synchronized (this) {
-                for (Digest id : index.images().keySet()) {
+                // with the images, those that a forced removal took from containers made on them
+                Set<Digest> kept = new HashSet<>(index.images().keySet());
+                users.images().stream().filter(blobs::has).forEach(kept::add);
+                for (Digest id : kept) {
                     keepBlobs.add(id);
                     List<Digest> diffIds = config(id).diffIds();
                     keepBlobs.addAll(diffIds);

@@ -30,6 +30,19 @@ public record Network(String id, String name, String driver, String created, boo
         return driver.equals("bridge");
     }
 
+    /** The name CNI and host-local know it by (host-local keeps its leases in a directory of that name). */
+    public String cniName() {
+        return cniName(id, name);
+    }
+
+    /**
+     * The network's name where CNI's rule for names allows it (and earlier networks all had such names), else its
+     * id: a name such as {@code test 01} or {@code ../x}, which dockerd accepts, never becomes a path.
+     */
+    static String cniName(String id, String name) {
+        return name.matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*") ? name : id;
+    }
+
     /** Container names resolve on user networks only, as with dockerd: never on the default bridge. */
     public boolean servesDns() {
         return bridged() && !name.equals(DEFAULT_BRIDGE);

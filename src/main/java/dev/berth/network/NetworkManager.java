@@ -170,7 +170,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         hostLock.writeLock().lock();
         try {
             removeBridge(n);
-            dev.berth.image.FileTrees.delete(ipamDir.resolve(n.name()));
+            dev.berth.image.FileTrees.delete(ipamDir.resolve(n.cniName()));
         } finally {
             hostLock.writeLock().unlock();
         }
@@ -423,7 +423,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         try {
             BridgeDevice.ensure(n, mtu, false);
             BridgeRules.up(n);
-            result = requireCni().add(n.name(), plugins, target);
+            result = requireCni().add(n.cniName(), plugins, target);
         } catch (IOException | RuntimeException e) {
             all.remove(pending);
             save(s.with(all, s.ports()));
@@ -446,7 +446,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private void detach(Sandbox s, Attachment a) throws IOException {
         hostLock.readLock().lock();
         try {
-            requireCni().del(a.networkName(), a.plugins(), new Cni.Target(s.containerId(), Path.of(s.netns()), a.ifname()), a.result());
+            requireCni().del(Network.cniName(a.networkId(), a.networkName()), a.plugins(), new Cni.Target(s.containerId(), Path.of(s.netns()), a.ifname()), a.result());
         } finally {
             hostLock.readLock().unlock();
         }

@@ -90,8 +90,9 @@ final class NetworkStore {
         if (c.name() == null || c.name().isEmpty()) {
             throw EngineException.invalid("network name is required (Name)");
         }
-        if (!c.name().matches("[a-zA-Z0-9][a-zA-Z0-9_.-]*")) {
-            throw EngineException.invalid("invalid network name \"" + c.name() + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        // dockerd takes any name (a leading underscore, a space); control characters would only garble logs and output
+        if (c.name().chars().anyMatch(ch -> ch < 0x20 || ch == 0x7f)) {
+            throw EngineException.invalid("invalid network name: it has control characters");
         }
         if (byId.values().stream().anyMatch(n -> n.name().equals(c.name()))) {
             throw EngineException.conflict("network with name " + c.name() + " already exists");

@@ -119,10 +119,7 @@ public final class VolumeManager implements ContainerVolumes {
     @Override
     public void check(VolumeCreate request) {
         String name = request.name();
-        if (!request.driver().isEmpty() && !request.driver().equals("local")) {
-            throw EngineException.notImplemented("Berth does not implement volume plugins: only the local driver (asked for "
-                    + request.driver() + ")");
-        }
+        VolumeDrivers.require(request.driver(), "create", name);
         if (!name.isEmpty()) {
             if (name.length() < 2) {
                 throw EngineException.invalid("create " + name + ": volume name is too short, names should be at least two alphanumeric characters");

@@ -99,7 +99,20 @@ class BuildIT extends ContainerTestBase {
         assertEquals(7, r.exitCode(), r.stdout() + r.stderr());
         assertTrue(r.stdout().contains("about to fail"), r.stdout());
         assertTrue(r.stderr().contains("The command '/bin/sh -c echo about to fail && exit 7' returned a non-zero code: 7"), r.stderr());
-        assertEquals("", ok("ps", "-aq").stdout().strip(), "no intermediate container is left");
+        // dockerd's rm semantics: the failing step's container stays for a look, --force-rm removes it too
+        assertEquals("\"/bin/sh -c echo about to fail && exit 7\" Exited (7)",
+                ok("ps", "-a", "--no-trunc", "--format", "{{.Command}} {{.Status}}").stdout().strip().replaceAll(" \\d+ seconds? ago| Less than a second ago", ""));
+        ok("rm", ok("ps", "-aq").stdout().strip());
+        assertEquals(7, build(ctx, "--force-rm").exitCode());
+        assertEquals("", ok("ps", "-aq").stdout().strip(), "--force-rm leaves no container");
+        // --rm=false keeps each step's container; a Dockerfile from outside the context (the CLI then sends a tar
+        // that ends without its end blocks, which Go's reader and so dockerd take)
+        Path outside = Files.writeString(daemon.dir().resolve("outside.Dockerfile"), "FROM busybox\nRUN echo kept > /kept\n");
+        DockerCli.Result kept = build(ctx, "--rm=false", "-f", outside.toString(), "-t", "kept:1");
+        assertEquals(0, kept.exitCode(), kept.stdout() + kept.stderr());
+        assertEquals("\"/bin/sh -c echo kept > /kept\"", ok("ps", "-a", "--no-trunc", "--format", "{{.Command}}").stdout().strip());
+        assertEquals("kept\n", ok("run", "--rm", "kept:1", "cat", "/kept").stdout());
+        ok("rm", ok("ps", "-aq").stdout().strip());
 
         Files.writeString(ctx.resolve("Dockerfile"), "FROM busybox\nCOPY missing.txt /\n");
         DockerCli.Result missing = build(ctx);

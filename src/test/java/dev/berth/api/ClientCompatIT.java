@@ -127,7 +127,8 @@ class ClientCompatIT extends ContainerTestBase {
                 ok("inspect", "-f", "{{.HostConfig.LogConfig.Type}} {{json .HostConfig.LogConfig.Config}}", "lc").stdout().strip());
         DockerCli.Result unknown = docker.run("create", "--log-driver", "syslog", "busybox", "true");
         assertTrue(unknown.exitCode() != 0);
-        assertTrue(unknown.stderr().contains("logger: no log driver named 'syslog' is registered"), unknown.stderr());
+        assertEquals("Error response from daemon: logger: no log driver named 'syslog' is registered",
+                unknown.stderr().lines().findFirst().orElse(""), "dockerd's words, which docker-py compares");
         DockerCli.Result badOpt = docker.run("create", "--log-opt", "max-sise=1m", "busybox", "true");
         assertTrue(badOpt.stderr().contains("unknown log opt 'max-sise' for json-file log driver"), badOpt.stderr());
         DockerCli.Result runtime = docker.run("create", "--runtime", "kata", "busybox", "true");
@@ -155,6 +156,70 @@ class ClientCompatIT extends ContainerTestBase {
             assertEquals(kept.get(i - 1) + 1, kept.get(i), "a gap in the kept lines");
         }
         assertTrue(kept.size() < 2400, "old lines were dropped");
+    }
+
+    /** Image removal as moby's ImageDelete decides it (issue 26), with commit's parent and noprune. */
+    @Test
+    void imageRemovalForcesPastStoppedContainersOnlyAndKeepsTheirContent() throws Exception {
+        ok("create", "--name", "base", "busybox", "true");
+        ok("commit", "base", "only:1");
+        assertEquals(ok("inspect", "-f", "{{.Id}}", "busybox").stdout(), ok("inspect", "-f", "{{.Parent}}", "only:1").stdout(),
+                "a commit's parent is the container's image");
+        ok("create", "--name", "user", "only:1", "echo", "still here");
+        DockerCli.Result refused = docker.run("rmi", "only:1");
+        String onlyId = ok("inspect", "-f", "{{.Id}}", "only:1").stdout().strip();
+        String userId = ok("inspect", "-f", "{{.Id}}", "user").stdout().strip();
+        assertEquals("Error response from daemon: conflict: unable to remove repository reference \"only:1\" (must force) - container "
+                + userId.substring(0, 12) + " is using its referenced image " + onlyId.substring(7, 19), refused.stderr().strip());
+        assertEquals("Untagged: only:1\nDeleted: " + onlyId + "\n", ok("rmi", "-f", "only:1").stdout());
+        assertEquals("", ok("images", "-q", "only").stdout());
+        assertEquals("still here\n", ok("start", "-a", "user").stdout(), "the stopped container keeps its image's content");
+        ok("rm", "user");
+
+        // a running container's image is only untagged by a forced removal of its name, never deleted by its id
+        ok("commit", "base", "busy:1");
+        String busyId = ok("inspect", "-f", "{{.Id}}", "busy:1").stdout().strip();
+        ok("run", "-d", "--name", "runner", "busy:1", "sleep", "300");
+        assertEquals("Untagged: busy:1\n", ok("rmi", "-f", "busy:1").stdout());
+        DockerCli.Result running = docker.run("rmi", "-f", busyId);
+        assertEquals("Error response from daemon: conflict: unable to delete " + busyId.substring(7, 19)
+                + " (cannot be forced) - image is being used by running container " + ok("inspect", "-f", "{{.Id}}", "runner")
+                .stdout().strip().substring(0, 12), running.stderr().strip());
+        ok("rm", "-f", "runner");
+
+        // noprune keeps the image a removed one was made on
+        ok("run", "--name", "step", "busybox", "touch", "/a");
+        ok("commit", "step", "step:1");
+        ok("run", "--name", "step2", "step:1", "touch", "/b");
+        ok("commit", "step2", "step:2");
+        String first = ok("inspect", "-f", "{{.Id}}", "step:1").stdout().strip();
+        ok("rm", "step2");
+        assertEquals("Untagged: step:1\n", ok("rmi", "step:1").stdout(), "untagged only: step:2 is made on it");
+        RawHttp.Response kept = api("DELETE", "/images/step:2?noprune=1", null);
+        assertEquals(200, kept.status(), kept.bodyText());
+        assertTrue(ok("images", "-a", "-q", "--no-trunc").stdout().contains(first), "noprune kept the parent");
+    }
+
+    /** dockerd's words and shapes for what Berth has not got, and network names as dockerd takes them (issue 26). */
+    @Test
+    void driversBerthLacksAndNetworkNamesAsDockerdHasThem() throws Exception {
+        assertEquals("json-file [\"json-file\",\"local\"] [\"bridge\",\"host\",\"null\"]",
+                ok("info", "-f", "{{.LoggingDriver}} {{json .Plugins.Log}} {{json .Plugins.Network}}").stdout().strip());
+        DockerCli.Result volume = docker.run("volume", "create", "-d", "nosuch", "v1");
+        assertEquals("Error response from daemon: create v1: error looking up volume plugin nosuch: plugin \"nosuch\" not found",
+                volume.stderr().strip());
+        RawHttp.Response viaCreate = api("POST", "/containers/create",
+                "{\"Image\":\"busybox\",\"HostConfig\":{\"Binds\":[\"data:/d\"],\"VolumeDriver\":\"nosuch\"}}");
+        assertEquals(404, viaCreate.status());
+        assertEquals("create data: error looking up volume plugin nosuch: plugin \"nosuch\" not found",
+                Json.MAPPER.readTree(viaCreate.body()).path("message").asText());
+        assertEquals("", ok("volume", "ls", "-q").stdout(), "a refused create makes no volume");
+        for (String name : List.of("_underscoretest_bar", "test 01")) {
+            ok("network", "create", name);
+            assertEquals("up\n", ok("run", "--rm", "--network", name, "busybox", "echo", "up").stdout());
+            assertEquals(name + "\n", ok("network", "inspect", "-f", "{{.Name}}", name).stdout());
+            ok("network", "rm", name);
+        }
     }
 
     @Test

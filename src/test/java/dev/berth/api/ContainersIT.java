@@ -89,7 +89,7 @@ class ContainersIT extends ContainerTestBase {
         assertEquals(404, RawHttp.request(daemon.socket(), "POST", "/containers/nosuch/start", Map.of(), null).status());
         DockerCli.Result rmi = docker.run("rmi", "busybox");
         assertEquals(1, rmi.exitCode());
-        assertTrue(rmi.stderr().contains("being used by container"), rmi.stderr());
+        assertTrue(rmi.stderr().contains("(must force) - container ") && rmi.stderr().contains(" is using its referenced image "), rmi.stderr());
     }
 
     @Test

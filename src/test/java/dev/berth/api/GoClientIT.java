@@ -289,6 +289,11 @@ class GoClientIT extends ContainerTestBase {
             assertEquals(step.getValue() + "\n", ok("exec", "limited", "sh", "-c", read).stdout(), step.getKey());
         }
         assertEquals("25000 0", ok("inspect", "-f", "{{.HostConfig.CpuQuota}} {{.HostConfig.PidsLimit}}", "limited").stdout().strip());
+        // any negative limit is moby's "unlimited", at create (no limit kept) and in an update
+        assertEquals(200, go("POST", "/v1.41/containers/limited/update", "{\"PidsLimit\":-2}").status());
+        assertEquals("-1\n", ok("exec", "limited", "sh", "-c", read + " | cut -d' ' -f2").stdout());
+        String unlimited = ok("create", "--pids-limit", "-2", "busybox").stdout().strip();
+        assertEquals("<nil>", ok("inspect", "-f", "{{.HostConfig.PidsLimit}}", unlimited).stdout().strip());
     }
 
     @Test

@@ -122,7 +122,7 @@ class VolumesIT extends ContainerTestBase {
         assertTrue(fails("run", "--rm", "-v", "bad$name:/x", "busybox", "true").stderr().contains("includes invalid characters"));
         assertTrue(fails("volume", "create", "--opt", "bogus=1", "v1").stderr().contains("invalid option: \"bogus\""));
         assertTrue(fails("volume", "create", "--opt", "type=tmpfs", "v1").stderr().contains("missing required option: \"device\""));
-        assertTrue(fails("volume", "create", "--driver", "nfs-plugin", "v1").stderr().contains("only the local driver"));
+        assertTrue(fails("volume", "create", "--driver", "nfs-plugin", "v1").stderr().contains("create v1: error looking up volume plugin nfs-plugin: plugin \"nfs-plugin\" not found"));
         assertEquals("", volumes(), "no failed create made a volume");
 
         RawHttp.Response created = api("POST", "/volumes/create", "{\"Name\":\"raw\",\"Labels\":{\"a\":\"b\"}}");

@@ -30,8 +30,9 @@ class VolumeLogicTest {
         assertTrue(refused(m, VolumeCreate.named("../x")).contains("includes invalid characters"));
         assertTrue(refused(m, new VolumeCreate("v1", "", Map.of("o", "size=1m"), Map.of())).contains("missing required option: \"device\""));
         assertTrue(refused(m, new VolumeCreate("v1", "", Map.of("size", "1m"), Map.of())).contains("no quota support"));
-        assertEquals(EngineException.Kind.NOT_IMPLEMENTED,
-                assertThrows(EngineException.class, () -> m.create(new VolumeCreate("v1", "nfs", Map.of(), Map.of()))).kind());
+        EngineException noDriver = assertThrows(EngineException.class, () -> m.create(new VolumeCreate("v1", "nfs", Map.of(), Map.of())));
+        assertEquals(EngineException.Kind.NOT_FOUND, noDriver.kind(), "a driver that is not installed, as dockerd has it");
+        assertEquals("create v1: error looking up volume plugin nfs: plugin \"nfs\" not found", noDriver.getMessage());
         assertEquals(List.of(), m.list());
     }
 

@@ -66,7 +66,7 @@ public final class BuildRoutes implements ApiRouter.Group {
         Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
                 text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),
                 text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), number(ctx, "memory"),
-                puller.platform(), cpu(ctx));
+                puller.platform(), cpu(ctx), removal(ctx));
         Map<String, Credentials> auths = registryConfig(ctx.request().getHeader("X-Registry-Config"));
         InputStream body = BlockingIo.requestBody(ctx);
         ctx.response().putHeader("Content-Type", "application/json");
@@ -196,6 +196,13 @@ public final class BuildRoutes implements ApiRouter.Group {
     }
 
     /** The CPU limits of RUN steps, as HostConfig names them. */
+    /** dockerd's rm (true unless given false) and forcerm (which implies rm). */
+    private static Builder.Removal removal(RoutingContext ctx) {
+        boolean force = QueryParams.bool(ctx, "forcerm");
+        String rm = ctx.request().getParam("rm");
+        return new Builder.Removal(force || rm == null || rm.isEmpty() || QueryParams.bool(ctx, "rm"), force);
+    }
+
     private static Map<String, Object> cpu(RoutingContext ctx) {
         Map<String, Object> out = new LinkedHashMap<>();
         for (var e : Map.of("cpushares", "CpuShares", "cpuquota", "CpuQuota", "cpuperiod", "CpuPeriod").entrySet()) {

@@ -76,7 +76,7 @@ public final class ImageResponses {
         JsonNode containerConfig = c.json().path("container_config");
         List<String> dirs = c.diffIds().reversed().stream().map(d -> layerPath.apply(d).toString()).toList();
         return new Inspect(i.id().toString(), i.tags().stream().map(ImageReference::familiar).toList(),
-                i.repoDigests().stream().map(ImageReference::familiar).toList(), "",
+                i.repoDigests().stream().map(ImageReference::familiar).toList(), i.parent(),
                 c.json().path("comment").asText(""), c.createdText(),
                 legacy ? c.json().path("container").asText("") : null,
                 legacy ? (containerConfig.isObject() ? containerConfig : ZERO_CONFIG) : null,

@@ -199,7 +199,8 @@ public final class ImageRoutes implements ApiRouter.Group {
 
     private void remove(RoutingContext ctx) {
         boolean force = QueryParams.bool(ctx, "force");
-        BlockingIo.respond(ctx, () -> images.remove(ctx.pathParam("name"), force),
+        boolean prune = !QueryParams.bool(ctx, "noprune");
+        BlockingIo.respond(ctx, () -> images.remove(ctx.pathParam("name"), force, prune),
                 r -> Json.send(ctx, 200, deletions(r.untagged(), r.deleted())));
     }
 
