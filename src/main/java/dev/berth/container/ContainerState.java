@@ -36,9 +36,9 @@ public record ContainerState(String status, long pid, int exitCode, String start
                 manuallyStopped, health);
     }
 
-    /** Running; a health check starts over in "starting". */
+    /** Running; a health check starts over in "starting". FinishedAt stays the last exit's, as dockerd keeps it. */
     public ContainerState started(long pid, String at, boolean healthChecked) {
-        return new ContainerState("running", pid, 0, at, ZERO_TIME, false, "", false,
+        return new ContainerState("running", pid, 0, at, finishedAt, false, "", false,
                 healthChecked ? Health.STARTING : null);
     }
 

@@ -158,6 +158,41 @@ class ClientCompatIT extends ContainerTestBase {
         assertTrue(kept.size() < 2400, "old lines were dropped");
     }
 
+    /** docker-py's attach_socket then start (issue 26): the first frame arrives; a restart's stop sets FinishedAt, as dockerd. */
+    @Test
+    void anAttachBeforeStartGetsTheOutputAndARestartKeepsFinishedAt() throws Exception {
+        String id = ok("create", "busybox", "echo", "hi there").stdout().strip();
+        try (RawHttp c = new RawHttp(daemon.socket())) {
+            c.sendRequest("POST", "/containers/" + id + "/attach?stdout=1&logs=1&stream=1",
+                    Map.of("Connection", "Upgrade", "Upgrade", "tcp"), null);
+            assertEquals(101, c.readHead().status());
+            ok("start", id);
+            assertEquals("[1, 0, 0, 0, 0, 0, 0, 9]", java.util.Arrays.toString(c.readExactly(8)));
+            assertEquals("hi there\n", new String(c.readExactly(9), StandardCharsets.UTF_8));
+        }
+        assertEquals("b'\\x01\\x00\\x00\\x00\\x00\\x00\\x00\\x06hello\\n'\n", python("import docker",
+                "c = docker.from_env().api",
+                "ct = c.create_container('busybox', ['echo', 'hello'])",
+                "s = c.attach_socket(ct, params={'stdout': 1, 'logs': 1, 'stream': 1})",
+                "c.start(ct)",
+                "sock = s._sock if hasattr(s, '_sock') else s",
+                "data = b''",
+                "while len(data) < 14:",
+                "    part = sock.recv(64)",
+                "    if not part: break",
+                "    data += part",
+                "print(data)"));
+
+        ok("run", "-d", "--name", "again", "busybox", "sleep", "300");
+        assertEquals("0001-01-01T00:00:00Z", ok("inspect", "-f", "{{.State.FinishedAt}}", "again").stdout().strip());
+        ok("restart", "-t", "0", "again");
+        java.time.Instant finished = java.time.Instant.parse(ok("inspect", "-f", "{{.State.FinishedAt}}", "again").stdout().strip());
+        java.time.Instant started = java.time.Instant.parse(ok("inspect", "-f", "{{.State.StartedAt}}", "again").stdout().strip());
+        assertTrue(finished.isAfter(java.time.Instant.parse("2000-01-01T00:00:00Z")) && !finished.isAfter(started),
+                "FinishedAt " + finished + " is the restart's stop, before StartedAt " + started);
+        ok("rm", "-f", "again");
+    }
+
     /** Image removal as moby's ImageDelete decides it (issue 26), with commit's parent and noprune. */
     @Test
     void imageRemovalForcesPastStoppedContainersOnlyAndKeepsTheirContent() throws Exception {

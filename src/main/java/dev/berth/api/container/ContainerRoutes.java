@@ -248,8 +248,28 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 return AttachRelay.fromSocket(socket, raw, stdout, stderr);
             }
             var options = new ContainerLogs.Options(stdout, stderr, false, -1, null, null, stream);
-            return out -> ContainerLogs.write(engine.paths(container.id()).log(), options, raw, out,
-                    () -> running(engine, container.id()));
+            java.util.function.BooleanSupplier live = socket == null ? () -> false : whileOpen(socket);
+            return out -> ContainerLogs.write(engine.paths(container.id()).log(), options, raw, out, live);
+        }
+
+        /**
+         * Whether the container's process still has its stdio, read off the attach socket: the log is followed
+         * until conmon hangs up, also for a container attached before its start (it is not running yet when the
+         * socket connects). What comes over the socket is in the log too, so it is drained and dropped.
+         */
+        private static java.util.function.BooleanSupplier whileOpen(AttachSocket socket) {
+            java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+            Thread.ofPlatform().daemon().name("attach-drain").start(() -> {
+                try {
+                    while (socket.read(0) != null) {
+                        // dropped: the log has it
+                    }
+                } catch (java.io.IOException gone) {
+                    // hung up
+                }
+                open.set(false);
+            });
+            return open::get;
         }
 
         /** Relays until the output ends or the client leaves; the socket (null without stream=1) goes with the session. */
