@@ -45,6 +45,33 @@ public final class QueryParams {
      * {@code null} for a nil map); anything but an object is a 400 naming it.
      */
     public static JsonNode jsonObject(RoutingContext ctx, String name) {
+        JsonNode node = json(ctx, name);
+        if (node != null && !node.isObject()) {
+            throw EngineException.invalid("invalid " + name + ": expected a JSON object");
+        }
+        return node;
+    }
+
+    /** A JSON array of strings ({@code cachefrom=["a","b"]}), empty when absent or {@code null}. */
+    public static List<String> jsonStrings(RoutingContext ctx, String name) {
+        JsonNode node = json(ctx, name);
+        if (node == null) {
+            return List.of();
+        }
+        if (!node.isArray()) {
+            throw EngineException.invalid("invalid " + name + ": expected a JSON array of strings");
+        }
+        List<String> out = new java.util.ArrayList<>();
+        for (JsonNode v : node) {
+            if (!v.isTextual()) {
+                throw EngineException.invalid("invalid " + name + ": expected a JSON array of strings");
+            }
+            out.add(v.asText());
+        }
+        return out;
+    }
+
+    private static JsonNode json(RoutingContext ctx, String name) {
         String raw = ctx.request().getParam(name);
         if (raw == null || raw.isBlank()) {
             return null;
@@ -55,13 +82,7 @@ public final class QueryParams {
         } catch (IOException e) {
             throw EngineException.invalid("invalid " + name + ": " + e.getMessage());
         }
-        if (node == null || node.isNull()) {
-            return null;
-        }
-        if (!node.isObject()) {
-            throw EngineException.invalid("invalid " + name + ": expected a JSON object");
-        }
-        return node;
+        return node == null || node.isNull() ? null : node;
     }
 
     /** {@code filters={"key":["v1","v2"]}}, or the older {@code {"key":{"v1":true}}} form; unknown keys are refused. */

@@ -73,7 +73,8 @@ public final class Builder {
     /** What the client asked for (the query of {@code POST /build}). */
     public record Request(String dockerfile, List<ImageReference> tags, Map<String, String> buildArgs, Map<String, String> labels,
                           String target, boolean noCache, boolean pull, boolean quiet, String networkMode, List<String> extraHosts,
-                          long shmSize, long memory, Platform platform, Map<String, Object> cpu, Removal removal) {}
+                          long shmSize, long memory, Platform platform, Map<String, Object> cpu, Removal removal,
+                          List<String> cacheFrom) {}
 
     /**
      * What happens to the containers of RUN steps, as dockerd's {@code rm} and {@code forcerm}: each goes once
@@ -146,10 +147,17 @@ public final class Builder {
             String dockerfileName = request.dockerfile().isEmpty() ? "Dockerfile" : request.dockerfile();
             byte[] dockerfile = ScopedPath.read(context, dockerfileName, 4 << 20).orElseThrow(() -> new Failure(
                     "Cannot locate specified Dockerfile: " + dockerfileName, 1));
+            // as dockerd: the client leaves out what .dockerignore excludes; the daemon drops only the Dockerfile and
+            // .dockerignore themselves when it names them
             DockerIgnore ignore = ScopedPath.read(context, ".dockerignore", 1 << 20)
                     .map(b -> new DockerIgnore(new String(b, StandardCharsets.UTF_8))).orElse(DockerIgnore.NONE);
+            for (String own : List.of(".dockerignore", dockerfileName)) {
+                if (ignore.excluded(own)) {
+                    Files.deleteIfExists(ScopedPath.locate(context, Map.of(), own, true).host());   // a link itself, never its target
+                }
+            }
             List<Instruction> all = DockerfileParser.parse(new String(dockerfile, StandardCharsets.UTF_8));
-            Run run = new Run(request, out, context, ignore, dir, made, runContainers, puller);
+            Run run = new Run(request, out, context, dir, made, runContainers, puller);
             Digest id = run.all(all);
             if (!request.buildArgs().isEmpty()) {
                 List<String> unused = request.buildArgs().keySet().stream().filter(k -> !run.consumed.contains(k)).sorted().toList();
@@ -178,7 +186,6 @@ public final class Builder {
         final Request request;
         final Output out;
         final Path context;
-        final DockerIgnore ignore;
         final Path dir;
         final List<String> made;
         final Set<String> runContainers;
@@ -189,14 +196,14 @@ public final class Builder {
         int step;
         int steps;
         int tarCount;
+        Set<String> cacheSources;       // see cacheSources()
 
-        Run(Request request, Output out, Path context, DockerIgnore ignore, Path dir, List<String> made, Set<String> runContainers,
+        Run(Request request, Output out, Path context, Path dir, List<String> made, Set<String> runContainers,
             Puller puller) {
             this.puller = puller;
             this.request = request;
             this.out = out;
             this.context = context;
-            this.ignore = ignore;
             this.dir = dir;
             this.made = made;
             this.runContainers = runContainers;
@@ -553,7 +560,8 @@ public final class Builder {
                         break;
                     } catch (java.util.concurrent.TimeoutException stillRunning) {
                         if (out.clientGone()) {
-                            containers.kill(id, "KILL");    // its removal with the build's other containers follows
+                            containers.kill(id, "KILL");
+                            runContainers.remove(id);       // a cancelled build's container goes, as dockerd removes it
                             throw new Failure("the build was stopped: its client went away", 1);
                         }
                     }
@@ -623,7 +631,7 @@ public final class Builder {
             String from = i.flags().getOrDefault("from", "");
             try (OutputStream o = Files.newOutputStream(tar)) {
                 CopySources sources = from.isEmpty()
-                        ? CopySources.fromContext(context, ignore)
+                        ? CopySources.fromContext(context)
                         : CopySources.fromImage(fromImage(from), containers, made);
                 sources.write(words.subList(0, words.size() - 1), dest, destIsDir, i.keyword().equals("ADD"),
                         i.flags().get("chmod"), o);
@@ -669,7 +677,7 @@ public final class Builder {
                 return false;
             }
             Optional<String> hit = cache.find(key, Run.this::existsById);
-            if (hit.isEmpty()) {
+            if (hit.isEmpty() || !request.cacheFrom().isEmpty() && !cacheSources().contains(hit.get())) {
                 return false;
             }
             s.imageId = hit.get();
@@ -677,6 +685,26 @@ public final class Builder {
             out.stream(" ---> Using cache\n");
             out.stream(" ---> " + Digest.parse(hit.get()).shortHex() + "\n");
             return true;
+        }
+
+        /**
+         * With {@code cachefrom}, the only images a step may come from the cache as, as dockerd's classic builder
+         * has it: those named and the images they were built on; a name that is not there gives none.
+         */
+        private Set<String> cacheSources() throws IOException {
+            if (cacheSources == null) {
+                cacheSources = new HashSet<>();
+                for (String ref : request.cacheFrom()) {
+                    try {
+                        for (Image i = images.get(ref); i != null && cacheSources.add(i.id().toString()); ) {
+                            i = i.parent().isEmpty() || !existsById(i.parent()) ? null : images.get(i.parent());
+                        }
+                    } catch (EngineException missing) {
+                        out.stream("[Warning] cache from " + ref + ": " + missing.getMessage() + "\n");
+                    }
+                }
+            }
+            return cacheSources;
         }
 
         /** A step that changes only the config: an image of the new config over the same layers. */

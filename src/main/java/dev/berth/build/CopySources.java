@@ -23,7 +23,8 @@ import java.util.stream.Stream;
 
 /**
  * What COPY and ADD copy, as one tar whose entries are named where they go in the image (from {@code /}):
- * files of the build context (globs, {@code .dockerignore} applied, never outside the context; ADD unpacks
+ * files of the build context (globs, never outside the context; the client has left out what {@code .dockerignore}
+ * excludes, as dockerd expects it to; ADD unpacks
  * local tar archives), or of another stage's or image's filesystem ({@code --from}).
  */
 abstract class CopySources {
@@ -33,8 +34,8 @@ abstract class CopySources {
     /** Writes the sources' entries, named under {@code dest}. */
     abstract void write(List<String> sources, String dest, boolean destIsDir, boolean add, String chmod, OutputStream out) throws IOException;
 
-    static CopySources fromContext(Path context, DockerIgnore ignore) {
-        return new FromContext(context, ignore);
+    static CopySources fromContext(Path context) {
+        return new FromContext(context);
     }
 
     static CopySources fromImage(String imageId, ContainerEngine containers, List<String> made) {
@@ -66,11 +67,9 @@ abstract class CopySources {
 
     private static final class FromContext extends CopySources {
         private final Path context;
-        private final DockerIgnore ignore;
 
-        FromContext(Path context, DockerIgnore ignore) {
+        FromContext(Path context) {
             this.context = context;
-            this.ignore = ignore;
         }
 
         @Override
@@ -87,7 +86,6 @@ abstract class CopySources {
                 }
                 String rel = clean(src);
                 List<String> found = rel.matches(".*[*?\\[].*") ? glob(rel) : inContext(rel);
-                found = found.stream().filter(f -> f.isEmpty() || !ignore.excluded(f)).toList();
                 if (found.isEmpty()) {
                     throw new Builder.Failure("COPY failed: file not found in build context or excluded by .dockerignore: stat " + src
                             + ": file does not exist", 1);
@@ -195,9 +193,6 @@ abstract class CopySources {
             }
             for (Path c : children) {
                 String childRel = rel.isEmpty() ? c.getFileName().toString() : rel + "/" + c.getFileName();
-                if (ignore.excluded(childRel)) {
-                    continue;
-                }
                 String name = prefix.isEmpty() ? c.getFileName().toString() : prefix + "/" + c.getFileName();
                 entry(t, c, name, chmod);
                 if (Files.isDirectory(c, NOFOLLOW)) {

@@ -418,6 +418,36 @@ public final class ContainerEngine implements AutoCloseable {
     }
 
     /**
+     * {@code docker rm --link parent/alias}: the parent no longer links the other container under that alias (its
+     * name and variables go at its next start); both containers stay.
+     */
+    public void removeLink(String parentRef, String alias) throws IOException {
+        if (parentRef.isEmpty()) {
+            throw EngineException.conflict("Conflict, cannot remove the default link name of the container");
+        }
+        String id = linkTarget(parentRef, alias);       // the 404 when there is no such link
+        String parentId = get(parentRef).id();
+        transitions.with(parentId, () -> {
+            registry.update(parentId, p -> p.withHostConfig(p.hostConfig().withLinks(p.hostConfig().links().stream()
+                    .filter(l -> !(NetworkOptions.link(l)[1].equals(alias) && NetworkOptions.link(l)[0].equals(id))).toList())));
+            return null;
+        });
+    }
+
+    /** The container a parent links under an alias, by the link's name {@code parent/alias}: a 404 when there is none. */
+    public String linkTarget(String parentRef, String alias) {
+        EngineException none = EngineException.notFound("No such container: " + parentRef + "/" + alias);
+        Container parent;
+        try {
+            parent = get(parentRef);
+        } catch (EngineException e) {
+            throw none;
+        }
+        return parent.hostConfig().links().stream().map(NetworkOptions::link)
+                .filter(l -> l[1].equals(alias)).map(l -> l[0]).findFirst().orElseThrow(() -> none);
+    }
+
+    /**
      * The names containers' links give others, as dockerd lists them in {@code Names}: {@code /parent/alias}
      * by the linked container's id; one pass for a whole list.
      */

@@ -226,6 +226,11 @@ public record HostConfig(
     }
 
     /** The same with what {@code docker update} changes: the resources it sets (non-zero), its restart policy if given. */
+    /** The same with other links ({@code id:alias}); the defaults of a created container are in place already. */
+    HostConfig withLinks(List<String> resolved) {
+        return withDefaults(networkMode, runtime, logConfig, resolved);
+    }
+
     HostConfig with(ResourceUpdate u) {
         return new HostConfig(binds, containerIDFile, logConfig, networkMode, portBindings,
                 u.restartPolicy() != null ? u.restartPolicy() : restartPolicy, autoRemove, volumeDriver,

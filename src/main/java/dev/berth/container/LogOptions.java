@@ -52,9 +52,7 @@ final class LogOptions {
             if (files < 1) {
                 throw EngineException.invalid("max-file cannot be less than 1");
             }
-            if (maxSize == null || size(maxSize) < 0) {
-                throw EngineException.invalid("max-file can only be used together with max-size");
-            }
+            // without max-size it is taken and changes nothing, as with dockerd's json-file: nothing rotates
         }
         return lc;
     }

@@ -1,6 +1,7 @@
 package dev.berth.container;
 
 import dev.berth.errors.EngineException;
+import dev.berth.network.Cidr;
 import dev.berth.network.ContainerNetworks;
 import dev.berth.network.EndpointRequest;
 import dev.berth.network.EndpointSettings;
@@ -81,7 +82,15 @@ final class NetworkOptions {
         if (!mac.isEmpty() && !mac.matches("(?i)([0-9a-f]{2}:){5}[0-9a-f]{2}")) {
             throw EngineException.invalid("invalid MAC address: " + mac);
         }
-        return new EndpointRequest(n.id(), List.copyOf(aliases), ipv4, ipv6, mac);
+        for (String ip : ep.ipamConfig().linkLocalIps()) {
+            Cidr.address(ip, "invalid link-local IP address: " + ip);
+        }
+        List<String> links = new java.util.ArrayList<>();
+        for (String l : ep.links()) {
+            String[] nameAlias = link(l);
+            links.add(nameAlias[0] + ":" + nameAlias[1]);
+        }
+        return new EndpointRequest(n.id(), List.copyOf(aliases), ipv4, ipv6, mac, ep.ipamConfig().linkLocalIps(), links, ep.driverOpts());
     }
 
     /** A link, {@code name:alias} or dockerd's {@code /name:/container/alias}: [name, alias]. */

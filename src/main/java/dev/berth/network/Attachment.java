@@ -12,10 +12,15 @@ import java.util.List;
  * @param ipv4    address and prefix ({@code 172.18.0.2/16}), "" when none
  * @param plugins the chain's configurations as given to ADD, for the DEL that undoes it
  * @param result  the chain's result, the {@code prevResult} of that DEL
+ * @param links   its links on this network, {@code name:alias}: the alias resolves to that container, for it only
  */
 public record Attachment(String networkId, String networkName, String endpointId, String ifname, List<String> aliases,
                          List<String> names, String ipv4, String gateway, String ipv6, String gateway6, String mac,
-                         List<ObjectNode> plugins, JsonNode result) {
+                         List<ObjectNode> plugins, JsonNode result, List<String> links) {
+
+    public Attachment {
+        links = links == null ? List.of() : List.copyOf(links);     // none in records saved before links were kept
+    }
 
     public String ipv4Address() {
         return ipv4.isEmpty() ? "" : ipv4.substring(0, ipv4.indexOf('/'));

@@ -40,6 +40,44 @@ public record Cidr(InetAddress address, int prefix) {
         }
     }
 
+    /** The address as Go prints it (RFC 5952 for IPv6: the longest run of zero groups as ::), as CNI's plugins name files by it. */
+    public static String canonical(InetAddress a) {
+        if (a instanceof Inet4Address) {
+            return a.getHostAddress();
+        }
+        byte[] b = a.getAddress();
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((b[2 * i] & 0xff) << 8) | (b[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1;     // a single zero group stays as 0
+        for (int i = 0; i < 8; ) {
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j == i ? i + 1 : j;
+        }
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                out.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (!out.isEmpty() && out.charAt(out.length() - 1) != ':') {
+                out.append(':');
+            }
+            out.append(Integer.toHexString(groups[i]));
+        }
+        return out.toString();
+    }
+
     public boolean ipv4() {
         return address instanceof Inet4Address;
     }

@@ -15,8 +15,19 @@ import java.util.Map;
 public record Network(String id, String name, String driver, String created, boolean internal, boolean ipv6,
                       List<Pool> pools, Map<String, String> labels, Map<String, String> options, int mtu, String bridge) {
 
-    /** An address pool: the subnet, its gateway (the bridge's address) and where container addresses come from. */
-    public record Pool(String subnet, String gateway, String ipRange) {}
+    /**
+     * An address pool: the subnet, its gateway (the bridge's address), where container addresses come from, and
+     * the auxiliary addresses (by name) that no container gets: used elsewhere on the subnet.
+     */
+    public record Pool(String subnet, String gateway, String ipRange, Map<String, String> auxAddresses) {
+        public Pool {
+            auxAddresses = auxAddresses == null ? Map.of() : Map.copyOf(auxAddresses);   // none in networks saved before
+        }
+
+        public Pool(String subnet, String gateway, String ipRange) {
+            this(subnet, gateway, ipRange, Map.of());
+        }
+    }
 
     public static final String DEFAULT_BRIDGE = "bridge";
 

@@ -405,6 +405,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         checkAddresses(n, ep);
         int mtu = n.mtu() > 0 ? n.mtu() : HostRoutes.defaultMtu();
         List<ObjectNode> plugins = BridgeChain.plugins(n, mtu, ipamDir, ep, published);
+        reserveAuxiliaryAddresses(n);
         Cni.Target target = new Cni.Target(s.containerId(), Path.of(s.netns()), ifname);
         Set<String> names = new LinkedHashSet<>();
         names.add(containerName);
@@ -414,7 +415,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         String endpointId = dev.berth.system.Ids.random();
         // recorded before the ADD: a daemon that dies during it undoes it at its next start
         Attachment pending = new Attachment(n.id(), n.name(), endpointId, ifname, ep.aliases(), List.copyOf(names), "", "", "", "", "",
-                plugins, null);
+                plugins, null, ep.links());
         List<Attachment> all = new ArrayList<>(s.attachments());
         all.add(pending);
         save(s.with(all, s.ports()));
@@ -424,6 +425,12 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             BridgeDevice.ensure(n, mtu, false);
             BridgeRules.up(n);
             result = requireCni().add(n.cniName(), plugins, target);
+            try {
+                addLinkLocal(s, ifname, ep.linkLocalIps());
+            } catch (IOException | RuntimeException e) {
+                requireCni().del(n.cniName(), plugins, target, result);
+                throw e;
+            }
         } catch (IOException | RuntimeException e) {
             all.remove(pending);
             save(s.with(all, s.ports()));
@@ -482,7 +489,40 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             }
         }
         return new Attachment(pending.networkId(), pending.networkName(), pending.endpointId(), ifname, pending.aliases(), pending.names(),
-                v4, gw4, v6, gw6, mac, pending.plugins(), result);
+                v4, gw4, v6, gw6, mac, pending.plugins(), result, pending.links());
+    }
+
+    /**
+     * The network's auxiliary addresses as leases of host-local's own (a file named by the address in its data
+     * directory, which it never hands out again), made again after a reboot emptied the runroot.
+     */
+    private void reserveAuxiliaryAddresses(Network n) throws IOException {
+        Path leases = ipamDir.resolve(n.cniName());
+        for (Network.Pool p : n.pools()) {
+            for (String ip : p.auxAddresses().values()) {
+                Files.createDirectories(leases);
+                Path lease = leases.resolve(Cidr.canonical(Cidr.address(ip, ip)));
+                if (!Files.exists(lease, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    Files.writeString(lease, "berth-auxiliary-address");
+                }
+            }
+        }
+    }
+
+    /** The link-local addresses an endpoint asked for, on its interface besides what IPAM gave it (as dockerd adds them). */
+    private static void addLinkLocal(Sandbox s, String ifname, List<String> ips) throws IOException {
+        if (ips.isEmpty()) {
+            return;
+        }
+        StringBuilder batch = new StringBuilder();
+        for (String ip : ips) {
+            batch.append("addr add ").append(ip).append(ip.contains(":") ? "/64" : "/16").append(" dev ").append(ifname).append('\n');
+        }
+        HostCommand.Result r = HostCommand.run(List.of("ip", "-n", Path.of(s.netns()).getFileName().toString(), "-batch", "-"), Map.of(),
+                batch.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(10));
+        if (r.exitCode() != 0) {
+            throw EngineException.invalid("could not add the link-local addresses " + ips + ": " + r.stderr().strip());
+        }
     }
 
     /** Addresses asked for must be in the network's subnets (IPAM refuses one that is taken; NetworkOptions checked their form). */
@@ -545,12 +585,16 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             if (member) {
                 Set<String> networks = new HashSet<>();
                 s.attachments().forEach(a -> networks.add(a.networkId()));
+                Map<String, String> links = new java.util.HashMap<>();     // alias -> container, on this network
+                s.attachments().stream().filter(a -> a.networkId().equals(n.id())).flatMap(a -> a.links().stream())
+                        .forEach(l -> links.putIfAbsent(l.substring(l.indexOf(':') + 1).toLowerCase(Locale.ROOT),
+                                l.substring(0, l.indexOf(':')).toLowerCase(Locale.ROOT)));
                 List<InetSocketAddress> up = n.internal() ? List.of()
                         : s.dns().isEmpty() ? upstreams : s.dns().stream().map(NetworkManager::socketAddress).toList();
                 return new DnsServer.Asker() {
                     @Override
                     public List<InetAddress> lookup(String name) {
-                        return addresses(networks, name);
+                        return addresses(networks, links.getOrDefault(name, name));
                     }
 
                     @Override

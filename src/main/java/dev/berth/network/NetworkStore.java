@@ -188,7 +188,15 @@ final class NetworkStore {
                 throw EngineException.invalid("invalid IP range " + range + ": it must be a subnet inside " + subnet);
             }
         }
-        return new Network.Pool(subnet.toString(), gw.getHostAddress(), range);
+        Map<String, String> aux = new java.util.TreeMap<>();
+        for (var e : asked.auxAddresses().entrySet()) {
+            InetAddress a = Cidr.address(e.getValue(), "invalid auxiliary address " + e.getKey() + "=" + e.getValue());
+            if (!subnet.contains(a)) {
+                throw EngineException.invalid("invalid auxiliary address " + e.getKey() + "=" + e.getValue() + ": not in the subnet " + subnet);
+            }
+            aux.put(e.getKey(), a.getHostAddress());
+        }
+        return new Network.Pool(subnet.toString(), gw.getHostAddress(), range, aux);
     }
 
     /** dockerd's default pools: 172.17-31.0.0/16, then 192.168.0-240.0/20; never one the host routes or a network has. */

@@ -41,9 +41,14 @@ final class OverlayDriver implements RootfsDriver {
         }
         Path upper = Files.createDirectories(c.resolve("upper"));
         Path work = Files.createDirectories(c.resolve("work"));
+        // topmost first; a layer that comes again lower down (two steps that changed nothing have the same empty
+        // layer) is left out there: overlayfs refuses a lower dir twice (ELOOP), and the upper copy shadows it whole
+        java.util.Set<Path> seen = new java.util.HashSet<>();
         List<String> lowers = new ArrayList<>();
         for (Path layer : layers.reversed()) {
-            lowers.add(link(layer).toString());
+            if (seen.add(layer)) {
+                lowers.add(link(layer).toString());
+            }
         }
         if (lowers.isEmpty()) {
             lowers.add(Files.createDirectories(c.resolve("empty")).toString());

@@ -1,9 +1,12 @@
 package dev.berth.api;
 
+import dev.berth.testing.BusyboxImage;
 import dev.berth.testing.DockerCli;
 import dev.berth.testing.RawHttp;
+import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.junit.jupiter.api.Test;
 
+import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -263,5 +266,52 @@ class BuildIT extends ContainerTestBase {
                         + "{{.Config.Healthcheck.Interval}} {{.Config.Healthcheck.Retries}} {{index .Config.Labels \"stage\"}} "
                         + "{{index .Config.Labels \"from\"}}", "meta:1").stdout().strip());
         assertTrue(ok("history", "meta:1").stdout().contains("#(nop) STOPSIGNAL SIGUSR1"), "metadata steps have #(nop) history");
+    }
+
+    /** A build context of these files, as a client that filters it itself sends it. */
+    private static byte[] context(Map<String, String> files) throws Exception {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = BusyboxImage.tar(out)) {
+            for (var f : new java.util.TreeMap<>(files).entrySet()) {
+                BusyboxImage.file(tar, f.getKey(), f.getValue().getBytes(StandardCharsets.UTF_8), 0644);
+            }
+        }
+        return out.toByteArray();
+    }
+
+    private String rawBuild(String query, byte[] context) throws Exception {
+        RawHttp.Response r = RawHttp.request(daemon.socket(), "POST", "/build?" + query, Map.of("Content-Type", "application/x-tar"), context);
+        assertEquals(200, r.status(), r.bodyText());
+        return r.bodyText();
+    }
+
+    /** What docker-py's build tests need (issue 26), with the raw requests it makes. */
+    @Test
+    void theDaemonSideOfDockerignoreCacheFromExtraHostsAndEmptyLayersAsDockerd() throws Exception {
+        // the client filters the context; the daemon drops only the Dockerfile and .dockerignore when they are named
+        String built = rawBuild("t=ign%3A1", context(Map.of("Dockerfile", "FROM busybox\nCOPY . /test\n",
+                ".dockerignore", "ignored\nDockerfile\n.dockerignore\n", "ignored/kept-by-the-client", "x", "plain", "y")));
+        assertTrue(built.contains("Successfully built"), built);
+        assertEquals("/test/ignored/kept-by-the-client\n/test/plain\n",
+                ok("run", "--rm", "ign:1", "find", "/test", "-type", "f").stdout().lines().sorted().map(l -> l + "\n")
+                        .reduce("", String::concat));
+
+        // cachefrom: only those images (and what they were built on) are a cache
+        byte[] steps = context(Map.of("Dockerfile", "FROM busybox\nENV FOO=bar\nRUN touch /baz\nRUN touch /bax\n"));
+        rawBuild("t=cached%3A1", steps);
+        assertEquals(3, rawBuild("t=cached%3A2&cachefrom=%5B%22cached%3A1%22%5D", steps).split("Using cache", -1).length - 1);
+        assertEquals(0, rawBuild("t=cached%3A3&cachefrom=%5B%22nosuchtag%22%5D", steps).split("Using cache", -1).length - 1);
+        assertEquals(3, rawBuild("t=cached%3A4", steps).split("Using cache", -1).length - 1, "without cachefrom, the local cache");
+
+        // extrahosts repeated, as docker-py sends them; steps that change nothing (the same empty layer twice) build on
+        String hosts = rawBuild("t=hosts%3A1&nocache=1&extrahosts=one.test%3A127.0.0.1&extrahosts=two.test%3A127.0.0.2",
+                context(Map.of("Dockerfile", "FROM busybox\nRUN true\nRUN true\nRUN cp /etc/hosts /hosts-file\n")));
+        assertFalse(hosts.contains("errorDetail"), hosts);
+        String file = ok("run", "--rm", "hosts:1", "cat", "/hosts-file").stdout();
+        assertTrue(file.contains("127.0.0.1\tone.test") && file.contains("127.0.0.2\ttwo.test"), file);
+
+        // json-file's max-file without max-size is taken, as dockerd takes it
+        ok("create", "--name", "files", "--log-opt", "max-file=100", "busybox", "true");
+        assertEquals("{\"max-file\":\"100\"}", ok("inspect", "-f", "{{json .HostConfig.LogConfig.Config}}", "files").stdout().strip());
     }
 }

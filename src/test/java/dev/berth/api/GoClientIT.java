@@ -314,5 +314,14 @@ class GoClientIT extends ContainerTestBase {
         ok("stop", "-t", "0", "store");
         DockerCli.Result down = docker.run("start", "app");
         assertTrue(down.exitCode() != 0 && down.stderr().contains("Cannot link to /store AS /app/my-db"), down.stderr());
+        // docker rm --link: the link goes, both containers stay; its name is gone, and a second removal is a 404
+        DockerCli.Result noParent = docker.run("rm", "--link", "store");
+        assertTrue(noParent.stderr().contains("Conflict, cannot remove the default link name of the container"), noParent.stderr());
+        assertEquals("app/my-db\n", ok("rm", "--link", "app/my-db").stdout());
+        assertFalse(ok("inspect", "-f", "{{json .HostConfig.Links}}", "app").stdout().contains("my-db"));
+        assertEquals("[\"/store\"]", Json.MAPPER.readTree(go("GET", "/v1.41/containers/json?all=1&filters=%7B%22name%22%3A%5B%22store%22%5D%7D",
+                null).body()).get(0).path("Names").toString());
+        assertEquals(404, go("DELETE", "/v1.41/containers/app/my-db?link=1", null).status());
+        ok("start", "app");     // no link, nothing to fail on
     }
 }

@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -306,6 +307,34 @@ class NetworkIT extends ContainerTestBase {
         assertEquals(400, alias.status());
         assertTrue(new String(alias.body(), StandardCharsets.UTF_8).contains("network-scoped alias is supported only for containers in user defined networks"));
         assertTrue(new String(badPort.body(), StandardCharsets.UTF_8).contains("invalid host port"));
+    }
+
+    /** What docker-py's network tests need (issue 26): endpoint links, link-local addresses, driver options, auxiliary addresses. */
+    @Test
+    void endpointLinksLinkLocalAddressesDriverOptionsAndAuxiliaryAddresses() throws Exception {
+        ok("network", "create", "--subnet", "10.217.0.0/29", "--aux-address", "router=10.217.0.2", "--aux-address", "printer=10.217.0.3", "aux");
+        assertEquals("{\"printer\":\"10.217.0.3\",\"router\":\"10.217.0.2\"}",
+                ok("network", "inspect", "-f", "{{json (index .IPAM.Config 0).AuxiliaryAddresses}}", "aux").stdout().strip());
+        ok("run", "-d", "--name", "client", "--network", "aux", "busybox", "sleep", "300");
+        assertEquals("10.217.0.4", ok("inspect", "-f", "{{.NetworkSettings.Networks.aux.IPAddress}}", "client").stdout().strip(),
+                "the auxiliary addresses are never a container's");
+        assertTrue(docker.run("run", "--rm", "--network", "aux", "--ip", "10.217.0.2", "busybox", "true").exitCode() != 0);
+
+        // a link on the network: its alias resolves to the linked container, for this container only
+        ok("network", "disconnect", "aux", "client");
+        ok("network", "connect", "--link", "upstream:bar", "--link-local-ip", "169.254.8.8", "--driver-opt", "com.example.setting=on",
+                "aux", "client");
+        assertEquals("[\"upstream:bar\"] [\"169.254.8.8\"] {\"com.example.setting\":\"on\"}", ok("inspect", "-f",
+                "{{json .NetworkSettings.Networks.aux.Links}} {{json .NetworkSettings.Networks.aux.IPAMConfig.LinkLocalIPs}} "
+                        + "{{json .NetworkSettings.Networks.aux.DriverOpts}}", "client").stdout().strip());
+        assertTrue(ok("exec", "client", "ip", "addr", "show", "eth0").stdout().contains("inet 169.254.8.8/16"), "the link-local address is on");
+        ok("run", "-d", "--name", "upstream", "--network", "aux", "busybox", "sleep", "300");
+        String upstream = ok("inspect", "-f", "{{.NetworkSettings.Networks.aux.IPAddress}}", "upstream").stdout().strip();
+        String resolved = ok("exec", "client", "nslookup", "bar").stdout();
+        assertTrue(resolved.contains("Address: " + upstream), resolved);
+        ok("run", "-d", "--name", "other", "--network", "aux", "busybox", "sleep", "300");
+        DockerCli.Result elsewhere = docker.run("exec", "other", "nslookup", "bar");
+        assertFalse(elsewhere.stdout().contains("Address: " + upstream), "another container has no such link: " + elsewhere.stdout());
     }
 
     @Test

@@ -56,7 +56,7 @@ class NetworkLogicTest {
     void theChainOfABridgeNetwork() {
         Network n = new Network("id", "shop", "bridge", "2026-01-01T00:00:00Z", false, false,
                 List.of(new Network.Pool("10.5.0.0/16", "10.5.0.1", "10.5.7.0/24")), Map.of(), Map.of(), 0, "br-x");
-        List<ObjectNode> plugins = BridgeChain.plugins(n, 1400, Path.of("/run/ipam"), new EndpointRequest("id", List.of(), "10.5.7.9", "", "02:42:0a:05:07:09"),
+        List<ObjectNode> plugins = BridgeChain.plugins(n, 1400, Path.of("/run/ipam"), new EndpointRequest("id", List.of(), "10.5.7.9", "", "02:42:0a:05:07:09", List.of(), List.of(), java.util.Map.of()),
                 List.of(new PublishedPort("tcp", 80, "127.0.0.1", 8080)));
         assertEquals(List.of("bridge", "portmap"), plugins.stream().map(p -> p.get("type").asText()).toList());
         ObjectNode bridge = plugins.getFirst();
@@ -73,7 +73,7 @@ class NetworkLogicTest {
 
         Network internal = new Network("id", "in", "bridge", "2026-01-01T00:00:00Z", true, false,
                 List.of(new Network.Pool("10.6.0.0/24", "10.6.0.1", "")), Map.of(), Map.of(), 0, "br-y");
-        ObjectNode b = BridgeChain.plugins(internal, 1500, Path.of("/x"), new EndpointRequest("id", List.of(), "", "", ""), List.of()).getFirst();
+        ObjectNode b = BridgeChain.plugins(internal, 1500, Path.of("/x"), EndpointRequest.plain("id"), List.of()).getFirst();
 
         assertEquals(0, b.at("/ipam/routes").size(), "nor a way out");
     }

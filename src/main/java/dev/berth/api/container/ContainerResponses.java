@@ -73,13 +73,13 @@ public final class ContainerResponses {
         Map<String, Object> networks = new LinkedHashMap<>();
         String mode = c.networkMode();
         if (mode.equals("host") || mode.equals("none")) {
-            networks.put(mode, endpoint(new EndpointRequest(networkIds.apply(mode), List.of(), "", "", ""), null, c));
+            networks.put(mode, endpoint(EndpointRequest.plain(networkIds.apply(mode)), null, c));
         }
         c.endpoints().forEach((name, ep) -> networks.put(name, endpoint(ep,
                 sandbox.flatMap(s -> s.attachments().stream().filter(a -> a.networkId().equals(ep.networkId())).findFirst()).orElse(null), c)));
         // the legacy top-level fields: those of the default bridge, as dockerd fills them
         @SuppressWarnings("unchecked")
-        Map<String, Object> bridge = (Map<String, Object>) networks.getOrDefault("bridge", endpoint(new EndpointRequest("", List.of(), "", "", ""), null, c));
+        Map<String, Object> bridge = (Map<String, Object>) networks.getOrDefault("bridge", endpoint(EndpointRequest.plain(""), null, c));
         for (String f : List.of("EndpointID", "Gateway", "GlobalIPv6Address", "GlobalIPv6PrefixLen", "IPAddress", "IPPrefixLen", "IPv6Gateway", "MacAddress")) {
             m.put(f, bridge.get(f));
         }
@@ -89,18 +89,21 @@ public final class ContainerResponses {
 
     private static Map<String, Object> endpoint(EndpointRequest ep, Attachment a, Container c) {
         Map<String, Object> e = new LinkedHashMap<>();
-        Map<String, String> ipam = new LinkedHashMap<>();
+        Map<String, Object> ipam = new LinkedHashMap<>();
         if (!ep.ipv4().isEmpty()) {
             ipam.put("IPv4Address", ep.ipv4());
         }
         if (!ep.ipv6().isEmpty()) {
             ipam.put("IPv6Address", ep.ipv6());
         }
+        if (!ep.linkLocalIps().isEmpty()) {
+            ipam.put("LinkLocalIPs", ep.linkLocalIps());
+        }
         e.put("IPAMConfig", ipam.isEmpty() ? null : ipam);
-        e.put("Links", null);
+        e.put("Links", ep.links().isEmpty() ? null : ep.links());
         e.put("Aliases", ep.aliases().isEmpty() ? null : ep.aliases());
         e.put("MacAddress", a != null ? a.mac() : ep.mac());
-        e.put("DriverOpts", null);
+        e.put("DriverOpts", ep.driverOpts().isEmpty() ? null : ep.driverOpts());
         e.put("NetworkID", ep.networkId());
         e.put("EndpointID", a != null ? a.endpointId() : "");
         e.put("Gateway", a != null ? a.gateway() : "");

@@ -81,7 +81,21 @@ public final class ContainerRoutes implements ApiRouter.Group {
             return 204;
         }));
         routes.delete("/containers/{id}", ctx -> status(ctx, () -> {
+            if (QueryParams.bool(ctx, "link")) {
+                engine.removeLink("", ctx.pathParam("id"));     // a name without its parent: not a link
+            }
             engine.remove(ctx.pathParam("id"), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
+            return 204;
+        }));
+        // a legacy link's name, parent/alias: link=1 removes the link, else it names the linked container, as with dockerd
+        routes.delete("/containers/{parent}/{alias}", ctx -> status(ctx, () -> {
+            String parent = ctx.pathParam("parent");
+            String alias = ctx.pathParam("alias");
+            if (QueryParams.bool(ctx, "link")) {
+                engine.removeLink(parent, alias);
+            } else {
+                engine.remove(engine.linkTarget(parent, alias), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
+            }
             return 204;
         }));
         routes.withBody(HttpMethod.POST, "/containers/{id}/update", ctx -> {

@@ -66,7 +66,7 @@ public final class BuildRoutes implements ApiRouter.Group {
         Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
                 text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),
                 text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), number(ctx, "memory"),
-                puller.platform(), cpu(ctx), removal(ctx));
+                puller.platform(), cpu(ctx), removal(ctx), QueryParams.jsonStrings(ctx, "cachefrom"));
         Map<String, Credentials> auths = registryConfig(ctx.request().getHeader("X-Registry-Config"));
         InputStream body = BlockingIo.requestBody(ctx);
         ctx.response().putHeader("Content-Type", "application/json");
@@ -220,9 +220,9 @@ public final class BuildRoutes implements ApiRouter.Group {
     }
 
     private static List<String> extraHosts(RoutingContext ctx) {
-        String v = ctx.request().getParam("extrahosts");
+        // every value, as moby reads r.Form["extrahosts"] (docker-py repeats the parameter), each a list too
         List<String> out = new ArrayList<>();
-        if (v != null && !v.isEmpty()) {
+        for (String v : ctx.queryParam("extrahosts")) {
             for (String h : v.split(",")) {
                 if (!h.isBlank()) {
                     out.add(h.strip());

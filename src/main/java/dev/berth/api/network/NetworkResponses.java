@@ -28,12 +28,15 @@ final class NetworkResponses {
         ipam.put("Driver", "default");
         ipam.put("Options", null);
         ipam.put("Config", n.pools().stream().map(p -> {
-            Map<String, String> c = new LinkedHashMap<>();
+            Map<String, Object> c = new LinkedHashMap<>();
             c.put("Subnet", p.subnet());
             if (!p.ipRange().isEmpty()) {
                 c.put("IPRange", p.ipRange());
             }
             c.put("Gateway", p.gateway());
+            if (!p.auxAddresses().isEmpty()) {
+                c.put("AuxiliaryAddresses", p.auxAddresses());
+            }
             return c;
         }).toList());
         m.put("IPAM", ipam);

@@ -101,10 +101,7 @@ public final class NetworkRoutes implements ApiRouter.Group {
             throw EngineException.notImplemented("Berth does not implement the IPAM driver " + ipamDriver + " (only default)");
         }
         for (JsonNode c : ipam.path("Config")) {
-            if (c.path("AuxiliaryAddresses").size() > 0) {
-                throw EngineException.notImplemented("Berth does not implement auxiliary addresses (AuxiliaryAddresses, --aux-address) yet");
-            }
-            pools.add(new Network.Pool(text(c, "Subnet"), text(c, "Gateway"), text(c, "IPRange")));
+            pools.add(new Network.Pool(text(c, "Subnet"), text(c, "Gateway"), text(c, "IPRange"), strings(c, "AuxiliaryAddresses")));
         }
         if (r.path("Ingress").asBoolean(false) || r.path("ConfigOnly").asBoolean(false) || !text(r.path("ConfigFrom"), "Network").isEmpty()) {
             throw EngineException.notImplemented("Berth does not implement swarm networks (Ingress, ConfigOnly, ConfigFrom)");
