@@ -12,12 +12,14 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.ext.web.RoutingContext;
 
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
  * Docker's JSON: UpperCamelCase names (records say {@code @JsonProperty} where Docker spells an
- * acronym, such as {@code ID}), strict about types as Go's decoder is, lenient about unknown fields.
+ * acronym, such as {@code ID}), read in any case, strict about types as Go's decoder is, lenient about
+ * unknown fields.
  */
 public final class Json {
 
@@ -35,6 +37,8 @@ public final class Json {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(MapperFeature.ALLOW_COERCION_OF_SCALARS)
+            // Go's decoder matches field names without regard to case: docker-py sends {"detachKeys": ...}
+            .enable(MapperFeature.ACCEPT_CASE_INSENSITIVE_PROPERTIES)
             .build();
 
     private Json() {}
@@ -108,6 +112,12 @@ public final class Json {
      * A JSON message stream (load, import): chunked, one message per chunk, as dockerd sends it; docker-py
      * reads a body that has a Content-Length as one JSON document.
      */
+    /** A JSON message stream's error, as dockerd's streamformatter writes it. */
+    public static Map<String, Object> errorMessage(Object message) {
+        String text = String.valueOf(message);
+        return Map.of("errorDetail", Map.of("message", text), "error", text);
+    }
+
     public static void sendMessages(RoutingContext ctx, java.util.List<?> messages) {
         var response = ctx.response().setChunked(true).putHeader("Content-Type", "application/json");
         for (Object m : messages) {

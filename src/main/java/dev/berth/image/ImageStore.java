@@ -144,6 +144,11 @@ public final class ImageStore {
         throw EngineException.notFound("No such image: " + nameOrId);
     }
 
+    /** A repository without a tag or digest ({@code busybox}, {@code localhost:5000/app}). */
+    private static boolean repositoryOnly(String text) {
+        return !text.contains("@") && !text.substring(text.lastIndexOf('/') + 1).contains(":");
+    }
+
     private static boolean isName(String text) {
         try {
             ImageReference.parse(text);
@@ -585,14 +590,26 @@ public final class ImageStore {
 
     /** Writes {@code docker save} output for these images: a tar both docker-archive and OCI layout readers take. */
     public void save(List<String> names, OutputStream out) throws IOException {
+        // as moby's tarexport names them: an id saves the image without names, a repository alone every tag it
+        // has (of whichever images), a name with its tag that one
+        Map<Digest, LinkedHashSet<ImageReference>> chosen = new java.util.LinkedHashMap<>();
         List<ArchiveWriter.SavedImage> images = new ArrayList<>();
         synchronized (this) {
             for (String n : names) {
                 Image image = get(n);
-                List<ImageReference> tags = isName(n) && !n.startsWith("sha256:") && !image.id().hex().startsWith(n)
-                        ? List.of(ImageReference.parse(n)) : image.tags();
-                images.add(new ArchiveWriter.SavedImage(image, tags));
+                if (!isName(n) || n.startsWith("sha256:") || image.id().hex().startsWith(n)) {
+                    chosen.computeIfAbsent(image.id(), k -> new LinkedHashSet<>());
+                } else if (repositoryOnly(n)) {
+                    String repository = ImageReference.parse(n).repository();
+                    for (Image i : list()) {
+                        i.tags().stream().filter(t -> t.repository().equals(repository))
+                                .forEach(t -> chosen.computeIfAbsent(i.id(), k -> new LinkedHashSet<>()).add(t));
+                    }
+                } else {
+                    chosen.computeIfAbsent(image.id(), k -> new LinkedHashSet<>()).add(ImageReference.parse(n));
+                }
             }
+            chosen.forEach((id, tags) -> images.add(new ArchiveWriter.SavedImage(image(id), List.copyOf(tags))));
         }
         withoutGarbageCollection(() -> {
             ArchiveWriter.write(images, blobs, out);

@@ -193,6 +193,44 @@ class ClientCompatIT extends ContainerTestBase {
         ok("rm", "-f", "again");
     }
 
+    /** docker-py's save and load by id, a bad archive as ImageLoadError, and its lower-case detachKeys (issue 26). */
+    @Test
+    void saveByIdLoadErrorsAndDetachKeysFromTheClientsConfigAsDockerd() throws Exception {
+        ok("tag", "busybox", "busybox:second");
+        ok("tag", "busybox", "other:1");
+        assertEquals("1 True\nImageLoadError invalid archive: empty, or not a tar archive\n", python("import docker",
+                "c = docker.from_env()",
+                "img = c.images.get('busybox')",
+                "loaded = c.images.load(b''.join(img.save()))",      // by id: the image without names
+                "print(len(loaded), loaded[0].id == img.id)",
+                "try:",
+                "    c.images.load(b'abc')",
+                "except docker.errors.ImageLoadError as e:",
+                "    print('ImageLoadError', e)"));
+        Path saved = daemon.dir().resolve("repo.tar");
+        ok("save", "-o", saved.toString(), "busybox");
+        String manifest = new String(new ProcessBuilder("tar", "-xOf", saved.toString(), "manifest.json").start().getInputStream()
+                .readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(manifest.contains("\"busybox:latest\"") && manifest.contains("\"busybox:second\"") && !manifest.contains("other:1"),
+                "a repository saves its tags, no other: " + manifest);
+
+        // {"detachKeys": "ctrl-p"} from docker-py's config file: Go's decoder takes any case, so must Berth
+        ok("run", "-d", "--name", "cat", "-i", "busybox", "cat");
+        assertEquals("detached\n", python("import docker, time",
+                "c = docker.from_env().api",
+                "c._general_configs['detachKeys'] = 'ctrl-p'",
+                "e = c.exec_create('cat', 'cat', stdin=True, tty=True, stdout=True)",
+                "sock = c.exec_start(e, tty=True, socket=True)._sock",
+                "sock.sendall(b'\\x10')",
+                "time.sleep(0.5)",
+                "try:",
+                "    sock.sendall(b'more\\n')",
+                "    sock.settimeout(5)",
+                "    print('detached' if sock.recv(128) == b'' else 'still attached')",
+                "except OSError:",
+                "    print('detached')"));
+    }
+
     /** Image removal as moby's ImageDelete decides it (issue 26), with commit's parent and noprune. */
     @Test
     void imageRemovalForcesPastStoppedContainersOnlyAndKeepsTheirContent() throws Exception {

@@ -81,7 +81,7 @@ public final class BuildRoutes implements ApiRouter.Group {
                     if (!ctx.response().headWritten()) {
                         throw e;
                     }
-                    message(out, Map.of("errorDetail", Map.of("message", String.valueOf(e.getMessage())), "error", String.valueOf(e.getMessage())));
+                    message(out, Json.errorMessage(e.getMessage()));
                 }
             }
             return null;

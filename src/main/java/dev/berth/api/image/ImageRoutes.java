@@ -80,9 +80,12 @@ public final class ImageRoutes implements ApiRouter.Group {
         InputStream body = BlockingIo.requestBody(ctx);
         BlockingIo.respond(ctx, () -> {
             try (body) {
-                return images.load(body);
+                return images.load(body).stream().<Map<String, ?>>map(line -> Map.of("stream", line + "\n")).toList();
+            } catch (EngineException refused) {
+                // a bad archive: the message in the stream of a 200, as dockerd answers (docker-py raises ImageLoadError)
+                return List.<Map<String, ?>>of(Json.errorMessage(refused.getMessage()));
             }
-        }, lines -> Json.sendMessages(ctx, lines.stream().map(line -> Map.of("stream", line + "\n")).toList()));
+        }, messages -> Json.sendMessages(ctx, messages));
     }
 
     private void save(RoutingContext ctx, List<String> names) {
@@ -164,8 +167,7 @@ public final class ImageRoutes implements ApiRouter.Group {
                 } catch (ClientGoneException gone) {
                     throw gone;
                 } catch (IOException | RuntimeException e) {
-                    String message = String.valueOf(e.getMessage());
-                    progress.message(Map.of("errorDetail", Map.of("message", message), "error", message));
+                    progress.message(Json.errorMessage(e.getMessage()));
                 }
             }
             return null;
