@@ -546,9 +546,9 @@ public final class Builder {
             out.stream(" ---> Running in " + id.substring(0, 12) + "\n");
             containers.start(id);
             if (!request.quiet()) {
-                try (OutputStream stream = new StreamLines(out)) {
+                try (OutputStream stream = new StepOutput(out)) {
                     ContainerLogs.write(containers.paths(id).log(), new ContainerLogs.Options(true, true, false, -1, null, null, true),
-                            true, stream, () -> running(id) && !out.clientGone());     // a gone client is noticed below
+                            false, stream, () -> running(id) && !out.clientGone());     // a gone client is noticed below
                 }
             }
             int code;
@@ -804,10 +804,16 @@ public final class Builder {
     }
 
     /** RUN output as {@code stream} messages, a chunk at a time. */
-    private static final class StreamLines extends OutputStream {
+    /**
+     * A RUN step's output as build stream messages, from the log's multiplexed frames: what the step wrote to
+     * stderr comes in red, as dockerd's classic builder colours it ({@code ESC[91m} ... {@code ESC[0m}).
+     */
+    private static final class StepOutput extends OutputStream {
+        private static final int HEADER = 8;
         private final Output out;
+        private final java.io.ByteArrayOutputStream pending = new java.io.ByteArrayOutputStream();
 
-        StreamLines(Output out) {
+        StepOutput(Output out) {
             this.out = out;
         }
 
@@ -818,7 +824,20 @@ public final class Builder {
 
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
-            out.stream(new String(b, off, len, StandardCharsets.UTF_8));
+            pending.write(b, off, len);
+            byte[] all = pending.toByteArray();
+            int at = 0;
+            while (all.length - at >= HEADER) {
+                int size = java.nio.ByteBuffer.wrap(all, at + 4, 4).getInt();
+                if (all.length - at - HEADER < size) {
+                    break;      // the rest of the frame comes with the next write
+                }
+                String text = new String(all, at + HEADER, size, StandardCharsets.UTF_8);
+                out.stream(all[at] == 2 ? "\u001b[91m" + text + "\u001b[0m" : text);
+                at += HEADER + size;
+            }
+            pending.reset();
+            pending.write(all, at, all.length - at);
         }
     }
 }

@@ -11,9 +11,20 @@ import java.util.Map;
  * @param pools   the IPAM configuration: one IPv4 pool, and one IPv6 pool with {@code ipv6}
  * @param mtu     the MTU asked for with {@code com.docker.network.driver.mtu}, else 0: the host's default route's
  * @param bridge  the Linux bridge's name
+ * @param ipamOptions the IPAM driver's options as given ({@code IPAM.Options}): kept and shown, the default driver takes none
  */
 public record Network(String id, String name, String driver, String created, boolean internal, boolean ipv6,
-                      List<Pool> pools, Map<String, String> labels, Map<String, String> options, int mtu, String bridge) {
+                      List<Pool> pools, Map<String, String> labels, Map<String, String> options, int mtu, String bridge,
+                      Map<String, String> ipamOptions) {
+
+    public Network {
+        ipamOptions = ipamOptions == null ? Map.of() : Map.copyOf(ipamOptions);    // none in networks saved before
+    }
+
+    public Network(String id, String name, String driver, String created, boolean internal, boolean ipv6,
+                   List<Pool> pools, Map<String, String> labels, Map<String, String> options, int mtu, String bridge) {
+        this(id, name, driver, created, internal, ipv6, pools, labels, options, mtu, bridge, Map.of());
+    }
 
     /**
      * An address pool: the subnet, its gateway (the bridge's address), where container addresses come from, and

@@ -136,7 +136,7 @@ final class NetworkStore {
             throw EngineException.notImplemented("Berth does not implement several IPv4 subnets on one network yet");
         }
         Network n = new Network(id, c.name(), driver, Instant.now().toString(), c.internal(), c.ipv6(), List.copyOf(pools),
-                Map.copyOf(c.labels()), Map.copyOf(c.options()), mtu, bridge);
+                Map.copyOf(c.labels()), Map.copyOf(c.options()), mtu, bridge, c.ipamOptions() == null ? Map.of() : c.ipamOptions());
         save(n);
         return n;
     }

@@ -305,8 +305,13 @@ class BuildIT extends ContainerTestBase {
 
         // extrahosts repeated, as docker-py sends them; steps that change nothing (the same empty layer twice) build on
         String hosts = rawBuild("t=hosts%3A1&nocache=1&extrahosts=one.test%3A127.0.0.1&extrahosts=two.test%3A127.0.0.2",
-                context(Map.of("Dockerfile", "FROM busybox\nRUN true\nRUN true\nRUN cp /etc/hosts /hosts-file\n")));
+                context(Map.of("Dockerfile", "FROM busybox\nRUN true\nRUN true\nRUN cp /etc/hosts /hosts-file && echo to-stderr >&2\n")));
         assertFalse(hosts.contains("errorDetail"), hosts);
+        StringBuilder streamed = new StringBuilder();
+        for (String line : hosts.strip().split("\r?\n")) {
+            streamed.append(Json.MAPPER.readTree(line).path("stream").asText());
+        }
+        assertTrue(streamed.toString().contains("\u001b[91mto-stderr\n\u001b[0m"), "a step's stderr in red, as dockerd: " + streamed);
         String file = ok("run", "--rm", "hosts:1", "cat", "/hosts-file").stdout();
         assertTrue(file.contains("127.0.0.1\tone.test") && file.contains("127.0.0.2\ttwo.test"), file);
 

@@ -312,9 +312,10 @@ class NetworkIT extends ContainerTestBase {
     /** What docker-py's network tests need (issue 26): endpoint links, link-local addresses, driver options, auxiliary addresses. */
     @Test
     void endpointLinksLinkLocalAddressesDriverOptionsAndAuxiliaryAddresses() throws Exception {
-        ok("network", "create", "--subnet", "10.217.0.0/29", "--aux-address", "router=10.217.0.2", "--aux-address", "printer=10.217.0.3", "aux");
-        assertEquals("{\"printer\":\"10.217.0.3\",\"router\":\"10.217.0.2\"}",
-                ok("network", "inspect", "-f", "{{json (index .IPAM.Config 0).AuxiliaryAddresses}}", "aux").stdout().strip());
+        ok("network", "create", "--subnet", "10.217.0.0/29", "--aux-address", "router=10.217.0.2", "--aux-address", "printer=10.217.0.3",
+                "--ipam-opt", "com.example.pool=kept", "aux");
+        assertEquals("{\"printer\":\"10.217.0.3\",\"router\":\"10.217.0.2\"} {\"com.example.pool\":\"kept\"}", ok("network", "inspect", "-f",
+                "{{json (index .IPAM.Config 0).AuxiliaryAddresses}} {{json .IPAM.Options}}", "aux").stdout().strip());
         ok("run", "-d", "--name", "client", "--network", "aux", "busybox", "sleep", "300");
         assertEquals("10.217.0.4", ok("inspect", "-f", "{{.NetworkSettings.Networks.aux.IPAddress}}", "client").stdout().strip(),
                 "the auxiliary addresses are never a container's");

@@ -26,7 +26,7 @@ final class NetworkResponses {
         m.put("EnableIPv6", n.ipv6());
         Map<String, Object> ipam = new LinkedHashMap<>();
         ipam.put("Driver", "default");
-        ipam.put("Options", null);
+        ipam.put("Options", n.ipamOptions().isEmpty() ? null : n.ipamOptions());
         ipam.put("Config", n.pools().stream().map(p -> {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("Subnet", p.subnet());

@@ -107,6 +107,6 @@ public final class NetworkRoutes implements ApiRouter.Group {
             throw EngineException.notImplemented("Berth does not implement swarm networks (Ingress, ConfigOnly, ConfigFrom)");
         }
         return new NetworkCreate(text(r, "Name"), text(r, "Driver"), bool(r, "Internal"), bool(r, "EnableIPv6"), pools,
-                strings(r, "Labels"), strings(r, "Options"));
+                strings(r, "Labels"), strings(r, "Options"), strings(ipam, "Options"));
     }
 }
