@@ -429,7 +429,7 @@ public final class ContainerEngine implements AutoCloseable {
         String parentId = get(parentRef).id();
         transitions.with(parentId, () -> {
             registry.update(parentId, p -> p.withHostConfig(p.hostConfig().withLinks(p.hostConfig().links().stream()
-                    .filter(l -> !(NetworkOptions.link(l)[1].equals(alias) && NetworkOptions.link(l)[0].equals(id))).toList())));
+                    .filter(l -> !java.util.Arrays.equals(NetworkOptions.link(l), new String[] {id, alias})).toList())));
             return null;
         });
     }
