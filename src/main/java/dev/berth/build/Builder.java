@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.container.ContainerConfig;
 import dev.berth.container.ContainerCreate;
 import dev.berth.container.ContainerEngine;
+import dev.berth.container.Containers;
 import dev.berth.container.HostConfig;
 import dev.berth.container.ContainerLogs;
 import dev.berth.errors.EngineException;
@@ -103,12 +104,14 @@ public final class Builder {
     }
 
     private final ContainerEngine containers;
+    private final Containers side;
     private final ImageStore images;
     private final BuildCache cache;
     private final Path scratch;
 
-    public Builder(Path root, ContainerEngine containers, ImageStore images) throws IOException {
-        this.containers = containers;
+    public Builder(Path root, Containers containers, ImageStore images) throws IOException {
+        this.containers = containers.lifecycle();
+        this.side = containers;
         this.images = images;
         this.cache = new BuildCache(root);
         this.scratch = Files.createDirectories(root.resolve("build").resolve("tmp"));
@@ -619,7 +622,7 @@ public final class Builder {
             String id = containers.create(ContainerCreate.forFiles(s.imageId, "#(nop) " + i.keyword())).container().id();
             made.add(id);
             String destPath = dest;
-            boolean existingDir = containers.files(id, false, null, view -> {
+            boolean existingDir = side.content().files(id, false, null, view -> {
                 try {
                     return ContainerFiles.stat(view, destPath + "/.").isDirectory();
                 } catch (EngineException missing) {
@@ -632,7 +635,7 @@ public final class Builder {
             try (OutputStream o = Files.newOutputStream(tar)) {
                 CopySources sources = from.isEmpty()
                         ? CopySources.fromContext(context)
-                        : CopySources.fromImage(fromImage(from), containers, made);
+                        : CopySources.fromImage(fromImage(from), side, made);
                 sources.write(words.subList(0, words.size() - 1), dest, destIsDir, i.keyword().equals("ADD"),
                         i.flags().get("chmod"), o);
             }
@@ -641,8 +644,8 @@ public final class Builder {
                 return;     // the container goes with the build's others
             }
             String chown = i.flags().getOrDefault("chown", "");
-            containers.files(id, true, null, view -> {
-                int[] owner = chown.isEmpty() ? new int[] {0, 0} : containers.userIdsOf(Substitution.expand(chown, vars(s), '\\'), view.root());
+            side.content().files(id, true, null, view -> {
+                int[] owner = chown.isEmpty() ? new int[] {0, 0} : side.content().userIdsOf(Substitution.expand(chown, vars(s), '\\'), view.root());
                 try (InputStream in = Files.newInputStream(tar)) {
                     ContainerFiles.extract(view, "/", in, false, owner);
                 }
@@ -729,7 +732,7 @@ public final class Builder {
 
         /** A step's container committed as a layer, with the stage's config; the container goes. */
         private void commitContainer(Stage s, String id, String createdBy, String key) throws IOException {
-            Image image = containers.commit(id, new CommitRequest(null, "", null, s.config().deepCopy(), List.of(), "", "",
+            Image image = side.content().commit(id, new CommitRequest(null, "", null, s.config().deepCopy(), List.of(), "", "",
                     createdBy, true), false);
             made.remove(id);
             if (!runContainers.contains(id) || request.removal().afterSuccess()) {

@@ -1,7 +1,7 @@
 package dev.berth.build;
 
 import dev.berth.container.ContainerCreate;
-import dev.berth.container.ContainerEngine;
+import dev.berth.container.Containers;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.PathStat;
 import dev.berth.system.Gzip;
@@ -38,7 +38,7 @@ abstract class CopySources {
         return new FromContext(context);
     }
 
-    static CopySources fromImage(String imageId, ContainerEngine containers, List<String> made) {
+    static CopySources fromImage(String imageId, Containers containers, List<String> made) {
         return new FromImage(imageId, containers, made);
     }
 
@@ -264,10 +264,10 @@ abstract class CopySources {
 
     private static final class FromImage extends CopySources {
         private final String imageId;
-        private final ContainerEngine containers;
+        private final Containers containers;
         private final List<String> made;
 
-        FromImage(String imageId, ContainerEngine containers, List<String> made) {
+        FromImage(String imageId, Containers containers, List<String> made) {
             this.imageId = imageId;
             this.containers = containers;
             this.made = made;
@@ -275,7 +275,7 @@ abstract class CopySources {
 
         @Override
         void write(List<String> sources, String dest, boolean destIsDir, boolean add, String chmod, OutputStream out) throws IOException {
-            String id = containers.create(ContainerCreate.forFiles(imageId, "#(nop) COPY --from")).container().id();
+            String id = containers.lifecycle().create(ContainerCreate.forFiles(imageId, "#(nop) COPY --from")).container().id();
             made.add(id);
             List<String> paths = new ArrayList<>();
             for (String src : sources) {
@@ -286,7 +286,7 @@ abstract class CopySources {
                 }
                 // a wildcard: matched against the image's files (a created container of ours, so nothing moves meanwhile)
                 Glob p = Glob.compile(abs.substring(1));
-                List<String> found = containers.files(id, false, null, view -> {
+                List<String> found = containers.content().files(id, false, null, view -> {
                     try (Stream<Path> all = Files.walk(view.root())) {
                         return all.map(f -> view.root().relativize(f).toString()).filter(f -> !f.isEmpty() && p.matches(f))
                                 .sorted().map(f -> "/" + f).toList();
@@ -304,7 +304,7 @@ abstract class CopySources {
                     try {
                         PathStat[] stat = new PathStat[1];
                         try {
-                            containers.files(id, false, null, view -> {
+                            containers.content().files(id, false, null, view -> {
                                 ContainerFiles.archive(view, src, s -> {
                                     stat[0] = s;
                                     try {

@@ -49,7 +49,7 @@ public final class ExecSessions {
     public ExecSessions(ContainerEngine containers, OciRuntime runtime) {
         this.containers = containers;
         this.runtime = runtime;
-        containers.listen((containerId, action) -> {
+        containers.events().listen((containerId, action) -> {
             if (action.equals("destroy")) {
                 removeAll(containerId);
             }
@@ -232,7 +232,7 @@ public final class ExecSessions {
     /** An exec event of the session's container; nothing when the container is gone meanwhile. */
     private void report(Session s, String action, Map<String, String> extra) {
         try {
-            containers.report(s.containerId(), action, extra);
+            containers.events().report(s.containerId(), action, extra);
         } catch (EngineException gone) {
             // removed with its sessions
         }

@@ -30,7 +30,7 @@ public final class HealthMonitor {
     public HealthMonitor(ContainerEngine engine, ExecSessions execs) {
         this.engine = engine;
         this.execs = execs;
-        engine.listen((id, action) -> {
+        engine.events().listen((id, action) -> {
             switch (action) {
                 case "start" -> begin(id);
                 case "die", "destroy" -> end(id);

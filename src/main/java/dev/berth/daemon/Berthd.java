@@ -3,8 +3,6 @@ package dev.berth.daemon;
 import dev.berth.api.ApiRouter;
 import dev.berth.api.container.ContainerRoutes;
 import dev.berth.api.container.ExecRoutes;
-import dev.berth.container.ExecSessions;
-import dev.berth.monitor.OciRuntime;
 import dev.berth.api.image.ImageRoutes;
 import dev.berth.api.network.NetworkRoutes;
 import dev.berth.api.volume.VolumeRoutes;
@@ -14,13 +12,12 @@ import dev.berth.api.system.EventRoutes;
 import dev.berth.events.EventLog;
 import dev.berth.api.container.ArchiveRoutes;
 import dev.berth.volume.VolumeManager;
-import dev.berth.container.ContainerEngine;
+import dev.berth.container.Containers;
 import dev.berth.network.NetworkManager;
 import dev.berth.monitor.ConmonRuntime;
 import dev.berth.api.system.SystemRoutes;
 import dev.berth.image.ImageStore;
 import dev.berth.image.Platform;
-import dev.berth.registry.ImagePuller;
 import dev.berth.registry.Distribution;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.rootfs.RootfsDrivers;
@@ -64,7 +61,7 @@ public final class Berthd {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private Vertx vertx;
     private Listeners listeners;
-    private ContainerEngine containers;
+    private Containers containers;
     private NetworkManager networks;
     private EventLog events;
     /** The event history's file size before it is rotated (the history keeps up to twice this). */
@@ -160,9 +157,9 @@ public final class Berthd {
         images.events(events);
         networks = new NetworkManager(config.root(), config.runroot(), config.dnsUpstreams(), events);
         VolumeManager volumes = new VolumeManager(config.root(), events);
-        containers = new ContainerEngine(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks,
+        containers = Containers.open(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks,
                 volumes, events);
-        images.guard(containers.imageUsers());
+        images.guard(containers.lifecycle().imageUsers());
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
                 runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers, volumes,
                 config.insecureRegistries(), config.registryMirrors());
@@ -178,7 +175,7 @@ public final class Berthd {
         Distribution distribution = Distribution.open(images, config.root(), new Platform("linux", host.goArch(), ""),
                 config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors());
         ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), config.apiCorsHeader(), metrics, apiGroups(system, images, host, metrics,
-                containers, networks, volumes, events, monitor, rootfs.name(), distribution, new Builder(config.root(), containers, images)));
+                containers, networks, volumes, events, rootfs.name(), distribution, new Builder(config.root(), containers, images)));
         LOG.fine("container root filesystems: " + rootfs.name());
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
@@ -215,15 +212,13 @@ public final class Berthd {
 
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
-                                                  PrometheusMeterRegistry metrics, ContainerEngine containers,
-                                                  NetworkManager networks, VolumeManager volumes, EventLog events, OciRuntime monitor,
+                                                  PrometheusMeterRegistry metrics, Containers containers,
+                                                  NetworkManager networks, VolumeManager volumes, EventLog events,
                                                   String storageDriver,
                                                   Distribution distribution, Builder builder) {
-        ExecSessions execs = new ExecSessions(containers, monitor);
-        new dev.berth.container.HealthMonitor(containers, execs);     // lives on through the engine's listeners
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
-                new ContainerRoutes(containers, execs, storageDriver), new ExecRoutes(execs), new NetworkRoutes(networks, containers),
-                new VolumeRoutes(volumes), new ArchiveRoutes(containers), new EventRoutes(events),
+                new ContainerRoutes(containers, storageDriver), new ExecRoutes(containers.execs()), new NetworkRoutes(networks, containers.networking()),
+                new VolumeRoutes(volumes), new ArchiveRoutes(containers.content()), new EventRoutes(events),
                 new BuildRoutes(builder, distribution.puller()));
     }
 

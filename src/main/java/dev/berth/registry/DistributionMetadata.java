@@ -6,7 +6,6 @@ import dev.berth.store.AtomicFiles;
 import dev.berth.store.EngineJson;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -1,6 +1,7 @@
 package dev.berth.system;
 
-import dev.berth.container.ContainerEngine;
+import dev.berth.container.ContainerContent;
+import dev.berth.container.Containers;
 import dev.berth.volume.Volume;
 import dev.berth.volume.VolumeManager;
 import dev.berth.image.Image;
@@ -33,7 +34,7 @@ public final class SystemService {
     private final boolean debug;
     private final ImageStore images;
     private final String storageDriver;
-    private final ContainerEngine containers;
+    private final Containers containers;
     private final VolumeManager volumes;
     private final CompletableFuture<List<ToolVersion>> components;
 
@@ -41,7 +42,7 @@ public final class SystemService {
     private final List<String> registryMirrors;
 
     public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug,
-                         ImageStore images, String storageDriver, ContainerEngine containers, VolumeManager volumes,
+                         ImageStore images, String storageDriver, Containers containers, VolumeManager volumes,
                          List<String> insecureRegistries, List<String> registryMirrors) {
         this.volumes = volumes;
         this.insecureRegistries = List.copyOf(insecureRegistries);
@@ -92,7 +93,7 @@ public final class SystemService {
                             java.util.function.Function<String, Path> volumeDirs) {}
 
     /** A container, what its files take, and its network sandbox (its ports) while it runs. */
-    public record ContainerUsage(dev.berth.container.Container container, ContainerEngine.Sizes sizes,
+    public record ContainerUsage(dev.berth.container.Container container, ContainerContent.Sizes sizes,
                                  Optional<dev.berth.network.Sandbox> sandbox) {}
 
     /** A volume, where its files are, the bytes they take and how many containers use it. */
@@ -106,8 +107,8 @@ public final class SystemService {
                     vs.add(new VolumeUsage(v, volumes.dir(v.name()), volumes.size(v.name()), volumes.usersOf(v.name()).size()));
                 }
                 List<ContainerUsage> cs = new ArrayList<>();
-                for (var c : containers.list()) {
-                    cs.add(new ContainerUsage(c, containers.sizes(c), containers.sandbox(c.id())));
+                for (var c : containers.lifecycle().list()) {
+                    cs.add(new ContainerUsage(c, containers.content().sizes(c), containers.networking().sandbox(c.id())));
                 }
                 return new DiskUsage(images.diskUsage(), images.list(), cs, vs, volumes::dir);
             } catch (IOException e) {
@@ -117,7 +118,7 @@ public final class SystemService {
     }
 
     private InfoReport.Counts counts() {
-        List<dev.berth.container.Container> all = containers.list();
+        List<dev.berth.container.Container> all = containers.lifecycle().list();
         int running = (int) all.stream().filter(c -> c.state().running() && !c.state().paused()).count();
         int paused = (int) all.stream().filter(c -> c.state().paused()).count();
         return new InfoReport.Counts(all.size(), running, paused, all.size() - running - paused, images.count());

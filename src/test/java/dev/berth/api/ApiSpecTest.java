@@ -11,7 +11,6 @@ import io.vertx.core.Vertx;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import dev.berth.image.ImageStore;
-import dev.berth.container.ContainerEngine;
 import dev.berth.monitor.ConmonRuntime;
 import dev.berth.rootfs.RootfsDrivers;
 
@@ -42,12 +41,12 @@ class ApiSpecTest {
                     dev.berth.events.EventSink.NONE);
             dev.berth.events.EventLog events = new dev.berth.events.EventLog(dir, 1 << 20);
             dev.berth.volume.VolumeManager volumes = new dev.berth.volume.VolumeManager(dir);
-            ContainerEngine containers = new ContainerEngine(dir, images, RootfsDrivers.open(dir, "vfs"), monitor, monitor.exitDir(), 1024, networks,
+            dev.berth.container.Containers containers = dev.berth.container.Containers.open(dir, images, RootfsDrivers.open(dir, "vfs"), monitor, monitor.exitDir(), 1024, networks,
                     volumes, events);
             SystemService system = new SystemService("test", host, dir, OciRuntimeSelection.select(null, false),
                     Optional.empty(), false, images, "vfs", containers, volumes, java.util.List.of(), java.util.List.of());
             ApiRouter api = new ApiRouter(vertx, 1024, null, metrics, Berthd.apiGroups(system, images, host, metrics,
-                    containers, networks, volumes, events, monitor, "vfs", dev.berth.registry.Distribution.open(images, dir,
+                    containers, networks, volumes, events, "vfs", dev.berth.registry.Distribution.open(images, dir,
                             new dev.berth.image.Platform("linux", "amd64", ""), java.util.List.of(), dir, java.util.List.of()),
                     new dev.berth.build.Builder(dir, containers, images)));
             containers.close();

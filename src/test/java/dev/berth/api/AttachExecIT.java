@@ -1,7 +1,6 @@
 package dev.berth.api;
 
 import dev.berth.testing.BerthDaemon;
-import dev.berth.testing.BusyboxImage;
 import dev.berth.testing.DockerCli;
 import dev.berth.testing.RawHttp;
 import dev.berth.testing.Tmux;

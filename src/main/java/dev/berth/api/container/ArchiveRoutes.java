@@ -4,7 +4,7 @@ import dev.berth.api.ApiRouter;
 import dev.berth.api.ApiRoutes;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.QueryParams;
-import dev.berth.container.ContainerEngine;
+import dev.berth.container.ContainerContent;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.PathStat;
@@ -27,22 +27,22 @@ public final class ArchiveRoutes implements ApiRouter.Group {
 
     private static final String STAT_HEADER = "X-Docker-Container-Path-Stat";
 
-    private final ContainerEngine engine;
+    private final ContainerContent content;
 
-    public ArchiveRoutes(ContainerEngine engine) {
-        this.engine = engine;
+    public ArchiveRoutes(ContainerContent content) {
+        this.content = content;
     }
 
     @Override
     public void register(ApiRoutes routes) {
         routes.head("/containers/{id}/archive", ctx -> {
             String path = path(ctx);
-            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, null, view -> ContainerFiles.stat(view, path)),
+            BlockingIo.respond(ctx, () -> content.files(ctx.pathParam("id"), false, null, view -> ContainerFiles.stat(view, path)),
                     stat -> ctx.response().putHeader(STAT_HEADER, stat.header()).setStatusCode(200).end());
         });
         routes.get("/containers/{id}/archive", ctx -> {
             String path = path(ctx);
-            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, "archive-path", view -> {
+            BlockingIo.respond(ctx, () -> content.files(ctx.pathParam("id"), false, "archive-path", view -> {
                 ContainerFiles.archive(view, path, stat -> open(ctx, stat));
                 return null;
             }), v -> ctx.response().end());
@@ -54,21 +54,21 @@ public final class ArchiveRoutes implements ApiRouter.Group {
             InputStream body = BlockingIo.requestBody(ctx);
             BlockingIo.respond(ctx, () -> {
                 try (body) {
-                    return engine.files(ctx.pathParam("id"), true, "extract-to-dir", view -> {
+                    return content.files(ctx.pathParam("id"), true, "extract-to-dir", view -> {
                         ContainerFiles.extract(view, path, body, noOverwrite,
-                                copyOwner ? engine.userIds(ctx.pathParam("id"), view.root()) : null);
+                                copyOwner ? content.userIds(ctx.pathParam("id"), view.root()) : null);
                         return 200;
                     });
                 }
             }, code -> ctx.response().setStatusCode(code).end());
         });
-        routes.get("/containers/{id}/changes", ctx -> BlockingIo.respond(ctx, () -> engine.changes(ctx.pathParam("id")).stream()
+        routes.get("/containers/{id}/changes", ctx -> BlockingIo.respond(ctx, () -> content.changes(ctx.pathParam("id")).stream()
                 .map(c -> Map.of("Path", c.path(), "Kind", c.kind() == 'C' ? 0 : c.kind() == 'A' ? 1 : 2)).toList(),
                 list -> Json.send(ctx, 200, list)));
         routes.withBody(HttpMethod.POST, "/commit", this::commit);
         routes.get("/containers/{id}/export", ctx -> {
             ctx.response().putHeader("Content-Type", "application/x-tar");
-            BlockingIo.respond(ctx, () -> engine.files(ctx.pathParam("id"), false, "export", view -> {
+            BlockingIo.respond(ctx, () -> content.files(ctx.pathParam("id"), false, "export", view -> {
                 try (OutputStream out = BlockingIo.responseBody(ctx)) {
                     ContainerFiles.export(view, out);
                 }
@@ -92,7 +92,7 @@ public final class ArchiveRoutes implements ApiRouter.Group {
                     ? Json.MAPPER.createObjectNode() : Json.object(body);
             CommitRequest request = new CommitRequest(ref, "", null, overrides, ctx.queryParam("changes"),
                     text(ctx, "comment"), text(ctx, "author"), "", false);
-            return engine.commit(container, request, freeze);
+            return content.commit(container, request, freeze);
         }, image -> Json.send(ctx, 201, Map.of("Id", image.id().toString())));
     }
 

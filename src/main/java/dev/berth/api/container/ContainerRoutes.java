@@ -10,7 +10,11 @@ import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.api.hijack.HijackedStream;
 import dev.berth.container.Container;
+import dev.berth.container.ContainerContent;
 import dev.berth.container.ContainerEngine;
+import dev.berth.container.ContainerNetworking;
+import dev.berth.container.ContainerStreams;
+import dev.berth.container.Containers;
 import dev.berth.container.ResourceUpdate;
 import dev.berth.container.StatsSample;
 import dev.berth.container.ContainerFilter;
@@ -33,13 +37,19 @@ import java.util.concurrent.CompletableFuture;
 /** Container lifecycle routes: create, start, stop, kill, restart, wait, delete, inspect, list, logs. */
 public final class ContainerRoutes implements ApiRouter.Group {
 
+    private final Containers containers;
     private final ContainerEngine engine;
+    private final ContainerNetworking networking;
+    private final ContainerStreams streams;
     private final dev.berth.container.ExecSessions execs;
     private final String storageDriver;
 
-    public ContainerRoutes(ContainerEngine engine, dev.berth.container.ExecSessions execs, String storageDriver) {
-        this.engine = engine;
-        this.execs = execs;
+    public ContainerRoutes(Containers containers, String storageDriver) {
+        this.containers = containers;
+        this.engine = containers.lifecycle();
+        this.networking = containers.networking();
+        this.streams = containers.streams();
+        this.execs = containers.execs();
         this.storageDriver = storageDriver;
     }
 
@@ -51,7 +61,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
             Container c = engine.get(ctx.pathParam("id"));
             ContainerEngine.ContainerPaths paths = engine.paths(c.id());
             Map<String, Object> m = ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(),
-                    execs.idsOf(c.id()), engine.sandbox(c.id()), engine::networkId, engine::volumeDir, engine.shownLinks(c));
+                    execs.idsOf(c.id()), networking.sandbox(c.id()), networking::networkId, containers.content()::volumeDir, networking.shownLinks(c));
             return QueryParams.bool(ctx, "size") ? withSizes(m, c) : m;
         }));
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
@@ -73,7 +83,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
             return 204;
         }));
         routes.get("/containers/{id}/top", ctx -> blocking(ctx, () -> {
-            var table = engine.top(ctx.pathParam("id"), ctx.request().getParam("ps_args"));
+            var table = streams.top(ctx.pathParam("id"), ctx.request().getParam("ps_args"));
             return Map.of("Titles", table.getFirst(), "Processes", table.subList(1, table.size()));
         }));
         routes.post("/containers/{id}/kill", ctx -> status(ctx, () -> {
@@ -82,7 +92,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }));
         routes.delete("/containers/{id}", ctx -> status(ctx, () -> {
             if (QueryParams.bool(ctx, "link")) {
-                engine.removeLink("", ctx.pathParam("id"));     // a name without its parent: not a link
+                networking.removeLink("", ctx.pathParam("id"));     // a name without its parent: not a link
             }
             engine.remove(ctx.pathParam("id"), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
             return 204;
@@ -92,9 +102,9 @@ public final class ContainerRoutes implements ApiRouter.Group {
             String parent = ctx.pathParam("parent");
             String alias = ctx.pathParam("alias");
             if (QueryParams.bool(ctx, "link")) {
-                engine.removeLink(parent, alias);
+                networking.removeLink(parent, alias);
             } else {
-                engine.remove(engine.linkTarget(parent, alias), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
+                engine.remove(networking.linkTarget(parent, alias), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
             }
             return 204;
         }));
@@ -126,7 +136,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
             int h = QueryParams.integer(ctx, "h", 0);
             int w = QueryParams.integer(ctx, "w", 0);
             status(ctx, () -> {
-                engine.resize(ctx.pathParam("id"), h, w);
+                streams.resize(ctx.pathParam("id"), h, w);
                 return 200;
             });
         });
@@ -185,13 +195,13 @@ public final class ContainerRoutes implements ApiRouter.Group {
         boolean size = QueryParams.bool(ctx, "size");
         var filters = QueryParams.filters(ctx, ContainerFilter.KEYS);
         blocking(ctx, () -> {
-            Map<String, List<String>> linkNames = engine.linkNames();
+            Map<String, List<String>> linkNames = networking.linkNames();
             return engine.list().stream()
                     .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
                     .filter(ContainerFilter.of(filters, engine))
                     .limit(limit > 0 ? limit : Long.MAX_VALUE)
                     .map(c -> {
-                        Map<String, Object> m = ContainerResponses.summary(c, engine.sandbox(c.id()), engine::volumeDir,
+                        Map<String, Object> m = ContainerResponses.summary(c, networking.sandbox(c.id()), containers.content()::volumeDir,
                                 linkNames.getOrDefault(c.id(), List.of()));
                         if (size) {
                             withSizes(m, c);
@@ -204,7 +214,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
     /** SizeRw and SizeRootFs, as {@code ps --size}, {@code inspect --size} and {@code system df} show them. */
     private Map<String, Object> withSizes(Map<String, Object> m, Container c) {
         try {
-            ContainerEngine.Sizes s = engine.sizes(c);
+            ContainerContent.Sizes s = containers.content().sizes(c);
             m.put("SizeRw", s.rw());
             m.put("SizeRootFs", s.rootFs());
         } catch (java.io.IOException e) {
@@ -288,7 +298,8 @@ public final class ContainerRoutes implements ApiRouter.Group {
 
         /** Relays until the output ends or the client leaves; the socket (null without stream=1) goes with the session. */
         void relay(AttachRelay.Client client, io.vertx.core.Context context, AttachSocket socket, boolean raw,
-                   ContainerEngine engine) {
+                   Containers containers) {
+            ContainerEngine engine = containers.lifecycle();
             AttachRelay.start(client, context, new AttachRelay.Session(container.tty(), stdin ? socket : null, detachKeys,
                     container.config().stdinOnce()),
                     output(engine, socket, raw), () -> { }, leftEarly -> {
@@ -303,7 +314,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
                         Thread.ofVirtual().start(() -> {
                             try {
                                 if (running(engine, id)) {
-                                    engine.report(id, "detach", Map.of());
+                                    containers.events().report(id, "detach", Map.of());
                                 }
                             } catch (EngineException gone) {
                                 // removed meanwhile: nothing to report
@@ -324,7 +335,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
     private void attach(RoutingContext ctx) {
         AttachRequest r = AttachRequest.of(ctx, engine);
         Container c = r.container();
-        BlockingIo.respond(ctx, () -> r.stream() ? engine.attach(c.id()) : CompletableFuture.<AttachSocket>completedFuture(null),
+        BlockingIo.respond(ctx, () -> r.stream() ? streams.attach(c.id()) : CompletableFuture.<AttachSocket>completedFuture(null),
                 socketFuture -> HijackedStream.open(ctx, c.tty() ? HijackedStream.RAW : HijackedStream.MULTIPLEXED)
                         .onSuccess(stream -> relayOnceAttached(ctx, r, AttachRelay.Client.of(stream), socketFuture, c.tty()))
                         .onFailure(ctx::fail));
@@ -336,7 +347,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         // the handshake must start before the request is read to its end, that is, now
         ctx.request().toWebSocket().onSuccess(ws -> {
             ws.pause();
-            BlockingIo.run(ctx, () -> r.stream() ? engine.attach(r.container().id()) : CompletableFuture.<AttachSocket>completedFuture(null))
+            BlockingIo.run(ctx, () -> r.stream() ? streams.attach(r.container().id()) : CompletableFuture.<AttachSocket>completedFuture(null))
                     .onSuccess(socketFuture -> relayOnceAttached(ctx, r, AttachRelay.Client.of(ws), socketFuture, true))
                     .onFailure(e -> ws.close((short) 1011, e.getMessage()));
         }).onFailure(ctx::fail);
@@ -365,7 +376,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 return;
             }
             client.resume();
-            r.relay(client, context, socket, raw, engine);
+            r.relay(client, context, socket, raw, containers);
         }));
     }
 
@@ -386,13 +397,13 @@ public final class ContainerRoutes implements ApiRouter.Group {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
                 ObjectNode previous = null;
                 if (!stream && !oneShot) {
-                    previous = Json.MAPPER.valueToTree(engine.stats(id));
+                    previous = Json.MAPPER.valueToTree(streams.stats(id));
                     Thread.sleep(1000);
                 }
                 do {
                     ObjectNode now;
                     try {
-                        now = Json.MAPPER.valueToTree(engine.stats(id));
+                        now = Json.MAPPER.valueToTree(streams.stats(id));
                     } catch (EngineException removed) {
                         break;
                     }

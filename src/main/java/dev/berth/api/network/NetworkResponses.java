@@ -1,8 +1,6 @@
 package dev.berth.api.network;
 
-import dev.berth.container.Container;
-import dev.berth.container.ContainerEngine;
-import dev.berth.errors.EngineException;
+import dev.berth.container.ContainerNetworking;
 import dev.berth.network.Attachment;
 import dev.berth.network.Network;
 
@@ -15,7 +13,7 @@ final class NetworkResponses {
     private NetworkResponses() {}
 
     /** @param endpoints the running containers on it and their interfaces (empty in lists, as dockerd's) */
-    static Map<String, Object> inspect(Network n, Map<String, Attachment> endpoints, ContainerEngine containers) {
+    static Map<String, Object> inspect(Network n, Map<String, Attachment> endpoints, ContainerNetworking containers) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Name", n.name());
         m.put("Id", n.id());
@@ -48,7 +46,7 @@ final class NetworkResponses {
         Map<String, Object> members = new LinkedHashMap<>();
         endpoints.forEach((id, a) -> {
             Map<String, Object> e = new LinkedHashMap<>();
-            e.put("Name", name(containers, id));
+            e.put("Name", containers.memberName(id));
             e.put("EndpointID", a.endpointId());
             e.put("MacAddress", a.mac());
             e.put("IPv4Address", a.ipv4());
@@ -59,14 +57,5 @@ final class NetworkResponses {
         m.put("Options", n.options());     // what the user set, as dockerd: a chosen bridge name is not an option
         m.put("Labels", n.labels());
         return m;
-    }
-
-    private static String name(ContainerEngine containers, String id) {
-        try {
-            Container c = containers.get(id);
-            return c.name();
-        } catch (EngineException gone) {
-            return "";
-        }
     }
 }

@@ -10,7 +10,7 @@ import dev.berth.api.QueryParams;
 import static dev.berth.api.RequestFields.bool;
 import static dev.berth.api.RequestFields.strings;
 import static dev.berth.api.RequestFields.text;
-import dev.berth.container.ContainerEngine;
+import dev.berth.container.ContainerNetworking;
 import dev.berth.errors.EngineException;
 import dev.berth.network.Network;
 import dev.berth.network.NetworkCreate;
@@ -29,9 +29,9 @@ import java.util.concurrent.Callable;
 public final class NetworkRoutes implements ApiRouter.Group {
 
     private final NetworkManager networks;
-    private final ContainerEngine containers;
+    private final ContainerNetworking containers;
 
-    public NetworkRoutes(NetworkManager networks, ContainerEngine containers) {
+    public NetworkRoutes(NetworkManager networks, ContainerNetworking containers) {
         this.networks = networks;
         this.containers = containers;
     }

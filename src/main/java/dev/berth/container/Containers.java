@@ -1,0 +1,34 @@
+package dev.berth.container;
+
+import dev.berth.events.EventSink;
+import dev.berth.image.ImageStore;
+import dev.berth.monitor.OciRuntime;
+import dev.berth.network.ContainerNetworks;
+import dev.berth.rootfs.RootfsDriver;
+import dev.berth.volume.ContainerVolumes;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * The container side of the daemon, one part per concern: the lifecycle, networking, file access and
+ * commit, streams (attach, top, stats), events, and exec sessions with the health probes that run on them.
+ */
+public record Containers(ContainerEngine lifecycle, ContainerNetworking networking, ContainerContent content,
+                         ContainerStreams streams, ContainerEvents events, ExecSessions execs) implements AutoCloseable {
+
+    /** Opens the containers under {@code root} and reconciles them with what ran on while the daemon was away. */
+    public static Containers open(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir,
+                                  long nofileHardLimit, ContainerNetworks networks, ContainerVolumes volumes, EventSink sink)
+            throws IOException {
+        ContainerEngine engine = new ContainerEngine(root, images, rootfs, runtime, exitDir, nofileHardLimit, networks, volumes, sink);
+        ExecSessions execs = new ExecSessions(engine, runtime);
+        new HealthMonitor(engine, execs);     // lives on through the engine's listeners
+        return new Containers(engine, engine.networking(), engine.content(), engine.streams(), engine.events(), execs);
+    }
+
+    @Override
+    public void close() throws IOException {
+        lifecycle.close();
+    }
+}
