@@ -68,7 +68,7 @@ public final class BlockingIo {
         return new java.io.BufferedOutputStream(out, 1 << 16);
     }
 
-    private static final class RequestInputStream extends dev.berth.system.BlockInputStream {
+    private static final class RequestInputStream extends dev.berth.host.BlockInputStream {
         private static final Object END = new Object();
         private static final int HIGH = 16;
         private static final int LOW = 4;

@@ -1,8 +1,8 @@
 package dev.berth.build;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.berth.store.AtomicFiles;
-import dev.berth.store.EngineJson;
+import dev.berth.host.AtomicFiles;
+import dev.berth.host.EngineJson;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -27,7 +27,7 @@ final class BuildCache {
 
     BuildCache(Path root) throws IOException {
         this.file = Files.createDirectories(root.resolve("build")).resolve("cache.json");
-        this.entries = dev.berth.store.AtomicFiles.readOrSetAside(file,
+        this.entries = dev.berth.host.AtomicFiles.readOrSetAside(file,
                 f -> EngineJson.MAPPER.readValue(f.toFile(), new TypeReference<LinkedHashMap<String, String>>() {})).orElseGet(LinkedHashMap::new);
     }
 

@@ -4,7 +4,7 @@ import dev.berth.container.ContainerCreate;
 import dev.berth.container.Containers;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.PathStat;
-import dev.berth.system.Gzip;
+import dev.berth.host.Gzip;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;

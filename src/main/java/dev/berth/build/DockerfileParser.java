@@ -2,7 +2,7 @@ package dev.berth.build;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
-import dev.berth.store.EngineJson;
+import dev.berth.host.EngineJson;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -4,13 +4,13 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.ContainerView;
+import dev.berth.host.EngineJson;
 import dev.berth.image.CommitRequest;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntime;
 import dev.berth.rootfs.Changes;
 import dev.berth.rootfs.RootfsDriver;
-import dev.berth.store.EngineJson;
 import dev.berth.volume.ContainerVolumes;
 
 import java.io.IOException;

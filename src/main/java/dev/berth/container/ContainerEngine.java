@@ -4,16 +4,15 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
 import dev.berth.events.EventSink;
+import dev.berth.host.EngineJson;
+import dev.berth.host.Ids;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntime;
 import dev.berth.network.ContainerNetworks;
 import dev.berth.rootfs.RootfsDriver;
-import dev.berth.store.EngineJson;
-import dev.berth.system.Ids;
 import dev.berth.volume.ContainerVolumes;
 
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -22,9 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
 import java.util.logging.Logger;
@@ -42,8 +38,6 @@ public final class ContainerEngine implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ContainerEngine.class.getName());
     private static final ObjectMapper JSON = EngineJson.MAPPER;
-    /** How long a SIGKILLed process may take to be reaped. */
-    private static final Duration KILL_GRACE = Duration.ofSeconds(30);
 
     /** What a wait asks for ({@code condition=}). */
     public enum WaitCondition { NOT_RUNNING, NEXT_EXIT, REMOVED }
@@ -199,13 +193,9 @@ public final class ContainerEngine implements AutoCloseable {
         try {
             Path root = rootfs.mount(id, images.containerLayers(c.imageId()));
             ObjectNode spec = specs.spec(c, root, networking.view(c));
-            OciRuntime.Paths paths = runtime.paths(id);
-            Files.createDirectories(paths.bundle());
-            Files.write(paths.bundle().resolve("config.json"), JSON.writeValueAsBytes(spec));
-            Files.deleteIfExists(paths.exitFile());
             // dockerd keeps a terminal's stdin open when an attached client leaves, and a StdinOnce container's not
             boolean leaveStdinOpen = c.tty() || !c.config().stdinOnce();
-            long pid = runtime.create(id, new OciRuntime.Stdio(c.tty(), c.config().openStdin(),
+            long pid = runtime.create(id, JSON.writeValueAsBytes(spec), new OciRuntime.Stdio(c.tty(), c.config().openStdin(),
                     leaveStdinOpen), LogOptions.policy(c.hostConfig())).pid();
             runtime.monitor(id).ifPresent(m -> exits.watchMonitor(id, m));
             streams.connectWaiting(id);     // before start: a process that prints and exits at once loses nothing
@@ -340,7 +330,7 @@ public final class ContainerEngine implements AutoCloseable {
             runtime.kill(id, sig);
             events.fire(c, id, "kill", Map.of("signal", Integer.toString(sig)));
             if (sig == 9) {
-                awaitExit(id, exit, KILL_GRACE);
+                settlement.awaitExit(id, exit, ExitSettlement.KILL_GRACE);
             }
             return null;
         });
@@ -394,7 +384,7 @@ public final class ContainerEngine implements AutoCloseable {
             }
             boolean ended;
             try {
-                ended = transitions.released(id, () -> ended(id, exit, timeout < 0 ? null : Duration.ofSeconds(timeout)));
+                ended = transitions.released(id, () -> ExitSettlement.ended(id, exit, timeout < 0 ? null : Duration.ofSeconds(timeout)));
             } finally {
                 exits.done(id, exit);
             }
@@ -405,59 +395,11 @@ public final class ContainerEngine implements AutoCloseable {
             if (ended) {
                 settlement.settle(id);
             } else if (now.state().running() && now.state().pid() == c.state().pid()) {
-                killAndAwait(id);
+                settlement.killAndAwait(id);
             }
             events.fire(c, id, "stop", Map.of());
             return true;
         });
-    }
-
-    /** SIGKILL, then the exit recorded; holding the container's lock. */
-    private void killAndAwait(String id) throws IOException {
-        CompletableFuture<Void> exit = exits.exitOf(id);
-        try {
-            runtime.kill(id, 9);
-        } catch (IOException gone) {
-            LOG.fine("SIGKILL: " + gone.getMessage());
-        }
-        if (!awaitExit(id, exit, KILL_GRACE)) {
-            throw new IOException("container " + id + " did not exit within " + KILL_GRACE.toSeconds() + "s of SIGKILL");
-        }
-    }
-
-    /**
-     * Waits, holding the container's lock, until its process has exited (or its monitor died), then
-     * settles the exit; false when it does not happen in time.
-     */
-    private boolean awaitExit(String id, CompletableFuture<Void> exit, Duration timeout) throws IOException {
-        try {
-            if (!ended(id, exit, timeout)) {
-                return false;
-            }
-        } finally {
-            exits.done(id, exit);
-        }
-        settlement.settle(id);
-        return true;
-    }
-
-    /** Whether the exit came within the timeout (null: no limit). */
-    private static boolean ended(String id, CompletableFuture<Void> exit, Duration timeout) throws IOException {
-        try {
-            if (timeout == null) {
-                exit.get();
-            } else {
-                exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            }
-            return true;
-        } catch (TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while waiting for " + id + " to exit", e);
-        } catch (ExecutionException e) {
-            throw new IOException(e.getCause());
-        }
     }
 
     /** A stop and a start as one transition: nothing else happens to the container in between. */
@@ -501,7 +443,7 @@ public final class ContainerEngine implements AutoCloseable {
                 }
                 registry.update(id, x -> x.withState(x.state().stoppedByUser()));
                 thaw(c);
-                killAndAwait(id);
+                settlement.killAndAwait(id);
             }
             teardown.remove(id, removeVolumes);
             return null;

@@ -1,10 +1,10 @@
 package dev.berth.container;
 
 import dev.berth.errors.EngineException;
+import dev.berth.host.EngineJson;
+import dev.berth.host.Posix;
 import dev.berth.image.ImageConfig;
 import dev.berth.rootfs.ScopedPath;
-import dev.berth.store.EngineJson;
-import dev.berth.system.Posix;
 
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,9 +1,9 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.store.EngineJson;
-import dev.berth.image.FileTrees;
-import dev.berth.store.AtomicFiles;
+import dev.berth.host.AtomicFiles;
+import dev.berth.host.EngineJson;
+import dev.berth.host.FileTrees;
 
 import java.io.IOException;
 import java.nio.file.Files;

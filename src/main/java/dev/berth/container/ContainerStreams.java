@@ -46,7 +46,7 @@ public final class ContainerStreams {
             }
             waiting.cancel(false);      // it started meanwhile
         }
-        AttachSocket socket = AttachSocket.connect(runtime.paths(c.id()).bundle().resolve("attach"));
+        AttachSocket socket = AttachSocket.connect(runtime.paths(c.id()).attachSocket());
         events.fire(c, c.id(), "attach", Map.of());
         return CompletableFuture.completedFuture(socket);
     }
@@ -58,7 +58,7 @@ public final class ContainerStreams {
                 continue;
             }
             try {
-                f.complete(AttachSocket.connect(runtime.paths(id).bundle().resolve("attach")));
+                f.complete(AttachSocket.connect(runtime.paths(id).attachSocket()));
             } catch (IOException e) {
                 f.completeExceptionally(e);
             }

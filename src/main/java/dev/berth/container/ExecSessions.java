@@ -4,8 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.store.EngineJson;
 import dev.berth.errors.EngineException;
+import dev.berth.host.EngineJson;
 import dev.berth.monitor.AttachSocket;
 import dev.berth.monitor.OciRuntime;
 
@@ -16,7 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Exec sessions ({@code docker exec}): each runs under a conmon of its own, with the container's process
@@ -45,6 +49,8 @@ public final class ExecSessions {
     private final ContainerEngine containers;
     private final OciRuntime runtime;
     private final Map<String, Session> sessions = new LinkedHashMap<>();
+    /** The sessions' ends as the exit monitor reports them, by session. */
+    private final Map<String, CompletableFuture<Void>> ends = new ConcurrentHashMap<>();
 
     public ExecSessions(ContainerEngine containers, OciRuntime runtime) {
         this.containers = containers;
@@ -182,18 +188,24 @@ public final class ExecSessions {
         } catch (IOException | RuntimeException gone) {
             LOG.fine("exec " + id + ": " + gone.getMessage());
         }
+        CompletableFuture<Void> waiting = ends.get(id);     // none: nobody waits, and a forgotten session stays forgotten
+        if (waiting != null) {
+            waiting.complete(null);
+        }
     }
 
-    /** Waits (briefly: the process has ended, its monitor is writing the file) for the exit code. */
+    /** Waits (briefly: the process has ended, its monitor is writing the file) until the exit is recorded. */
     public void awaitExit(String id) throws IOException {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (get(id).running() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(5);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return;
-            }
+        CompletableFuture<Void> end = ends.computeIfAbsent(id, k -> new CompletableFuture<>());
+        if (!get(id).running()) {     // after the future is there: an end noticed from now on completes it
+            return;
+        }
+        try {
+            end.get(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException e) {
+            LOG.fine("exec " + id + " not seen to end: " + e);
         }
     }
 
@@ -213,7 +225,7 @@ public final class ExecSessions {
     }
 
     /** Terminal sizes asked for while a session was starting, by session. */
-    private final Map<String, int[]> pendingSizes = new java.util.concurrent.ConcurrentHashMap<>();
+    private final Map<String, int[]> pendingSizes = new ConcurrentHashMap<>();
 
     private Session update(Session s) {
         Session before;
@@ -245,9 +257,10 @@ public final class ExecSessions {
             s = sessions.remove(id);
         }
         pendingSizes.remove(id);
+        ends.remove(id);
         if (s != null) {
             try {
-                dev.berth.image.FileTrees.delete(runtime.execPaths(s.containerId(), id).bundle());
+                runtime.forgetExec(s.containerId(), id);
             } catch (IOException e) {
                 LOG.fine("exec files of " + id + ": " + e.getMessage());
             }
@@ -256,12 +269,15 @@ public final class ExecSessions {
 
     /** The sessions' files went with the container's runtime state. */
     private synchronized void removeAll(String containerId) {
-        allOf(containerId).forEach(sessions::remove);
+        for (String id : allOf(containerId)) {
+            sessions.remove(id);
+            ends.remove(id);
+        }
     }
 
     /** The container's own process settings (capabilities, rlimits, ...) with the session's command, user and terminal. */
     private byte[] process(Container c, Config cfg) throws IOException {
-        JsonNode spec = JSON.readTree(runtime.paths(c.id()).bundle().resolve("config.json").toFile());
+        JsonNode spec = JSON.readTree(runtime.spec(c.id()));
         ObjectNode p = ((ObjectNode) spec.get("process")).deepCopy();
         Path rootfs = Path.of(spec.path("root").path("path").asText());
         int[] ug = ContainerSpec.user(cfg.user().isEmpty() ? c.config().user() : cfg.user(), rootfs);

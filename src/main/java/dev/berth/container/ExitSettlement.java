@@ -7,12 +7,16 @@ import dev.berth.network.ContainerNetworks;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -33,6 +37,8 @@ final class ExitSettlement implements AutoCloseable {
     private final ContainerEvents events;
     private final ContainerTeardown teardown;
     private final ExitMonitor monitor;
+    /** How long a SIGKILLed process may take to be reaped. */
+    static final Duration KILL_GRACE = Duration.ofSeconds(30);
 
     ExitSettlement(Path exitDir, ContainerRegistry registry, TransitionLocks transitions, OciRuntime runtime,
                    RestartManager restarts, Waiters waiters, ContainerEvents events, ContainerTeardown teardown) throws IOException {
@@ -100,6 +106,54 @@ final class ExitSettlement implements AutoCloseable {
             LOG.fine("SIGKILL after the monitor died: " + gone.getMessage());
         }
         record(id, c, 137, Instant.now().toString(), false, "the container's monitor (conmon) died: the container was killed");
+    }
+
+    /** SIGKILL, then the exit recorded; holding the container's lock. */
+    void killAndAwait(String id) throws IOException {
+        CompletableFuture<Void> exit = monitor.exitOf(id);
+        try {
+            runtime.kill(id, 9);
+        } catch (IOException gone) {
+            LOG.fine("SIGKILL: " + gone.getMessage());
+        }
+        if (!awaitExit(id, exit, KILL_GRACE)) {
+            throw new IOException("container " + id + " did not exit within " + KILL_GRACE.toSeconds() + "s of SIGKILL");
+        }
+    }
+
+    /**
+     * Waits, holding the container's lock, until its process has exited (or its monitor died), then
+     * settles the exit; false when it does not happen in time.
+     */
+    boolean awaitExit(String id, CompletableFuture<Void> exit, Duration timeout) throws IOException {
+        try {
+            if (!ended(id, exit, timeout)) {
+                return false;
+            }
+        } finally {
+            monitor.done(id, exit);
+        }
+        settle(id);
+        return true;
+    }
+
+    /** Whether the exit came within the timeout (null: no limit). */
+    static boolean ended(String id, CompletableFuture<Void> exit, Duration timeout) throws IOException {
+        try {
+            if (timeout == null) {
+                exit.get();
+            } else {
+                exit.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while waiting for " + id + " to exit", e);
+        } catch (ExecutionException e) {
+            throw new IOException(e.getCause());
+        }
     }
 
     /** Records the exit of a container whose exit file is there; nothing when it was recorded already. Holding its lock. */

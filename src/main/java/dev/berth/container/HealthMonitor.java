@@ -1,7 +1,7 @@
 package dev.berth.container;
 
+import dev.berth.host.Posix;
 import dev.berth.monitor.AttachSocket;
-import dev.berth.system.Posix;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

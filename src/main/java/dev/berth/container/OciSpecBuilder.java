@@ -3,7 +3,7 @@ package dev.berth.container;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.store.EngineJson;
+import dev.berth.host.EngineJson;
 
 import java.nio.file.Path;
 import java.util.List;

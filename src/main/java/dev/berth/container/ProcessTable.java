@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import dev.berth.errors.EngineException;
-import dev.berth.system.ChildProcesses;
+import dev.berth.host.ChildProcesses;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

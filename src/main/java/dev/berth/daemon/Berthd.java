@@ -1,32 +1,10 @@
 package dev.berth.daemon;
 
 import dev.berth.api.ApiRouter;
-import dev.berth.api.container.ContainerRoutes;
-import dev.berth.api.container.ExecRoutes;
-import dev.berth.api.image.ImageRoutes;
-import dev.berth.api.network.NetworkRoutes;
-import dev.berth.api.volume.VolumeRoutes;
-import dev.berth.api.image.BuildRoutes;
-import dev.berth.build.Builder;
-import dev.berth.api.system.EventRoutes;
-import dev.berth.events.EventLog;
-import dev.berth.api.container.ArchiveRoutes;
-import dev.berth.volume.VolumeManager;
-import dev.berth.container.Containers;
-import dev.berth.network.NetworkManager;
-import dev.berth.monitor.ConmonRuntime;
-import dev.berth.api.system.SystemRoutes;
-import dev.berth.image.ImageStore;
-import dev.berth.image.Platform;
-import dev.berth.registry.Distribution;
-import dev.berth.rootfs.RootfsDriver;
-import dev.berth.rootfs.RootfsDrivers;
-import dev.berth.system.Executables;
+import dev.berth.host.Executables;
+import dev.berth.host.HostFacts;
 import dev.berth.monitor.OciRuntimeSelection;
 import dev.berth.system.BuildInfo;
-import dev.berth.system.EngineIdentity;
-import dev.berth.system.HostFacts;
-import dev.berth.system.SystemService;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -61,11 +39,7 @@ public final class Berthd {
     private final AtomicBoolean stopping = new AtomicBoolean();
     private Vertx vertx;
     private Listeners listeners;
-    private Containers containers;
-    private NetworkManager networks;
-    private EventLog events;
-    /** The event history's file size before it is rotated (the history keeps up to twice this). */
-    private static final long EVENT_LOG_BYTES = 4 << 20;
+    private DaemonGraph graph;
 
     private Berthd(DaemonConfig config) {
         this.config = config;
@@ -141,28 +115,11 @@ public final class Berthd {
             LOG.warning("conmon not found" + (config.conmon() != null ? " at " + config.conmon() : " on PATH")
                     + ": containers cannot run (install conmon)");
         }
-        ImageStore images = new ImageStore(config.root());
-        RootfsDriver rootfs;
-        try {
-            rootfs = RootfsDrivers.open(config.root(), config.storageDriver());
-        } catch (IllegalArgumentException e) {
-            throw new ConfigException(e.getMessage());
-        }
         if (conmon.isEmpty() || runtime.path().isEmpty()) {
             throw new ConfigException("containers need conmon and an OCI runtime: install them (daemon/setup does), or name them"
                     + " with --conmon and --runtime");
         }
-        ConmonRuntime monitor = new ConmonRuntime(conmon.get(), runtime.path().get(), config.runroot(), config.root().resolve("logs"));
-        events = new EventLog(config.root(), EVENT_LOG_BYTES);
-        images.events(events);
-        networks = new NetworkManager(config.root(), config.runroot(), config.dnsUpstreams(), events);
-        VolumeManager volumes = new VolumeManager(config.root(), events);
-        containers = Containers.open(config.root(), images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks,
-                volumes, events);
-        images.guard(containers.lifecycle().imageUsers());
-        SystemService system = new SystemService(EngineIdentity.loadOrCreate(config.root()), host, config.root(),
-                runtime, conmon, config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers, volumes,
-                config.insecureRegistries(), config.registryMirrors());
+        graph = DaemonGraph.open(config, host, runtime, conmon.get());
 
         HttpSide side;
         try {
@@ -172,18 +129,14 @@ public final class Berthd {
         }
         vertx = side.vertx();
         PrometheusMeterRegistry metrics = side.metrics();
-        Distribution distribution = Distribution.open(images, config.root(), new Platform("linux", host.goArch(), ""),
-                config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors());
-        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), config.apiCorsHeader(), metrics, apiGroups(system, images, host, metrics,
-                containers, networks, volumes, events, rootfs.name(), distribution, new Builder(config.root(), containers, images)));
-        LOG.fine("container root filesystems: " + rootfs.name());
+        ApiRouter api = new ApiRouter(vertx, config.maxRequestBody(), config.apiCorsHeader(), metrics, graph.apiGroups(metrics));
         ConnectionTracker tracker = new ConnectionTracker(vertx, metrics, config.socketActivated() ? config.idleExit() : null,
                 () -> stop("idle for " + config.idleExit().toSeconds() + "s"));
         listeners = new Listeners(vertx, api.router(), api.routes().hijackPaths(), tracker, config.connections());
         listeners.listen(config, activated).await(30, TimeUnit.SECONDS);
         tracker.start();
         LOG.info("Berth " + BuildInfo.CURRENT.version() + " serving the Docker API on " + config.hosts()
-                + " (runtime " + runtime.name() + ", storage " + rootfs.name() + ", root " + config.root() + ")");
+                + " (runtime " + runtime.name() + ", storage " + graph.storageDriver() + ", root " + config.root() + ")");
     }
 
     /** Vert.x on the epoll transport, and the metrics registry with the JVM's meters bound. */
@@ -210,18 +163,6 @@ public final class Berthd {
                 .setFileSystemOptions(new FileSystemOptions().setClassPathResolvingEnabled(false).setFileCachingEnabled(false));
     }
 
-    /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
-    public static List<ApiRouter.Group> apiGroups(SystemService system, ImageStore images, HostFacts host,
-                                                  PrometheusMeterRegistry metrics, Containers containers,
-                                                  NetworkManager networks, VolumeManager volumes, EventLog events,
-                                                  String storageDriver,
-                                                  Distribution distribution, Builder builder) {
-        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
-                new ContainerRoutes(containers, storageDriver), new ExecRoutes(containers.execs()), new NetworkRoutes(networks, containers.networking()),
-                new VolumeRoutes(volumes), new ArchiveRoutes(containers.content()), new EventRoutes(events),
-                new BuildRoutes(builder, distribution.puller()));
-    }
-
     private void stop(String why) {
         if (!stopping.compareAndSet(false, true)) {
             return;
@@ -242,22 +183,8 @@ public final class Berthd {
     }
 
     private void halt() {
-        if (containers != null) {
-            try {
-                containers.close();     // the containers themselves run on under conmon
-            } catch (Exception e) {
-                LOG.log(Level.WARNING, "closing: " + e.getMessage(), e);
-            }
-        }
-        if (networks != null) {
-            networks.close();           // and keep their networks
-        }
-        if (events != null) {
-            try {
-                events.close();
-            } catch (java.io.IOException e) {
-                LOG.warning("closing the event history: " + e.getMessage());
-            }
+        if (graph != null) {
+            graph.close();
         }
         if (vertx != null) {
             try {

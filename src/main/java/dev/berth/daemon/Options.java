@@ -136,7 +136,7 @@ public final class Options {
     private static Map<String, List<String>> readConfigFile(Path file, boolean explicit) {
         JsonNode root;
         try {
-            root = dev.berth.store.EngineJson.MAPPER.readTree(Files.readAllBytes(file));
+            root = dev.berth.host.EngineJson.MAPPER.readTree(Files.readAllBytes(file));
         } catch (NoSuchFileException e) {
             if (explicit) {
                 throw new ConfigException("config file " + file + " does not exist");

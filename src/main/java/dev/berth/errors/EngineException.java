@@ -1,8 +1,8 @@
 package dev.berth.errors;
 
 /**
- * An engine failure a client can act on. The kind decides the HTTP status in exactly one place
- * ({@code dev.berth.api.ErrorResponses}); the message is what the user reads.
+ * An engine failure a client can act on. The kind decides the HTTP status in exactly one place, the API
+ * layer's table of errors; the message is what the user reads.
  */
 public final class EngineException extends RuntimeException {
 

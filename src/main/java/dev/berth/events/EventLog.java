@@ -1,7 +1,7 @@
 package dev.berth.events;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.store.EngineJson;
+import dev.berth.host.EngineJson;
 
 import java.io.BufferedReader;
 import java.io.IOException;

@@ -49,7 +49,7 @@ public final class ContainerFiles {
     /** {@code PUT /archive}: unpacks {@code tar} (plain or gzip-compressed) into the directory {@code path}. */
     public static void extract(ContainerView view, String path, InputStream tar, boolean noOverwriteDirNonDir, int[] owner)
             throws IOException {
-        TarExtractor.extract(view, path, dev.berth.system.Gzip.maybeCompressed(tar), new TarExtractor.Options(noOverwriteDirNonDir, owner));
+        TarExtractor.extract(view, path, dev.berth.host.Gzip.maybeCompressed(tar), new TarExtractor.Options(noOverwriteDirNonDir, owner));
     }
 
     /** {@code docker export}: the root filesystem without its mounts, entries named from the root down. */

@@ -1,8 +1,8 @@
 package dev.berth.files;
 
 import dev.berth.errors.EngineException;
+import dev.berth.host.Posix;
 import dev.berth.rootfs.ScopedPath;
-import dev.berth.system.Posix;
 
 import java.io.IOException;
 import java.nio.file.Files;

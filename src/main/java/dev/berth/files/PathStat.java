@@ -1,7 +1,7 @@
 package dev.berth.files;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.store.EngineJson;
+import dev.berth.host.EngineJson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

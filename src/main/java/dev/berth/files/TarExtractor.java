@@ -1,10 +1,10 @@
 package dev.berth.files;
 
 import dev.berth.errors.EngineException;
-import dev.berth.image.FileTrees;
+import dev.berth.host.FileTrees;
+import dev.berth.host.Ids;
+import dev.berth.host.Posix;
 import dev.berth.rootfs.ScopedPath;
-import dev.berth.system.Ids;
-import dev.berth.system.Posix;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;

@@ -1,6 +1,6 @@
 package dev.berth.files;
 
-import dev.berth.system.Posix;
+import dev.berth.host.Posix;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveOutputStream;
 import org.apache.commons.compress.archivers.tar.TarConstants;

@@ -45,7 +45,7 @@ final class ArchiveReader {
 
     /** Gzip is recognised by its magic number, as docker load does. */
     static InputStream decompressed(InputStream in) throws IOException {
-        return dev.berth.system.Gzip.maybeCompressed(in);
+        return dev.berth.host.Gzip.maybeCompressed(in);
     }
 
     private void stage(InputStream in) throws IOException {

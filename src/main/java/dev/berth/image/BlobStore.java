@@ -1,5 +1,6 @@
 package dev.berth.image;
 
+import dev.berth.host.FileTrees;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

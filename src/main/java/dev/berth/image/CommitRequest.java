@@ -33,7 +33,7 @@ public record CommitRequest(ImageReference reference, String containerId, Object
         ObjectNode root = base.json().deepCopy();
         ObjectNode config = replaceConfig ? overrides.deepCopy() : containerConfig.deepCopy();
         overrides.properties().forEach(f -> {
-            if (dev.berth.store.EngineJson.isSet(f.getValue())) {
+            if (dev.berth.host.EngineJson.isSet(f.getValue())) {
                 config.set(f.getKey(), f.getValue());
             }
         });

@@ -36,9 +36,9 @@ public record Digest(String hex) {
         return new Digest(HexFormat.of().formatHex(finished.digest()));
     }
 
-    /** A SHA-256 digest (the host's libcrypto where there is one: see {@link dev.berth.system.NativeSha256}). */
+    /** A SHA-256 digest (the host's libcrypto where there is one: see {@link dev.berth.host.NativeSha256}). */
     public static MessageDigest sha256() {
-        return dev.berth.system.NativeSha256.create();
+        return dev.berth.host.NativeSha256.create();
     }
 
     /** The 12-hex short id the docker CLI shows. */

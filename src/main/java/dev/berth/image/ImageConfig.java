@@ -17,7 +17,7 @@ import java.util.List;
  */
 public record ImageConfig(Digest id, ObjectNode json, List<Digest> diffIds) {
 
-    static final ObjectMapper MAPPER = dev.berth.store.EngineJson.MAPPER;
+    static final ObjectMapper MAPPER = dev.berth.host.EngineJson.MAPPER;
     /** The most bytes an image config, manifest or index may have (dockerd and containerd cap manifests at 4 MiB; configs with long histories get more room). */
     static final long MAX_SIZE = 8 << 20;
 

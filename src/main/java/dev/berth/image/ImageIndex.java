@@ -1,7 +1,7 @@
 package dev.berth.image;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.berth.store.AtomicFiles;
+import dev.berth.host.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.file.Path;

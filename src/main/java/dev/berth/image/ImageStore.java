@@ -1,6 +1,7 @@
 package dev.berth.image;
 
 import dev.berth.errors.EngineException;
+import dev.berth.host.FileTrees;
 
 import java.io.IOException;
 import java.io.InputStream;

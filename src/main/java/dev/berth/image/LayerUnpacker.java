@@ -1,7 +1,8 @@
 package dev.berth.image;
 
 import dev.berth.errors.EngineException;
-import dev.berth.system.Posix;
+import dev.berth.host.FileTrees;
+import dev.berth.host.Posix;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
 

@@ -1,6 +1,6 @@
 package dev.berth.monitor;
 
-import dev.berth.system.Posix;
+import dev.berth.host.Posix;
 
 import java.io.Closeable;
 import java.io.IOException;

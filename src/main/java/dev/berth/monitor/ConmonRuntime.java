@@ -2,11 +2,11 @@ package dev.berth.monitor;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.store.EngineJson;
 import dev.berth.errors.EngineException;
-import dev.berth.system.ChildProcesses;
-import dev.berth.system.Posix;
-import dev.berth.system.Spawn;
+import dev.berth.host.ChildProcesses;
+import dev.berth.host.EngineJson;
+import dev.berth.host.Posix;
+import dev.berth.host.Spawn;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -79,15 +79,22 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     @Override
-    public Created create(String id, Stdio stdio, LogPolicy log) throws IOException {
+    public Created create(String id, byte[] spec, Stdio stdio, LogPolicy log) throws IOException {
         Paths p = paths(id);
         Files.createDirectories(p.bundle());
+        Files.write(p.bundle().resolve("config.json"), spec);
+        Files.deleteIfExists(p.exitFile());     // a previous run's
         List<String> args = conmonArgs(id, id, p.bundle(), exits, stdio);
         args.addAll(List.of("-l", log.keep() ? "k8s-file:" + p.log() : "none"));
         if (log.keep() && log.cutAt() > 0) {
             args.addAll(List.of("--log-size-max", Long.toString(log.cutAt())));
         }
         return launch(args, p.bundle(), null);
+    }
+
+    @Override
+    public byte[] spec(String id) throws IOException {
+        return Files.readAllBytes(paths(id).bundle().resolve("config.json"));
     }
 
     @Override
@@ -111,14 +118,19 @@ public final class ConmonRuntime implements OciRuntime {
     }
 
     @Override
+    public void forgetExec(String containerId, String sessionId) throws IOException {
+        dev.berth.host.FileTrees.delete(execPaths(containerId, sessionId).bundle());
+    }
+
+    @Override
     public void reopenLog(String id) throws IOException {
         // conmon reads "<type> <height> <width>" lines; type 2 reopens the log (a bare "2" is refused)
-        dev.berth.system.Posix.writeFifo(paths(id).bundle().resolve("ctl"), "2 0 0\n".getBytes(StandardCharsets.US_ASCII));
+        dev.berth.host.Posix.writeFifo(paths(id).bundle().resolve("ctl"), "2 0 0\n".getBytes(StandardCharsets.US_ASCII));
     }
 
     @Override
     public void resize(Paths paths, int height, int width) throws IOException {
-        dev.berth.system.Posix.writeFifo(paths.bundle().resolve("ctl"),
+        dev.berth.host.Posix.writeFifo(paths.bundle().resolve("ctl"),
                 ("1 " + height + " " + width + "\n").getBytes(StandardCharsets.US_ASCII));
     }
 
@@ -373,7 +385,7 @@ public final class ConmonRuntime implements OciRuntime {
             runtime("delete", "--force", id);
         } finally {
             Files.deleteIfExists(paths(id).exitFile());
-            dev.berth.image.FileTrees.delete(paths(id).bundle());
+            dev.berth.host.FileTrees.delete(paths(id).bundle());
         }
     }
 

@@ -12,8 +12,16 @@ import java.util.OptionalInt;
  */
 public interface OciRuntime {
 
-    /** Where a container's runtime-side files live: bundle (config.json, attach socket, ctl FIFO), log, exit file. */
-    record Paths(Path bundle, Path log, Path exitFile, Path oomFile) {}
+    /**
+     * Where a container's runtime-side files live: bundle (config.json, attach socket, ctl FIFO), log, exit
+     * file. The runtime writes them; the engine reads the log and connects to the attach socket.
+     */
+    record Paths(Path bundle, Path log, Path exitFile, Path oomFile) {
+        /** The monitor's attach socket: the process's stdio. */
+        public Path attachSocket() {
+            return bundle.resolve("attach");
+        }
+    }
 
     /** What create or exec made: the process id. */
     record Created(long pid) {}
@@ -40,10 +48,14 @@ public interface OciRuntime {
     Paths paths(String id);
 
     /**
-     * Creates the container from the bundle (its {@code config.json} written by the caller) under a new
-     * monitor; the process is created but not started. A runtime failure comes back with the runtime's message.
+     * Writes the container's bundle with {@code spec} (an OCI runtime spec, JSON) as its config and creates
+     * the container from it under a new monitor; the process is created but not started. A runtime failure
+     * comes back with the runtime's message.
      */
-    Created create(String id, Stdio stdio, LogPolicy log) throws IOException;
+    Created create(String id, byte[] spec, Stdio stdio, LogPolicy log) throws IOException;
+
+    /** The OCI spec the container was created with, while its runtime state lasts (what exec sessions start from). */
+    byte[] spec(String id) throws IOException;
 
     /** The runtime's name, as {@code HostConfig.Runtime} and {@code docker info} show it (runc, crun). */
     String name();
@@ -59,6 +71,9 @@ public interface OciRuntime {
      * With {@code ready} the process waits until that returns; without, nobody attaches (detached exec).
      */
     Created exec(String containerId, String sessionId, byte[] process, Stdio stdio, AttachReady ready) throws IOException;
+
+    /** Deletes an ended exec session's files. */
+    void forgetExec(String containerId, String sessionId) throws IOException;
 
     /** Has the container's monitor reopen its log file (after the daemon renamed it away: rotation). */
     void reopenLog(String id) throws IOException;

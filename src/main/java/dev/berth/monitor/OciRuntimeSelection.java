@@ -1,6 +1,6 @@
 package dev.berth.monitor;
 
-import dev.berth.system.Executables;
+import dev.berth.host.Executables;
 
 import java.nio.file.Path;
 import java.util.LinkedHashMap;

@@ -2,7 +2,7 @@ package dev.berth.network;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.store.EngineJson;
+import dev.berth.host.EngineJson;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

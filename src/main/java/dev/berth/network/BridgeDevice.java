@@ -1,7 +1,7 @@
 package dev.berth.network;
 
 import dev.berth.errors.EngineException;
-import dev.berth.system.HostCommand;
+import dev.berth.host.HostCommand;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

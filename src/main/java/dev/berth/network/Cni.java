@@ -3,8 +3,8 @@ package dev.berth.network;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.store.EngineJson;
-import dev.berth.system.HostCommand;
+import dev.berth.host.EngineJson;
+import dev.berth.host.HostCommand;
 
 import java.io.IOException;
 import java.nio.file.Files;

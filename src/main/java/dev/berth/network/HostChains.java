@@ -1,6 +1,6 @@
 package dev.berth.network;
 
-import dev.berth.system.HostCommand;
+import dev.berth.host.HostCommand;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

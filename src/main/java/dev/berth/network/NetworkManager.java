@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.errors.EngineException;
-import dev.berth.store.AtomicFiles;
-import dev.berth.store.EngineJson;
-import dev.berth.system.HostCommand;
+import dev.berth.host.AtomicFiles;
+import dev.berth.host.EngineJson;
+import dev.berth.host.HostCommand;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -170,7 +170,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         hostLock.writeLock().lock();
         try {
             removeBridge(n);
-            dev.berth.image.FileTrees.delete(ipamDir.resolve(n.cniName()));
+            dev.berth.host.FileTrees.delete(ipamDir.resolve(n.cniName()));
         } finally {
             hostLock.writeLock().unlock();
         }
@@ -412,7 +412,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         names.addAll(ep.aliases());
         names.add(s.containerId().substring(0, 12));
         names.add(hostname);
-        String endpointId = dev.berth.system.Ids.random();
+        String endpointId = dev.berth.host.Ids.random();
         // recorded before the ADD: a daemon that dies during it undoes it at its next start
         Attachment pending = new Attachment(n.id(), n.name(), endpointId, ifname, ep.aliases(), List.copyOf(names), "", "", "", "", "",
                 plugins, null, ep.links());

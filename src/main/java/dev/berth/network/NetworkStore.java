@@ -2,8 +2,8 @@ package dev.berth.network;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.errors.EngineException;
-import dev.berth.store.AtomicFiles;
-import dev.berth.store.EngineJson;
+import dev.berth.host.AtomicFiles;
+import dev.berth.host.EngineJson;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -42,10 +42,10 @@ final class NetworkStore {
             }
         }
         if (find("host").isEmpty()) {
-            save(new Network(dev.berth.system.Ids.random(), "host", "host", Instant.now().toString(), false, false, List.of(), Map.of(), Map.of(), 0, ""));
+            save(new Network(dev.berth.host.Ids.random(), "host", "host", Instant.now().toString(), false, false, List.of(), Map.of(), Map.of(), 0, ""));
         }
         if (find("none").isEmpty()) {
-            save(new Network(dev.berth.system.Ids.random(), "none", "null", Instant.now().toString(), false, false, List.of(), Map.of(), Map.of(), 0, ""));
+            save(new Network(dev.berth.host.Ids.random(), "none", "null", Instant.now().toString(), false, false, List.of(), Map.of(), Map.of(), 0, ""));
         }
         if (find(Network.DEFAULT_BRIDGE).isEmpty()) {
             Map<String, String> options = new LinkedHashMap<>();
@@ -113,7 +113,7 @@ final class NetworkStore {
                 throw EngineException.invalid("invalid MTU " + mtuText + " (" + MTU_OPTION + "): between 68 and 65535");
             }
         }
-        String id = dev.berth.system.Ids.random();
+        String id = dev.berth.host.Ids.random();
         String bridge = c.options().getOrDefault(BRIDGE_NAME_OPTION, "br-" + id.substring(0, 12));
         if (bridge.length() > 15 || !bridge.matches("[a-zA-Z0-9_.-]+")) {
             throw EngineException.invalid("invalid bridge name " + bridge + " (" + BRIDGE_NAME_OPTION + "): at most 15 letters, digits, _ . -");

@@ -2,7 +2,7 @@ package dev.berth.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
-import dev.berth.store.EngineJson;
+import dev.berth.host.EngineJson;
 
 import java.io.IOException;
 import java.util.Base64;

@@ -1,9 +1,9 @@
 package dev.berth.registry;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.berth.host.AtomicFiles;
+import dev.berth.host.EngineJson;
 import dev.berth.image.Digest;
-import dev.berth.store.AtomicFiles;
-import dev.berth.store.EngineJson;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -29,7 +29,7 @@ final class DistributionMetadata {
 
     DistributionMetadata(Path file) throws IOException {
         this.file = file;
-        dev.berth.store.AtomicFiles.readOrSetAside(file, f -> EngineJson.MAPPER.readValue(f.toFile(), new TypeReference<Map<String, List<String>>>() {}))
+        dev.berth.host.AtomicFiles.readOrSetAside(file, f -> EngineJson.MAPPER.readValue(f.toFile(), new TypeReference<Map<String, List<String>>>() {}))
                 .ifPresent(saved -> saved.forEach((k, v) -> byDiffId.put(k, new LinkedHashSet<>(v))));
     }
 

@@ -138,7 +138,7 @@ public final class ImagePuller {
             throw EngineException.invalid("the config blob of " + ref.familiar() + " is not " + configDigest);
         }
         List<Digest> diffIds = new ArrayList<>();
-        dev.berth.store.EngineJson.MAPPER.readTree(config).path("rootfs").path("diff_ids").forEach(d -> diffIds.add(Digest.parse(d.asText())));
+        dev.berth.host.EngineJson.MAPPER.readTree(config).path("rootfs").path("diff_ids").forEach(d -> diffIds.add(Digest.parse(d.asText())));
         JsonNode layers = r.json.path("layers");
         if (diffIds.size() != layers.size()) {
             throw EngineException.invalid("the manifest of " + ref.familiar() + " has " + layers.size() + " layers, its config "
@@ -273,7 +273,7 @@ public final class ImagePuller {
     }
 
     /** Counts what a layer download read, and reports it now and then as Docker's "Downloading" message. */
-    private static final class CountingStream extends dev.berth.system.BlockInputStream {
+    private static final class CountingStream extends dev.berth.host.BlockInputStream {
         private static final long EVERY = 256 * 1024;
         private final String id;
         private final long total;

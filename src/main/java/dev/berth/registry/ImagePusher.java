@@ -1,11 +1,11 @@
 package dev.berth.registry;
 
 import dev.berth.errors.EngineException;
+import dev.berth.host.EngineJson;
 import dev.berth.image.Digest;
 import dev.berth.image.Image;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
-import dev.berth.store.EngineJson;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

@@ -2,9 +2,9 @@ package dev.berth.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.errors.EngineException;
+import dev.berth.host.EngineJson;
 import dev.berth.image.Digest;
 import dev.berth.image.ImageReference;
-import dev.berth.store.EngineJson;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -161,7 +161,7 @@ public final class RegistryClient {
      * A blob download that picks up where it broke off (a Range request from the byte it got to, a few
      * times), so a registry connection that drops mid-layer costs the rest of the layer, not all of it.
      */
-    private final class ResumingStream extends dev.berth.system.BlockInputStream {
+    private final class ResumingStream extends dev.berth.host.BlockInputStream {
         private static final int ATTEMPTS = 3;
         private final ImageReference ref;
         private final Digest digest;

@@ -1,6 +1,6 @@
 package dev.berth.rootfs;
 
-import dev.berth.system.Posix;
+import dev.berth.host.Posix;
 
 import java.io.IOException;
 import java.nio.file.Files;

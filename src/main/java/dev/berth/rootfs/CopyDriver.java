@@ -1,7 +1,7 @@
 package dev.berth.rootfs;
 
-import dev.berth.image.FileTrees;
-import dev.berth.system.Posix;
+import dev.berth.host.FileTrees;
+import dev.berth.host.Posix;
 
 import java.io.IOException;
 import java.nio.file.FileVisitResult;
@@ -146,7 +146,7 @@ final class CopyDriver implements RootfsDriver {
         Files.setAttribute(to, "unix:gid", Files.getAttribute(from, "unix:gid", NOFOLLOW), NOFOLLOW);
         if (!Files.isSymbolicLink(from)) {
             Files.setAttribute(to, "unix:mode", (Integer) Files.getAttribute(from, "unix:mode", NOFOLLOW) & 07777);
-            dev.berth.system.Posix.setModifiedTime(to, Files.getLastModifiedTime(from, NOFOLLOW));    // never opens a FIFO
+            dev.berth.host.Posix.setModifiedTime(to, Files.getLastModifiedTime(from, NOFOLLOW));    // never opens a FIFO
         }
     }
 }

@@ -1,8 +1,8 @@
 package dev.berth.rootfs;
 
-import dev.berth.image.FileTrees;
-import dev.berth.system.MountTable;
-import dev.berth.system.Posix;
+import dev.berth.host.FileTrees;
+import dev.berth.host.MountTable;
+import dev.berth.host.Posix;
 
 import java.io.IOException;
 import java.nio.file.Files;

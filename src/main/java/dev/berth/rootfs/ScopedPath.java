@@ -1,7 +1,7 @@
 package dev.berth.rootfs;
 
 import dev.berth.errors.EngineException;
-import dev.berth.system.Posix;
+import dev.berth.host.Posix;
 
 import java.io.IOException;
 import java.nio.file.Files;

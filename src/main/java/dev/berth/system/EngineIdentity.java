@@ -1,6 +1,6 @@
 package dev.berth.system;
 
-import dev.berth.store.AtomicFiles;
+import dev.berth.host.AtomicFiles;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

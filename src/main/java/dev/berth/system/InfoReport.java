@@ -1,5 +1,6 @@
 package dev.berth.system;
 
+import dev.berth.host.HostFacts;
 import dev.berth.monitor.OciRuntimeSelection;
 import dev.berth.system.ToolVersion;
 

@@ -2,12 +2,13 @@ package dev.berth.system;
 
 import dev.berth.container.ContainerContent;
 import dev.berth.container.Containers;
-import dev.berth.volume.Volume;
-import dev.berth.volume.VolumeManager;
+import dev.berth.host.HostFacts;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntimeSelection;
 import dev.berth.system.ToolVersion;
+import dev.berth.volume.Volume;
+import dev.berth.volume.VolumeManager;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;

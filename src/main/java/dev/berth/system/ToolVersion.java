@@ -1,5 +1,6 @@
 package dev.berth.system;
 
+import dev.berth.host.ChildProcesses;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

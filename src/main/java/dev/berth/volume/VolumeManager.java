@@ -2,13 +2,13 @@ package dev.berth.volume;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.errors.EngineException;
-import dev.berth.image.FileTrees;
-import dev.berth.store.AtomicFiles;
-import dev.berth.store.EngineJson;
-import dev.berth.system.HostCommand;
-import dev.berth.system.Ids;
-import dev.berth.system.MountTable;
-import dev.berth.system.Posix;
+import dev.berth.host.AtomicFiles;
+import dev.berth.host.EngineJson;
+import dev.berth.host.FileTrees;
+import dev.berth.host.HostCommand;
+import dev.berth.host.Ids;
+import dev.berth.host.MountTable;
+import dev.berth.host.Posix;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -79,7 +79,7 @@ public final class VolumeManager implements ContainerVolumes {
                         byName.put(v.name(), v);
                     } catch (IOException | RuntimeException damaged) {
                         // its data is kept, aside, for a person to look at; the other volumes and the daemon go on
-                        Path aside = dev.berth.store.AtomicFiles.setAside(d);
+                        Path aside = dev.berth.host.AtomicFiles.setAside(d);
                         LOG.warning("damaged volume file " + meta + " (" + damaged.getMessage() + "): the volume was moved to " + aside);
                     }
                 } else {

@@ -20,6 +20,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /** Lifecycle transitions that raced before (issue 12): each is one serialized step per container. */
 class TransitionsIT extends ContainerTestBase {
 
+    private static String unixTime(java.time.Instant t) {
+        return t.getEpochSecond() + "." + String.format("%09d", t.getNano());
+    }
+
     private String inspect(String container, String template) throws Exception {
         return ok("inspect", "-f", template, container).stdout().strip();
     }
@@ -31,6 +35,7 @@ class TransitionsIT extends ContainerTestBase {
             ok("restart", "-t", "0", "rr");
             assertEquals("running", inspect("rr", "{{.State.Status}}"), "after restart " + i);
         }
+        java.time.Instant before = java.time.Instant.now();
         ExecutorService pool = Executors.newFixedThreadPool(4);
         try {
             List<Future<DockerCli.Result>> results = new ArrayList<>();
@@ -43,8 +48,20 @@ class TransitionsIT extends ContainerTestBase {
         } finally {
             pool.shutdown();
         }
-        String state = inspect("rr", "{{.State.Status}}");
-        assertTrue(state.equals("running") || state.equals("exited"), state);
+        // Serialized means each transition's events come whole, one transition after another: a restart is
+        // kill-die-stop-start-restart, the stop kill-die-stop (or nothing, when it came while the container was
+        // down); all three restarts happened, and the state is what the last transition left.
+        // exact times: the CLI turns a duration such as "0s" into whole seconds, as dockerd reads it
+        String actions = ok("events", "--since", unixTime(before), "--until", unixTime(java.time.Instant.now()), "--filter", "container=rr",
+                "--filter", "event=kill", "--filter", "event=die", "--filter", "event=stop", "--filter", "event=start",
+                "--filter", "event=restart", "--format", "{{.Action}}").stdout().strip().replace('\n', ' ');
+        String restart = "kill die stop start restart";
+        String stop = "kill die stop";
+        java.util.regex.Matcher whole = java.util.regex.Pattern.compile("((" + restart + "|" + stop + ")( |$))+").matcher(actions);
+        assertTrue(whole.matches(), "transitions interleaved: " + actions);
+        assertEquals(3, actions.split("restart", -1).length - 1, actions);
+        assertTrue(actions.replace(restart, "").strip().split(" ").length <= 3, "one stop at most: " + actions);
+        assertEquals(actions.endsWith(restart) ? "running" : "exited", inspect("rr", "{{.State.Status}}"), actions);
         ok("start", "rr");
         assertEquals("running", inspect("rr", "{{.State.Status}}"));
     }

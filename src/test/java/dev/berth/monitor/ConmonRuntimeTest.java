@@ -2,8 +2,8 @@ package dev.berth.monitor;
 
 import dev.berth.container.OciSpecBuilder;
 import dev.berth.errors.EngineException;
+import dev.berth.host.Executables;
 import dev.berth.image.ImageStore;
-import dev.berth.system.Executables;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.rootfs.RootfsDrivers;
 import dev.berth.testing.BerthDaemon;
@@ -77,10 +77,16 @@ class ConmonRuntimeTest {
         created.add(id);
         Path root = rootfs.mount(id, layers);
         var process = new OciSpecBuilder.Process(List.of(args), List.of("PATH=/bin:/usr/bin", "HOME=/root"), "/", 0, 0, List.of(), false);
-        Path bundle = Files.createDirectories(runtime.paths(id).bundle());
-        Files.write(bundle.resolve("config.json"), new com.fasterxml.jackson.databind.ObjectMapper()
+        specs.put(id, new com.fasterxml.jackson.databind.ObjectMapper()
                 .writeValueAsBytes(OciSpecBuilder.build(process, root, "c-" + id.substring(0, 8), 20000, "/berth-test/" + id)));
         return id;
+    }
+
+    /** The OCI specs of the containers made here, by id. */
+    private final java.util.Map<String, byte[]> specs = new java.util.HashMap<>();
+
+    private OciRuntime.Created create(OciRuntime on, String id) throws java.io.IOException {
+        return on.create(id, specs.get(id), new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1));
     }
 
     private int awaitExit(String id) throws Exception {
@@ -97,7 +103,7 @@ class ConmonRuntimeTest {
     @Test
     void aContainerRunsUnderConmonAndItsExitCodeAndOutputAreKept() throws Exception {
         String id = container("sh", "-c", "echo out; echo err >&2; hostname; exit 3");
-        assertTrue(runtime.create(id, new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1)).pid() > 0);
+        assertTrue(create(runtime, id).pid() > 0);
         assertTrue(runtime.exitCode(runtime.paths(id)).isEmpty(), "exited before start");
         runtime.start(id);
         assertEquals(3, awaitExit(id));
@@ -108,14 +114,14 @@ class ConmonRuntimeTest {
     @Test
     void aMissingCommandFailsAtCreateWithTheRuntimesMessage() throws Exception {
         String id = container("/nonexistent");
-        EngineException e = assertThrows(EngineException.class, () -> runtime.create(id, new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1)));
+        EngineException e = assertThrows(EngineException.class, () -> create(runtime, id));
         assertTrue(e.getMessage().contains("no such file or directory"), e.getMessage());
     }
 
     @Test
     void killEndsTheContainerWithTheSignal() throws Exception {
         String id = container("sleep", "60");
-        runtime.create(id, new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1));
+        create(runtime, id);
         runtime.start(id);
         runtime.kill(id, 9);
         assertEquals(137, awaitExit(id));
@@ -133,10 +139,8 @@ class ConmonRuntimeTest {
         java.io.IOException start = assertThrows(java.io.IOException.class, () -> wedged.start("abc"));
         assertTrue(start.getMessage().contains("hanging-runc start abc did not finish within 2s"), start.getMessage());
         String id = container("true");
-        Files.createDirectories(wedged.paths(id).bundle());
-        Files.copy(runtime.paths(id).bundle().resolve("config.json"), wedged.paths(id).bundle().resolve("config.json"));
         java.io.IOException create = assertThrows(java.io.IOException.class,
-                () -> wedged.create(id, new OciRuntime.Stdio(false, false, false), new OciRuntime.LogPolicy(true, -1)));
+                () -> create(wedged, id));
         assertTrue(create.getMessage().contains("did not report the process within 2s"), create.getMessage());
         assertTrue(System.nanoTime() - t0 < 30_000_000_000L, "both calls ended near their deadline");
         java.util.function.BooleanSupplier left = () -> ProcessHandle.allProcesses()

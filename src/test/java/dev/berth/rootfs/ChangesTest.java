@@ -1,6 +1,6 @@
 package dev.berth.rootfs;
 
-import dev.berth.system.Posix;
+import dev.berth.host.Posix;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

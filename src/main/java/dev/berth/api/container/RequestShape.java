@@ -6,9 +6,9 @@ import dev.berth.container.ContainerConfig;
 import dev.berth.container.ContainerCreate;
 import dev.berth.container.HostConfig;
 import dev.berth.errors.EngineException;
+import dev.berth.host.EngineJson;
 import dev.berth.image.Platform;
 import dev.berth.network.EndpointSettings;
-import dev.berth.store.EngineJson;
 
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -5,8 +5,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.ChannelOutboundHandlerAdapter;
-import io.netty.channel.ChannelPromise;
 import io.netty.channel.ChannelPipeline;
+import io.netty.channel.ChannelPromise;
 import io.netty.channel.socket.ChannelInputShutdownEvent;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -110,7 +110,7 @@ public final class HijackPipeline {
         }
         int fd = unix.fd().intValue();
         var check = channel.eventLoop().scheduleAtFixedRate(() -> {
-            if (channel.isOpen() && dev.berth.system.Posix.hungUp(fd)) {
+            if (channel.isOpen() && dev.berth.host.Posix.hungUp(fd)) {
                 channel.close();
             }
         }, HANG_UP_CHECK_SECONDS, HANG_UP_CHECK_SECONDS, java.util.concurrent.TimeUnit.SECONDS);

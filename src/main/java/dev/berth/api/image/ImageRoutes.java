@@ -8,6 +8,7 @@ import dev.berth.api.ClientGoneException;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.errors.EngineException;
+import dev.berth.host.HostFacts;
 import dev.berth.image.ImageFilter;
 import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
@@ -18,7 +19,6 @@ import dev.berth.registry.Distribution;
 import dev.berth.registry.ImagePuller;
 import dev.berth.registry.ImagePusher;
 import dev.berth.registry.RegistryClient;
-import dev.berth.system.HostFacts;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 

@@ -3,7 +3,9 @@ package dev.berth.api.container;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.Json;
 import dev.berth.container.Container;
+import dev.berth.container.ContainerConfig;
 import dev.berth.container.ContainerState;
+import dev.berth.container.HostConfig;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -15,9 +17,12 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,13 +47,15 @@ public class ListBench {
             ObjectNode hostConfig = (ObjectNode) Json.MAPPER.readTree("{\"NetworkMode\":\"none\",\"Binds\":[\"/tmp:/data:ro\"],"
                     + "\"LogConfig\":{\"Type\":\"json-file\",\"Config\":{}}}");
             String id = String.format("%064x", i);
-            containers.add(new Container(id, "many" + i, Instant.now().toString(), "busybox", "sha256:" + id, config, hostConfig,
-                    "sleep", List.of("100000"), ContainerState.created().started(1000 + i, Instant.now().toString(), false), 0, List.of()));
+            containers.add(new Container(id, "many" + i, Instant.now().toString(), "busybox", "sha256:" + id,
+                    Json.convert(config, ContainerConfig.class), Json.convert(hostConfig, HostConfig.class, "HostConfig"),
+                    "sleep", List.of("100000"), ContainerState.created().started(1000 + i, Instant.now().toString(), false), 0, List.of(),
+                    Map.of(), Map.of()));
         }
     }
 
     @Benchmark
     public byte[] listOf100() throws Exception {
-        return Json.MAPPER.writeValueAsBytes(containers.stream().map(ContainerResponses::summary).toList());
+        return Json.MAPPER.writeValueAsBytes(containers.stream().map(c -> ContainerResponses.summary(c, Optional.empty(), name -> Path.of("/var/lib/berth/volumes", name), List.of())).toList());
     }
 }

@@ -1,4 +1,4 @@
-package dev.berth.store;
+package dev.berth.host;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 

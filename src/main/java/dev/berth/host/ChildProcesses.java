@@ -1,4 +1,4 @@
-package dev.berth.system;
+package dev.berth.host;
 
 /** Every process the daemon starts comes from here, so none inherits what is the daemon's alone. */
 public final class ChildProcesses {

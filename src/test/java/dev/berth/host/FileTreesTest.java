@@ -1,4 +1,4 @@
-package dev.berth.image;
+package dev.berth.host;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;

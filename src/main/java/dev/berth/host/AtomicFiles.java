@@ -1,4 +1,4 @@
-package dev.berth.store;
+package dev.berth.host;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
@@ -25,7 +25,7 @@ public final class AtomicFiles {
      * renames it over {@code target} and syncs the directory, so the rename itself survives a power loss.
      */
     public static void write(Path target, byte[] content) throws IOException {
-        Path tmp = target.resolveSibling("." + target.getFileName() + "." + dev.berth.system.Ids.random().substring(0, 12) + ".tmp");
+        Path tmp = target.resolveSibling("." + target.getFileName() + "." + dev.berth.host.Ids.random().substring(0, 12) + ".tmp");
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
                 ch.write(java.nio.ByteBuffer.wrap(content));

@@ -1,4 +1,4 @@
-package dev.berth.system;
+package dev.berth.host;
 
 import org.junit.jupiter.api.Test;
 

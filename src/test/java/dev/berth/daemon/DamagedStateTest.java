@@ -1,5 +1,7 @@
-package dev.berth.store;
+package dev.berth.daemon;
 
+import dev.berth.host.AtomicFiles;
+import dev.berth.host.EngineJson;
 import dev.berth.image.ImageStore;
 import dev.berth.volume.VolumeManager;
 import org.junit.jupiter.api.Test;

@@ -1,9 +1,9 @@
-package dev.berth.system;
+package dev.berth.host;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.io.UncheckedIOException;
 import java.util.Optional;
 import java.util.function.Predicate;
 import java.util.stream.Stream;

@@ -1,4 +1,4 @@
-package dev.berth.system;
+package dev.berth.host;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
