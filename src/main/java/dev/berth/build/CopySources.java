@@ -60,7 +60,7 @@ abstract class CopySources {
             return mode;
         }
         if (!chmod.matches("[0-7]{3,4}")) {
-            throw new Builder.Failure("invalid --chmod " + chmod + ": an octal mode is expected", 1);
+            throw new BuildFailure("invalid --chmod " + chmod + ": an octal mode is expected", 1);
         }
         return Integer.parseInt(chmod, 8);
     }
@@ -79,7 +79,7 @@ abstract class CopySources {
             for (String src : sources) {
                 if (src.matches("(?i)https?://.*")) {
                     if (!add) {
-                        throw new Builder.Failure("COPY takes files of the context, not URLs (" + src + "): use ADD", 1);
+                        throw new BuildFailure("COPY takes files of the context, not URLs (" + src + "): use ADD", 1);
                     }
                     downloaded.add(download(src));
                     continue;
@@ -87,7 +87,7 @@ abstract class CopySources {
                 String rel = clean(src);
                 List<String> found = rel.matches(".*[*?\\[].*") ? glob(rel) : inContext(rel);
                 if (found.isEmpty()) {
-                    throw new Builder.Failure("COPY failed: file not found in build context or excluded by .dockerignore: stat " + src
+                    throw new BuildFailure("COPY failed: file not found in build context or excluded by .dockerignore: stat " + src
                             + ": file does not exist", 1);
                 }
                 matched.addAll(found);
@@ -127,7 +127,7 @@ abstract class CopySources {
                 var response = http.send(java.net.http.HttpRequest.newBuilder(uri).timeout(java.time.Duration.ofMinutes(10)).build(),
                         java.net.http.HttpResponse.BodyHandlers.ofFile(file));
                 if (response.statusCode() != 200) {
-                    throw new Builder.Failure("ADD " + url + ": the server answered HTTP " + response.statusCode(), 1);
+                    throw new BuildFailure("ADD " + url + ": the server answered HTTP " + response.statusCode(), 1);
                 }
                 response.headers().firstValue("Last-Modified").ifPresent(lm -> {
                     try {
@@ -141,7 +141,7 @@ abstract class CopySources {
                 Thread.currentThread().interrupt();
                 throw new IOException("interrupted while downloading " + url, e);
             } catch (java.net.ConnectException e) {
-                throw new Builder.Failure("ADD " + url + ": cannot connect to " + uri.getHost(), 1);
+                throw new BuildFailure("ADD " + url + ": cannot connect to " + uri.getHost(), 1);
             }
             Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             return file;
@@ -168,7 +168,7 @@ abstract class CopySources {
                 }
                 if (s.equals("..")) {
                     if (parts.isEmpty()) {
-                        throw new Builder.Failure("COPY failed: forbidden path outside the build context: " + src, 1);
+                        throw new BuildFailure("COPY failed: forbidden path outside the build context: " + src, 1);
                     }
                     parts.removeLast();
                 } else {
@@ -249,7 +249,7 @@ abstract class CopySources {
                         continue;
                     }
                     if (("/" + name).contains("/../")) {
-                        throw new Builder.Failure("ADD " + archive.getFileName() + ": the entry " + e.getName() + " would leave the destination", 1);
+                        throw new BuildFailure("ADD " + archive.getFileName() + ": the entry " + e.getName() + " would leave the destination", 1);
                     }
                     e.setName(under(dest, name));
                     t.putArchiveEntry(e);
@@ -293,7 +293,7 @@ abstract class CopySources {
                     }
                 });
                 if (found.isEmpty()) {
-                    throw new Builder.Failure("COPY failed: no source files were specified: " + src + " matches nothing in the image", 1);
+                    throw new BuildFailure("COPY failed: no source files were specified: " + src + " matches nothing in the image", 1);
                 }
                 paths.addAll(found);
             }
@@ -316,7 +316,7 @@ abstract class CopySources {
                                 return null;
                             });
                         } catch (dev.berth.errors.EngineException missing) {
-                            throw new Builder.Failure("COPY failed: " + missing.getMessage(), 1);
+                            throw new BuildFailure("COPY failed: " + missing.getMessage(), 1);
                         }
                         String top = stat[0].name();
                         try (TarArchiveInputStream in = new TarArchiveInputStream(Files.newInputStream(part), "UTF-8")) {

@@ -23,7 +23,7 @@ import java.util.Optional;
  * container's), {@code docker network connect} and {@code disconnect}, and legacy links ({@code --link}):
  * their names, their {@code /etc/hosts} lines and variables, their removal.
  */
-public final class ContainerNetworking {
+public final class ContainerNetworking implements NetworkMembers {
 
     private final ContainerRegistry registry;
     private final TransitionLocks transitions;
@@ -100,7 +100,7 @@ public final class ContainerNetworking {
         return networks.sandbox(id);
     }
 
-    /** {@code docker network connect}: the container joins the network now if it runs, else when it starts. */
+    @Override
     public void connect(String ref, String networkRef, EndpointSettings endpointConfig) throws IOException {
         String id = registry.get(ref).id();
         transitions.with(id, () -> {
@@ -127,7 +127,7 @@ public final class ContainerNetworking {
         });
     }
 
-    /** {@code docker network disconnect}. */
+    @Override
     public void disconnect(String ref, String networkRef) throws IOException {
         String id = registry.get(ref).id();
         transitions.with(id, () -> {
@@ -205,7 +205,7 @@ public final class ContainerNetworking {
         return out;
     }
 
-    /** A network member's name as network inspect shows it; empty once the container is gone. */
+    @Override
     public String memberName(String id) {
         Container c = registry.find(id);
         return c == null ? "" : c.name();

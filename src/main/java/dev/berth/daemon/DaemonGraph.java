@@ -101,7 +101,7 @@ public final class DaemonGraph implements AutoCloseable {
                 config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors());
         LOG.fine("container root filesystems: " + rootfs.name());
         return new DaemonGraph(host, images, rootfs.name(), events, networks, volumes, containers, system, distribution,
-                new Builder(root, containers, images));
+                new Builder(root, containers, images, distribution.puller()));
     }
 
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
@@ -109,7 +109,7 @@ public final class DaemonGraph implements AutoCloseable {
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
                 new ContainerRoutes(containers, storageDriver), new ExecRoutes(containers.execs()),
                 new NetworkRoutes(networks, containers.networking()), new VolumeRoutes(volumes),
-                new ArchiveRoutes(containers.content()), new EventRoutes(events), new BuildRoutes(builder, distribution.puller()));
+                new ArchiveRoutes(containers.content()), new EventRoutes(events), new BuildRoutes(builder));
     }
 
     public String storageDriver() {

@@ -214,7 +214,7 @@ public final class Options {
     private static List<String> dnsUpstreams(List<String> values) {
         for (String v : values) {
             try {
-                dev.berth.network.NetworkManager.socketAddress(v);
+                dev.berth.network.NetworkDns.socketAddress(v);
             } catch (RuntimeException e) {
                 throw new ConfigException("--dns-upstream " + v + ": an IP address, with :PORT if not 53");
             }

@@ -47,6 +47,7 @@ public final class ImageStore {
     /** Configs are immutable (their id is their digest): parsed once, not on every list or inspect. */
     private final Map<Digest, ImageConfig> configs = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile ImageUsers users = ImageUsers.NONE;
+    private final ImageRemoval removal;
 
     private volatile dev.berth.events.EventSink events = dev.berth.events.EventSink.NONE;
 
@@ -55,6 +56,7 @@ public final class ImageStore {
         this.blobs = new BlobStore(dir);
         this.layers = new LayerStore(dir);
         this.index = new ImageIndex(dir);
+        this.removal = new ImageRemoval(this, index);
         blobs.removeLeftovers();
         dropBrokenEntries();
         if (!index.loaded() && !blobs.isEmpty()) {
@@ -85,6 +87,11 @@ public final class ImageStore {
     }
 
     // ---- queries ----
+
+    /** What the containers hold of the store's images. */
+    ImageUsers users() {
+        return users;
+    }
 
     public synchronized List<Image> list() {
         List<Image> out = new ArrayList<>();
@@ -117,7 +124,7 @@ public final class ImageStore {
         }
     }
 
-    private Digest resolve(String nameOrId) {
+    Digest resolve(String nameOrId) {
         String text = nameOrId.strip();
         String hex = text.startsWith("sha256:") ? text.substring(7) : text;
         if (hex.matches("[0-9a-f]{1,64}")) {
@@ -278,30 +285,6 @@ public final class ImageStore {
         return get(c.id().toString());
     }
 
-    /**
-     * Forgets an image, and the unnamed images it was made on that nothing else needs (no name, no other
-     * child, no container), as dockerd removes a build's intermediate images with its result. Holding the monitor.
-     */
-    private void deleteChain(Digest id, List<Digest> deleted, boolean prune) {
-        for (Digest d = id; ; ) {
-            deleted.add(d);
-            String parent = index.images().remove(d).parent();
-            if (parent == null || !prune) {
-                return;
-            }
-            Digest p = Digest.parse(parent);
-            if (!index.images().containsKey(p) || index.refs().containsValue(p) || hasChildren(p) || users.of(p).isPresent()) {
-                return;
-            }
-            d = p;
-        }
-    }
-
-    private boolean hasChildren(Digest id) {
-        String text = id.toString();
-        return index.images().values().stream().anyMatch(e -> text.equals(e.parent()));
-    }
-
     /** The image a name points at now, if any. */
     public synchronized java.util.Optional<Digest> idOf(ImageReference name) {
         return java.util.Optional.ofNullable(index.refs().get(name.toString()));
@@ -445,148 +428,12 @@ public final class ImageStore {
      * (kept until the container goes). With {@code prune}, parents left without names or other children go too.
      */
     public Removal remove(String nameOrId, boolean force, boolean prune) throws IOException {
-        Removal r;
-        synchronized (this) {
-            Digest id = resolve(nameOrId);
-            List<String> untagged = new ArrayList<>();
-            boolean byName = !id.toString().startsWith(nameOrId) && !id.hex().startsWith(nameOrId);
-            if (byName) {
-                ImageReference ref = ImageReference.parse(nameOrId);
-                if (!force && singleReference(refsOf(id))) {
-                    users.of(id).ifPresent(u -> {
-                        throw EngineException.conflict("conflict: unable to remove repository reference \"" + nameOrId
-                                + "\" (must force) - container " + u.containerId().substring(0, 12)
-                                + " is using its referenced image " + id.shortHex());
-                    });
-                }
-                String key = ref.toString();
-                if (index.refs().remove(key) == null) {
-                    throw EngineException.notFound("No such image: " + nameOrId);
-                }
-                untagged.add(ref.familiar());
-                // the digests it was pulled by under that repository go with its last tag there
-                List<String> rest = refsOf(id);
-                if (ref.digest() == null && rest.stream().map(ImageReference::parse)
-                        .noneMatch(o -> o.digest() == null && o.repository().equals(ref.repository()))) {
-                    for (String other : rest) {
-                        ImageReference o = ImageReference.parse(other);
-                        if (o.digest() != null && o.repository().equals(ref.repository())) {
-                            index.refs().remove(other);
-                            untagged.add(o.familiar());
-                        }
-                    }
-                }
-                if (!refsOf(id).isEmpty()) {
-                    return saved(new Removal(untagged, List.of()), id);
-                }
-            } else if (singleReference(refsOf(id))) {
-                deleteConflict(id, force, false).ifPresent(conflict -> {
-                    throw EngineException.conflict(conflict.message());
-                });
-                for (String n : refsOf(id)) {
-                    index.refs().remove(n);
-                    untagged.add(ImageReference.parse(n).familiar());
-                }
-            }
-            var conflict = deleteConflict(id, force, true);
-            if (conflict.isPresent()) {
-                // untagged by its last name: the image stays for what holds it, as dockerd leaves it
-                if (byName && (hasChildren(id) || conflict.get().used())) {
-                    return saved(new Removal(untagged, List.of()), id);
-                }
-                throw EngineException.conflict(conflict.get().message());
-            }
-            for (String n : refsOf(id)) {
-                index.refs().remove(n);
-                untagged.add(ImageReference.parse(n).familiar());
-            }
-            List<Digest> deleted = new ArrayList<>();
-            deleteChain(id, deleted, prune);
-            r = saved(new Removal(untagged, deleted), id);
-        }
-        collectGarbage();
-        return r;
-    }
-
-    private record Conflict(String message, boolean used) {}
-
-    /** What keeps an image from being deleted, as moby checks it: the soft reasons only without force. */
-    private Optional<Conflict> deleteConflict(Digest id, boolean force, boolean otherNames) {
-        String prefix = "conflict: unable to delete " + id.shortHex();
-        if (hasChildren(id)) {
-            return Optional.of(new Conflict(prefix + " (cannot be forced) - image has dependent child images", false));
-        }
-        Optional<ImageUsers.User> user = users.of(id);
-        if (user.isPresent() && user.get().running()) {
-            return Optional.of(new Conflict(prefix + " (cannot be forced) - image is being used by running container "
-                    + user.get().containerId().substring(0, 12), true));
-        }
-        if (force) {
-            return Optional.empty();
-        }
-        if (otherNames && !refsOf(id).isEmpty()) {
-            return Optional.of(new Conflict(prefix + " (must be forced) - image is referenced in multiple repositories", false));
-        }
-        return user.map(u -> new Conflict(prefix + " (must be forced) - image is being used by stopped container "
-                + u.containerId().substring(0, 12), true));
-    }
-
-    /** moby's isSingleReference: one tag, and perhaps digests of that same repository. */
-    private static boolean singleReference(List<String> refs) {
-        if (refs.size() <= 1) {
-            return refs.size() == 1;
-        }
-        List<ImageReference> parsed = refs.stream().map(ImageReference::parse).toList();
-        List<ImageReference> tags = parsed.stream().filter(p -> p.digest() == null).toList();
-        Set<String> digestRepos = parsed.stream().filter(p -> p.digest() != null).map(ImageReference::repository)
-                .collect(java.util.stream.Collectors.toSet());
-        if (tags.size() > 1) {
-            return false;
-        }
-        String single = (tags.isEmpty() ? parsed.getFirst() : tags.getFirst()).repository();
-        return digestRepos.size() == 1 && digestRepos.contains(single);
-    }
-
-    private List<String> refsOf(Digest id) {
-        return index.refs().entrySet().stream().filter(e -> e.getValue().equals(id)).map(Map.Entry::getKey).toList();
-    }
-
-    /** Saves the index and reports what a removal did. */
-    private Removal saved(Removal r, Digest id) throws IOException {
-        index.save();
-        r.untagged().forEach(n -> report("untag", id.toString(), n));
-        r.deleted().forEach(d -> report("delete", d.toString(), null));
-        return r;
+        return removal.remove(nameOrId, force, prune);
     }
 
     /** {@code docker image prune}: dangling images, or with {@code all} every image. */
     public Pruned prune(boolean all, java.util.function.Predicate<Image> filter) throws IOException {
-        List<Digest> deleted = new ArrayList<>();
-        List<String> untagged = new ArrayList<>();
-        long before = diskUsage();
-        synchronized (this) {
-            // leaves first, until no more match: with -a, removing an image may leave the one it was made on a leaf
-            for (boolean more = true; more; ) {
-                more = false;
-                for (Image i : list()) {
-                    if (index.images().containsKey(i.id()) && (all ? !i.hasChildren() : i.dangling()) && filter.test(i)
-                            && users.of(i.id()).isEmpty()) {
-                        i.tags().forEach(t -> {
-                            index.refs().remove(t.toString());
-                            untagged.add(t.familiar());
-                        });
-                        deleteChain(i.id(), deleted, true);
-                        more = true;
-                    }
-                }
-            }
-            index.refs().values().removeIf(id -> !index.images().containsKey(id));     // the repository digests
-            index.save();
-        }
-        // Outside the monitor: collection waits for loads in flight, and they need the monitor to finish.
-        collectGarbage();
-        long reclaimed = Math.max(0, before - diskUsage());
-        return new Pruned(deleted, untagged, reclaimed);
+        return removal.prune(all, filter);
     }
 
     /** Writes {@code docker save} output for these images: a tar both docker-archive and OCI layout readers take. */
@@ -680,7 +527,7 @@ public final class ImageStore {
     }
 
     /** Removes blobs and layers that no image references any more, now or when the loads under way end. */
-    private void collectGarbage() throws IOException {
+    void collectGarbage() throws IOException {
         gcPending.set(true);
         if (!gcLock.writeLock().tryLock()) {
             return;     // a load, import or save is under way: the last of them collects

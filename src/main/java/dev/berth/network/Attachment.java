@@ -37,4 +37,36 @@ public record Attachment(String networkId, String networkName, String endpointId
     public int ipv6Prefix() {
         return ipv6.isEmpty() ? 0 : Integer.parseInt(ipv6.substring(ipv6.indexOf('/') + 1));
     }
+
+    /** This pending attachment as the chain made it: the addresses and MAC its result gives the interface. */
+    Attachment made(JsonNode result, String ifname) {
+        int index = -1;
+        String mac = "";
+        JsonNode interfaces = result.path("interfaces");
+        for (int i = 0; i < interfaces.size(); i++) {
+            if (interfaces.get(i).path("name").asText().equals(ifname) && interfaces.get(i).has("sandbox")) {
+                index = i;
+                mac = interfaces.get(i).path("mac").asText("");
+            }
+        }
+        String v4 = "";
+        String gw4 = "";
+        String v6 = "";
+        String gw6 = "";
+        for (JsonNode ip : result.path("ips")) {
+            if (index >= 0 && ip.has("interface") && ip.get("interface").asInt() != index) {
+                continue;
+            }
+            String address = ip.path("address").asText();
+            if (address.contains(":")) {
+                v6 = address;
+                gw6 = ip.path("gateway").asText("");
+            } else {
+                v4 = address;
+                gw4 = ip.path("gateway").asText("");
+            }
+        }
+        return new Attachment(networkId, networkName, endpointId, ifname, aliases, names,
+                v4, gw4, v6, gw6, mac, plugins, result, links);
+    }
 }

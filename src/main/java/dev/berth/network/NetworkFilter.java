@@ -16,7 +16,7 @@ public final class NetworkFilter {
 
     private NetworkFilter() {}
 
-    public static Predicate<Network> of(Map<String, List<String>> filters, NetworkManager networks) {
+    public static Predicate<Network> of(Map<String, List<String>> filters, Networks networks) {
         Predicate<Network> p = n -> true;
         for (var e : filters.entrySet()) {
             List<String> values = e.getValue();

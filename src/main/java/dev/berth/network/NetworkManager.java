@@ -7,13 +7,8 @@ import dev.berth.errors.EngineException;
 import dev.berth.host.AtomicFiles;
 import dev.berth.host.EngineJson;
 import dev.berth.host.HostCommand;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,7 +17,6 @@ import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -46,7 +40,7 @@ import java.util.stream.Stream;
  * and the CNI plugins' shared firewall chains exist while some container uses them: once none does for a
  * moment, they go, so a host without containers looks as it did before. Blocking: call off the event loop.
  */
-public final class NetworkManager implements ContainerNetworks, AutoCloseable {
+public final class NetworkManager implements Networks, ContainerNetworks, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(NetworkManager.class.getName());
     private static final ObjectMapper JSON = EngineJson.MAPPER;
@@ -62,10 +56,9 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private final Optional<Cni> cni;
     private final Path ipamDir;
     private final Path sandboxDir;
-    private final List<InetSocketAddress> upstreams;
     private final PortHolds ports = new PortHolds();
     private final Map<String, Sandbox> sandboxes = new ConcurrentHashMap<>();
-    private final Map<String, DnsServer> dnsServers = new ConcurrentHashMap<>();
+    private final NetworkDns dns;
     /** Containers whose sandbox record could not be read at start: cleaned up from the host if they are not running. */
     private final Set<String> unreadable = ConcurrentHashMap.newKeySet();
     /** Sandboxes being undone, by container: a start of the same container waits for it. */
@@ -84,7 +77,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         return t;
     });
     private ScheduledFuture<?> idleCheck;
-    private EventLoopGroup dnsLoop;
 
     /**
      * @param dnsUpstreams where the DNS servers forward names they do not know ({@code ip} or {@code ip:port});
@@ -96,7 +88,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         this.cni = Cni.find();
         this.ipamDir = Files.createDirectories(runroot.resolve("networks").resolve("ipam"));
         this.sandboxDir = Files.createDirectories(root.resolve("networks").resolve("sandboxes"));
-        this.upstreams = (dnsUpstreams.isEmpty() ? hostNameservers() : dnsUpstreams).stream().map(NetworkManager::socketAddress).toList();
+        this.dns = new NetworkDns(dnsUpstreams, sandboxes::values);
         try (Stream<Path> files = Files.list(sandboxDir)) {
             for (Path f : files.filter(p -> p.toString().endsWith(".json")).toList()) {
                 try {
@@ -120,6 +112,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     // ---- networks ----
 
+    @Override
     public List<Network> list() {
         return store.list();
     }
@@ -129,6 +122,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         return store.get(ref);
     }
 
+    @Override
     public Network create(NetworkCreate request) throws IOException {
         String bridgeName = request.options().get(NetworkStore.BRIDGE_NAME_OPTION);
         if (bridgeName != null) {
@@ -139,7 +133,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         return n;
     }
 
-    /** The running containers on a network and their interfaces there, by container id. */
+    @Override
     public Map<String, Attachment> endpoints(String networkId) {
         Map<String, Attachment> out = new java.util.LinkedHashMap<>();
         sandboxes.values().forEach(s -> s.attachments().stream().filter(a -> a.networkId().equals(networkId))
@@ -147,6 +141,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         return out;
     }
 
+    @Override
     public void remove(String ref) throws IOException {
         Network n = store.get(ref);
         if (n.predefined()) {
@@ -187,7 +182,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         }
     }
 
-    /** Removes the user networks without running containers that {@code which} accepts; their names. */
+    @Override
     public List<String> prune(Predicate<Network> which) throws IOException {
         List<String> removed = new ArrayList<>();
         for (Network n : store.list()) {
@@ -391,7 +386,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             for (Attachment a : s.attachments()) {
                 store.find(a.networkId()).ifPresent(n -> {
                     BridgeRules.up(n);
-                    serveDns(n);
+                    dns.serve(n);
                 });
             }
         }
@@ -402,7 +397,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
 
     private Sandbox attach(Sandbox s, Network n, EndpointRequest ep, List<PublishedPort> published, String ifname,
                            String containerName, String hostname) throws IOException {
-        checkAddresses(n, ep);
+        EndpointAddresses.check(n, ep);
         int mtu = n.mtu() > 0 ? n.mtu() : HostRoutes.defaultMtu();
         List<ObjectNode> plugins = BridgeChain.plugins(n, mtu, ipamDir, ep, published);
         reserveAuxiliaryAddresses(n);
@@ -426,7 +421,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             BridgeRules.up(n);
             result = requireCni().add(n.cniName(), plugins, target);
             try {
-                addLinkLocal(s, ifname, ep.linkLocalIps());
+                EndpointAddresses.addLinkLocal(s, ifname, ep.linkLocalIps());
             } catch (IOException | RuntimeException e) {
                 requireCni().del(n.cniName(), plugins, target, result);
                 throw e;
@@ -441,11 +436,11 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         } finally {
             hostLock.readLock().unlock();
         }
-        Attachment a = attachment(pending, result, ifname);
+        Attachment a = pending.made(result, ifname);
         all.set(all.size() - 1, a);
         Sandbox after = s.with(all, s.ports());
         save(after);
-        serveDns(n);
+        dns.serve(n);
         events.emit("network", "connect", n.id(), Map.of("container", s.containerId(), "name", n.name(), "type", n.driver()));
         return after;
     }
@@ -458,38 +453,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
             hostLock.readLock().unlock();
         }
         events.emit("network", "disconnect", a.networkId(), Map.of("container", s.containerId(), "name", a.networkName(), "type", "bridge"));
-    }
-
-    /** The addresses and MAC the chain's result gives the container's interface. */
-    private static Attachment attachment(Attachment pending, JsonNode result, String ifname) {
-        int index = -1;
-        String mac = "";
-        JsonNode interfaces = result.path("interfaces");
-        for (int i = 0; i < interfaces.size(); i++) {
-            if (interfaces.get(i).path("name").asText().equals(ifname) && interfaces.get(i).has("sandbox")) {
-                index = i;
-                mac = interfaces.get(i).path("mac").asText("");
-            }
-        }
-        String v4 = "";
-        String gw4 = "";
-        String v6 = "";
-        String gw6 = "";
-        for (JsonNode ip : result.path("ips")) {
-            if (index >= 0 && ip.has("interface") && ip.get("interface").asInt() != index) {
-                continue;
-            }
-            String address = ip.path("address").asText();
-            if (address.contains(":")) {
-                v6 = address;
-                gw6 = ip.path("gateway").asText("");
-            } else {
-                v4 = address;
-                gw4 = ip.path("gateway").asText("");
-            }
-        }
-        return new Attachment(pending.networkId(), pending.networkName(), pending.endpointId(), ifname, pending.aliases(), pending.names(),
-                v4, gw4, v6, gw6, mac, pending.plugins(), result, pending.links());
     }
 
     /**
@@ -509,35 +472,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         }
     }
 
-    /** The link-local addresses an endpoint asked for, on its interface besides what IPAM gave it (as dockerd adds them). */
-    private static void addLinkLocal(Sandbox s, String ifname, List<String> ips) throws IOException {
-        if (ips.isEmpty()) {
-            return;
-        }
-        StringBuilder batch = new StringBuilder();
-        for (String ip : ips) {
-            batch.append("addr add ").append(ip).append(ip.contains(":") ? "/64" : "/16").append(" dev ").append(ifname).append('\n');
-        }
-        HostCommand.Result r = HostCommand.run(List.of("ip", "-n", Path.of(s.netns()).getFileName().toString(), "-batch", "-"), Map.of(),
-                batch.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8), Duration.ofSeconds(10));
-        if (r.exitCode() != 0) {
-            throw EngineException.invalid("could not add the link-local addresses " + ips + ": " + r.stderr().strip());
-        }
-    }
-
-    /** Addresses asked for must be in the network's subnets (IPAM refuses one that is taken; NetworkOptions checked their form). */
-    private static void checkAddresses(Network n, EndpointRequest ep) {
-        for (String ip : List.of(ep.ipv4(), ep.ipv6())) {
-            if (ip.isEmpty()) {
-                continue;
-            }
-            InetAddress a = Cidr.address(ip, "invalid IP address " + ip);
-            if (n.pools().stream().noneMatch(p -> Cidr.parse(p.subnet()).contains(a))) {
-                throw EngineException.invalid("no configured subnet or ip-range contain the IP address " + ip + " (network " + n.name() + ")");
-            }
-        }
-    }
-
     private Cni requireCni() {
         return cni.orElseThrow(() -> EngineException.invalid(
                 "the CNI plugins are not installed (Debian's containernetworking-plugins, in /usr/lib/cni): containers cannot join networks"));
@@ -546,90 +480,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     private void save(Sandbox s) throws IOException {
         sandboxes.put(s.containerId(), s);
         AtomicFiles.write(sandboxDir.resolve(s.containerId() + ".json"), JSON.writeValueAsBytes(s));
-    }
-
-    // ---- DNS ----
-
-    private void serveDns(Network n) {
-        if (!n.servesDns() || dnsServers.containsKey(n.id())) {
-            return;
-        }
-        synchronized (dnsServers) {
-            if (dnsServers.containsKey(n.id())) {
-                return;
-            }
-            if (dnsLoop == null) {
-                dnsLoop = new MultiThreadIoEventLoopGroup(1, r -> {
-                    Thread t = new Thread(r, "berth-dns");
-                    t.setDaemon(true);
-                    return t;
-                }, NioIoHandler.newFactory());
-            }
-            String gateway = n.pools().getFirst().gateway();
-            try {
-                dnsServers.put(n.id(), DnsServer.start(dnsLoop, InetAddress.getByName(gateway), 53, sender -> asker(n, sender)));
-            } catch (IOException e) {
-                LOG.warning("network " + n.name() + ": no DNS for its containers: " + e.getMessage());
-            }
-        }
-    }
-
-    /**
-     * The container on network {@code n} with the address a DNS query came from: it is answered with the names of
-     * every network it is on, and its other names go to its {@code --dns} servers, else the daemon's upstreams. Null
-     * for any other sender (another network's container, the host, a peer routed to the gateway).
-     */
-    private DnsServer.Asker asker(Network n, InetAddress sender) {
-        for (Sandbox s : sandboxes.values()) {
-            boolean member = s.attachments().stream().anyMatch(a -> a.networkId().equals(n.id()) && addresses(a).contains(sender));
-            if (member) {
-                Set<String> networks = new HashSet<>();
-                s.attachments().forEach(a -> networks.add(a.networkId()));
-                Map<String, String> links = new java.util.HashMap<>();     // alias -> container, on this network
-                s.attachments().stream().filter(a -> a.networkId().equals(n.id())).flatMap(a -> a.links().stream())
-                        .forEach(l -> links.putIfAbsent(l.substring(l.indexOf(':') + 1).toLowerCase(Locale.ROOT),
-                                l.substring(0, l.indexOf(':')).toLowerCase(Locale.ROOT)));
-                List<InetSocketAddress> up = n.internal() ? List.of()
-                        : s.dns().isEmpty() ? upstreams : s.dns().stream().map(NetworkManager::socketAddress).toList();
-                return new DnsServer.Asker() {
-                    @Override
-                    public List<InetAddress> lookup(String name) {
-                        return addresses(networks, links.getOrDefault(name, name));
-                    }
-
-                    @Override
-                    public List<InetSocketAddress> upstreams() {
-                        return up;
-                    }
-                };
-            }
-        }
-        return null;
-    }
-
-    /** The addresses of a name on these networks: containers' names, aliases, short ids and hostnames; null when none has it. */
-    private List<InetAddress> addresses(Set<String> networkIds, String name) {
-        List<InetAddress> out = new ArrayList<>();
-        boolean known = false;
-        for (Sandbox s : sandboxes.values()) {
-            for (Attachment a : s.attachments()) {
-                if (networkIds.contains(a.networkId()) && a.names().stream().anyMatch(x -> x.toLowerCase(Locale.ROOT).equals(name))) {
-                    known = true;
-                    addresses(a).stream().filter(ip -> !out.contains(ip)).forEach(out::add);
-                }
-            }
-        }
-        return known ? out : null;
-    }
-
-    private static List<InetAddress> addresses(Attachment a) {
-        List<InetAddress> out = new ArrayList<>(2);
-        for (String ip : List.of(a.ipv4Address(), a.ipv6Address())) {
-            if (!ip.isEmpty()) {
-                out.add(Cidr.address(ip, ip));
-            }
-        }
-        return out;
     }
 
     /** The named network namespace of a container's sandbox. */
@@ -643,30 +493,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         } catch (IOException e) {
             return "";
         }
-    }
-
-    private static List<String> hostNameservers() {
-        try {
-            return Files.readAllLines(Path.of("/etc/resolv.conf")).stream().map(String::strip).filter(l -> l.startsWith("nameserver"))
-                    .map(l -> l.substring("nameserver".length()).strip()).toList();
-        } catch (IOException e) {
-            return List.of();
-        }
-    }
-
-    /** {@code ip}, {@code ip:port} or {@code [ipv6]:port}; port 53 when none is given. */
-    public static InetSocketAddress socketAddress(String text) {
-        String host = text;
-        int port = 53;
-        if (text.startsWith("[")) {
-            int end = text.indexOf(']');
-            host = text.substring(1, end);
-            port = text.length() > end + 2 ? Integer.parseInt(text.substring(end + 2)) : 53;
-        } else if (text.chars().filter(c -> c == ':').count() == 1) {
-            host = text.substring(0, text.indexOf(':'));
-            port = Integer.parseInt(text.substring(text.indexOf(':') + 1));
-        }
-        return new InetSocketAddress(Cidr.address(host, "invalid DNS server " + text), port);
     }
 
     // ---- idle clean-up ----
@@ -706,10 +532,7 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
     /** Stops the network's DNS server and deletes its bridge; holding the host lock alone. */
     private void removeBridge(Network n) {
         BridgeRules.down(n);
-        DnsServer dns = dnsServers.remove(n.id());
-        if (dns != null) {
-            dns.close();
-        }
+        dns.stop(n.id());
         if (n.bridged()) {
             BridgeDevice.delete(n);
         }
@@ -722,10 +545,6 @@ public final class NetworkManager implements ContainerNetworks, AutoCloseable {
         idleTimer.shutdownNow();
         awaitTeardowns();
         removeIdle(true);
-        dnsServers.values().forEach(DnsServer::close);
-        dnsServers.clear();
-        if (dnsLoop != null) {
-            dnsLoop.shutdownGracefully(0, 1, TimeUnit.SECONDS);
-        }
+        dns.close();
     }
 }

@@ -37,7 +37,7 @@ final class CertsDir {
             CertificateFactory x509 = CertificateFactory.getInstance("X.509");
             TrustManager[] trust;
             if (insecure) {
-                trust = new TrustManager[] {RegistryClient.trustAllManager()};
+                trust = new TrustManager[] {RegistryTransport.trustAllManager()};
             } else {
                 KeyStore trusted = KeyStore.getInstance(KeyStore.getDefaultType());
                 try (InputStream system = Files.newInputStream(Path.of(System.getProperty("java.home"), "lib", "security", "cacerts"))) {

@@ -8,14 +8,12 @@ import dev.berth.image.ImageReference;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.net.InetAddress;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -54,21 +52,10 @@ public final class RegistryClient {
 
     private static final Pattern CHALLENGE_PARAM = Pattern.compile("(\\w+)=\"([^\"]*)\"");
 
-    /**
-     * The shared clients, made on first use (each has a selector thread and TLS state; making both took ~70 ms of
-     * every daemon start): "" verifies certificates, "insecure" does not (dockerd's InsecureSkipVerify, for the
-     * registries declared insecure).
-     */
-    private final Map<String, HttpClient> shared = new ConcurrentHashMap<>();
-    private final List<String> insecure;
-    private final Path certsDir;
+    private final RegistryTransport transport;
     private final List<String> mirrors;
     /** The mirror serving a Docker Hub repository's pull, by path. */
     private final Map<String, String> mirrorOf = new ConcurrentHashMap<>();
-    /** How each insecure registry answered: its base URL, https:// when it speaks TLS, else http://. */
-    private final Map<String, String> insecureBases = new ConcurrentHashMap<>();
-    /** Clients for registries with a certs.d directory (their CAs, their client certificate). */
-    private final Map<String, HttpClient> withCerts = new ConcurrentHashMap<>();
 
     /**
      * @param insecure registries (host[:port], or CIDRs of literal addresses) spoken to without TLS verification
@@ -77,17 +64,10 @@ public final class RegistryClient {
      * @param mirrors  Docker Hub mirrors (URLs), tried in order before Docker Hub itself
      */
     RegistryClient(List<String> insecure, Path certsDir, List<String> mirrors) {
-        this.insecure = List.copyOf(insecure);
-        this.certsDir = certsDir;
+        this.transport = new RegistryTransport(insecure, certsDir);
         this.mirrors = mirrors.stream().map(m -> m.replaceAll("/+$", "")).toList();
     }
 
-    /** What /info shows of where Berth connects: the insecure registries' CIDRs and hosts. */
-    public static List<String> insecureCidrs(List<String> configured) {
-        List<String> out = new java.util.ArrayList<>(List.of("127.0.0.0/8", "::1/128"));
-        configured.stream().filter(c -> c.contains("/")).forEach(out::add);
-        return out;
-    }
     /** Authorization header values by registry, repository and user, reused until the registry refuses one. */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
 
@@ -206,7 +186,7 @@ public final class RegistryClient {
     /** Where a pull of {@code ref} reads: the mirror that served its manifest, else the registry. */
     private String pullBase(ImageReference ref) throws IOException {
         String mirror = ref.domain().equals(ImageReference.DOCKER_HUB) ? mirrorOf.get(ref.path()) : null;
-        return mirror != null ? mirror : base(ref.domain());
+        return mirror != null ? mirror : transport.base(ref.domain());
     }
 
     private HttpResponse<InputStream> get(ImageReference ref, String path, String accept, Credentials creds) throws IOException {
@@ -255,7 +235,7 @@ public final class RegistryClient {
 
     /** The size of the blob when the repository has it (HEAD); empty when it has not. */
     java.util.OptionalLong blobSize(ImageReference ref, Digest digest, Credentials creds) throws IOException {
-        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/blobs/" + digest);
+        URI uri = URI.create(transport.base(ref.domain()) + "/v2/" + ref.path() + "/blobs/" + digest);
         HttpResponse<InputStream> r = exchange(ref, "pull,push", auth -> request(uri, auth).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), creds);
         r.body().close();
         return r.statusCode() == 200 ? java.util.OptionalLong.of(r.headers().firstValueAsLong("Content-Length").orElse(0)) : java.util.OptionalLong.empty();
@@ -263,7 +243,7 @@ public final class RegistryClient {
 
     /** Mounts a blob another repository of the same registry has; false when the registry would not. */
     boolean mount(ImageReference ref, Digest digest, String fromPath, Credentials creds) throws IOException {
-        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/blobs/uploads/?mount=" + digest + "&from="
+        URI uri = URI.create(transport.base(ref.domain()) + "/v2/" + ref.path() + "/blobs/uploads/?mount=" + digest + "&from="
                 + URLEncoder.encode(fromPath, StandardCharsets.UTF_8));
         HttpResponse<InputStream> r = exchange(ref, "pull,push", auth -> request(uri, auth).POST(HttpRequest.BodyPublishers.noBody()).build(), creds);
         r.body().close();
@@ -282,7 +262,7 @@ public final class RegistryClient {
     /** Uploads a blob whole (POST, then PUT with its digest). */
     void upload(ImageReference ref, Digest digest, java.util.function.Supplier<HttpRequest.BodyPublisher> body, Credentials creds)
             throws IOException {
-        URI start = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/blobs/uploads/");
+        URI start = URI.create(transport.base(ref.domain()) + "/v2/" + ref.path() + "/blobs/uploads/");
         HttpResponse<InputStream> r = exchange(ref, "pull,push", auth -> request(start, auth).POST(HttpRequest.BodyPublishers.noBody()).build(), creds);
         r.body().close();
         if (r.statusCode() != 202) {
@@ -302,7 +282,7 @@ public final class RegistryClient {
 
     /** Puts a manifest under a tag; answers its digest. */
     Digest putManifest(ImageReference ref, String mediaType, byte[] manifest, Credentials creds) throws IOException {
-        URI uri = URI.create(base(ref.domain()) + "/v2/" + ref.path() + "/manifests/" + ref.tag());
+        URI uri = URI.create(transport.base(ref.domain()) + "/v2/" + ref.path() + "/manifests/" + ref.tag());
         HttpResponse<InputStream> r = exchange(ref, "pull,push", auth -> request(uri, auth).header("Content-Type", mediaType)
                 .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build(), creds);
         try (InputStream body = r.body()) {
@@ -351,7 +331,7 @@ public final class RegistryClient {
      * takes any). Answers the identity token the registry gave, if any.
      */
     public String login(String domain, Credentials creds) throws IOException {
-        URI uri = URI.create(base(domain) + "/v2/");
+        URI uri = URI.create(transport.base(domain) + "/v2/");
         HttpResponse<InputStream> r = send(request(uri, null).GET().build());
         r.body().close();
         String identityToken = "";
@@ -383,7 +363,7 @@ public final class RegistryClient {
 
     private HttpResponse<InputStream> send(HttpRequest request) throws IOException {
         URI uri = request.uri();
-        HttpClient client = clientFor(uri);
+        HttpClient client = transport.clientFor(uri);
         try {
             return client.send(request, HttpResponse.BodyHandlers.ofInputStream());
         } catch (InterruptedException e) {
@@ -476,138 +456,6 @@ public final class RegistryClient {
     private static EngineException accessDenied(ImageReference ref) {
         return EngineException.notFound("pull access denied for " + ref.familiarRepository()
                 + ", repository does not exist or may require 'docker login'");
-    }
-
-    /**
-     * Where a registry is: Docker Hub's API host; HTTPS for a secure registry; for an insecure one (loopback,
-     * or named by --insecure-registry) HTTPS without verification when it speaks TLS, else plain HTTP, as
-     * dockerd tries them.
-     */
-    String base(String domain) throws IOException {
-        if (domain.equals(ImageReference.DOCKER_HUB)) {
-            return "https://registry-1.docker.io";
-        }
-        if (!insecure(domain)) {
-            return "https://" + domain;
-        }
-        String known = insecureBases.get(domain);
-        if (known != null) {
-            return known;
-        }
-        String base = speaksPlainHttp(domain) ? "http://" + domain : "https://" + domain;
-        insecureBases.put(domain, base);
-        return base;
-    }
-
-    /**
-     * Whether the registry on this host:port answers plain HTTP. Asked in plain HTTP, not by a TLS
-     * handshake: a plain HTTP server given a ClientHello waits for a request line that never comes, while
-     * a TLS server given a plain request answers at once (Go's says "...to an HTTPS server").
-     */
-    private static boolean speaksPlainHttp(String domain) {
-        int colon = domain.lastIndexOf(':');
-        if (colon < 0 || domain.endsWith("]")) {
-            return false;   // no port: HTTPS on 443 first, as dockerd tries it
-        }
-        String host = domain.substring(0, colon).replaceAll("^\\[|\\]$", "");
-        try (java.net.Socket socket = new java.net.Socket()) {
-            socket.connect(new java.net.InetSocketAddress(host, Integer.parseInt(domain.substring(colon + 1))), 5000);
-            socket.setSoTimeout(5000);
-            socket.getOutputStream().write(("GET /v2/ HTTP/1.0\r\nHost: " + domain + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            String answer = new String(socket.getInputStream().readNBytes(512), StandardCharsets.ISO_8859_1);
-            return answer.startsWith("HTTP/") && !answer.contains("HTTPS server");
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    private boolean insecure(String domain) {
-        String host = domain.startsWith("[") ? domain.substring(1, domain.indexOf(']')) : domain.replaceFirst(":\\d+$", "");
-        if (host.equals("localhost") || insecure.contains(domain) || insecure.contains(host)) {
-            return true;
-        }
-        if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) {
-            return false;   // a name: never looked up here, only a literal address is matched against CIDRs
-        }
-        try {
-            InetAddress address = InetAddress.getByName(host);
-            return address.isLoopbackAddress() || insecure.stream().filter(c -> c.contains("/")).anyMatch(c -> inCidr(address, c));
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private static boolean inCidr(InetAddress address, String cidr) {
-        try {
-            String[] parts = cidr.split("/");
-            byte[] net = InetAddress.getByName(parts[0]).getAddress();
-            byte[] a = address.getAddress();
-            int bits = Integer.parseInt(parts[1]);
-            if (net.length != a.length) {
-                return false;
-            }
-            for (int i = 0; i < bits; i++) {
-                int mask = 0x80 >> (i % 8);
-                if ((net[i / 8] & mask) != (a[i / 8] & mask)) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (IOException | RuntimeException e) {
-            return false;
-        }
-    }
-
-    /** The client for a URL: with the registry's certs.d files where it has some, unverified for an insecure one. */
-    private HttpClient clientFor(URI uri) throws IOException {
-        if (!uri.getScheme().equals("https")) {
-            return shared("");
-        }
-        String authority = uri.getRawAuthority();
-        Path dir = certsDir == null ? null : certsDir.resolve(authority);
-        if (dir != null && Files.isDirectory(dir)) {
-            HttpClient c = withCerts.get(authority);
-            if (c == null) {
-                c = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(30))
-                        .sslContext(CertsDir.sslContext(dir, insecure(authority))).build();
-                withCerts.put(authority, c);
-            }
-            return c;
-        }
-        return shared(insecure(authority) ? "insecure" : "");
-    }
-
-    private HttpClient shared(String kind) {
-        return shared.computeIfAbsent(kind, k -> {
-            HttpClient.Builder b = HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NORMAL).connectTimeout(Duration.ofSeconds(30));
-            return (k.isEmpty() ? b : b.sslContext(trustAll())).build();
-        });
-    }
-
-    /** Trusts any certificate and any host name: only for the registries the user declared insecure. */
-    static javax.net.ssl.TrustManager trustAllManager() {
-        return new javax.net.ssl.X509ExtendedTrustManager() {
-            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a) { }
-            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) { }
-            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, java.net.Socket s) { }
-            public void checkClientTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) { }
-            public void checkServerTrusted(java.security.cert.X509Certificate[] c, String a, javax.net.ssl.SSLEngine e) { }
-            public java.security.cert.X509Certificate[] getAcceptedIssuers() {
-                return new java.security.cert.X509Certificate[0];
-            }
-        };
-    }
-
-    /** Trusts any certificate and any host name: only for the registries the user declared insecure. */
-    private static javax.net.ssl.SSLContext trustAll() {
-        try {
-            javax.net.ssl.SSLContext ctx = javax.net.ssl.SSLContext.getInstance("TLS");
-            ctx.init(null, new javax.net.ssl.TrustManager[] {trustAllManager()}, null);
-            return ctx;
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IllegalStateException(e);
-        }
     }
 
     private static int port(URI uri) {

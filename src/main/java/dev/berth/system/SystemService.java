@@ -8,7 +8,7 @@ import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntimeSelection;
 import dev.berth.system.ToolVersion;
 import dev.berth.volume.Volume;
-import dev.berth.volume.VolumeManager;
+import dev.berth.volume.Volumes;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -36,14 +36,14 @@ public final class SystemService {
     private final ImageStore images;
     private final String storageDriver;
     private final Containers containers;
-    private final VolumeManager volumes;
+    private final Volumes volumes;
     private final CompletableFuture<List<ToolVersion>> components;
 
     private final List<String> insecureRegistries;
     private final List<String> registryMirrors;
 
     public SystemService(String id, HostFacts host, Path root, OciRuntimeSelection runtime, Optional<Path> conmon, boolean debug,
-                         ImageStore images, String storageDriver, Containers containers, VolumeManager volumes,
+                         ImageStore images, String storageDriver, Containers containers, Volumes volumes,
                          List<String> insecureRegistries, List<String> registryMirrors) {
         this.volumes = volumes;
         this.insecureRegistries = List.copyOf(insecureRegistries);

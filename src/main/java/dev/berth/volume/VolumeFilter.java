@@ -21,7 +21,7 @@ public final class VolumeFilter {
 
     private VolumeFilter() {}
 
-    public static Predicate<Volume> of(Map<String, List<String>> filters, VolumeManager volumes) {
+    public static Predicate<Volume> of(Map<String, List<String>> filters, Volumes volumes) {
         Predicate<Volume> p = v -> true;
         for (var e : filters.entrySet()) {
             List<String> values = e.getValue();
@@ -46,7 +46,7 @@ public final class VolumeFilter {
     }
 
     /** The prune filter: {@code all} checked, and without {@code all=true} (or before API 1.42) only anonymous volumes. */
-    public static Predicate<Volume> prune(Map<String, List<String>> filters, VolumeManager volumes, boolean oldApi) {
+    public static Predicate<Volume> prune(Map<String, List<String>> filters, Volumes volumes, boolean oldApi) {
         List<String> all = filters.getOrDefault("all", List.of());
         if (all.size() > 1) {
             throw EngineException.invalid("invalid filter 'all=" + all + "': only one value is expected");

@@ -32,16 +32,13 @@ import java.util.stream.Stream;
  * options is mounted on {@code _data} while a container uses it ({@code type=tmpfs}, {@code o=bind},
  * a device), with the host's mount(8), as dockerd's local driver passes them to mount(2).
  */
-public final class VolumeManager implements ContainerVolumes {
+public final class VolumeManager implements Volumes, ContainerVolumes {
 
     private static final Logger LOG = Logger.getLogger(VolumeManager.class.getName());
     private static final ObjectMapper JSON = EngineJson.MAPPER;
     private static final String NAME_CHARS = "[a-zA-Z0-9][a-zA-Z0-9_.-]";
     private static final Set<String> OPTIONS = Set.of("type", "o", "device", "size");
     private static final Duration MOUNT_DEADLINE = Duration.ofSeconds(60);
-
-    /** What a prune removed and the bytes it freed. */
-    public record Pruned(List<String> names, long spaceReclaimed) {}
 
     private final Path dir;
     private final dev.berth.events.EventSink events;
@@ -94,10 +91,12 @@ public final class VolumeManager implements ContainerVolumes {
         this.users = users;
     }
 
+    @Override
     public synchronized List<Volume> list() {
         return byName.values().stream().sorted(Comparator.comparing(Volume::name)).toList();
     }
 
+    @Override
     public synchronized Volume get(String name) {
         Volume v = byName.get(name);
         if (v == null) {
@@ -107,6 +106,7 @@ public final class VolumeManager implements ContainerVolumes {
     }
 
     /** The containers that use it (ids). */
+    @Override
     public List<String> usersOf(String name) {
         return users.of(name);
     }
@@ -171,6 +171,7 @@ public final class VolumeManager implements ContainerVolumes {
     }
 
     /** {@code docker volume rm}: a 409 naming the containers while any uses it; {@code force} ignores a missing one. */
+    @Override
     public void remove(String name, boolean force) throws IOException {
         Volume v;
         synchronized (this) {
@@ -202,6 +203,7 @@ public final class VolumeManager implements ContainerVolumes {
     }
 
     /** {@code docker volume prune}: unused volumes without options of their own that {@code which} accepts. */
+    @Override
     public Pruned prune(Predicate<Volume> which) throws IOException {
         List<String> removed = new ArrayList<>();
         long space = 0;
@@ -222,6 +224,7 @@ public final class VolumeManager implements ContainerVolumes {
     }
 
     /** The bytes its files take (a mounted device's included while it is mounted). */
+    @Override
     public long size(String name) throws IOException {
         Path d = dir(name);
         return Files.isDirectory(d) ? FileTrees.size(d) : 0;

@@ -69,11 +69,11 @@ class DockerfileTest {
     @Test
     void envPairsAndDurations() {
         Instruction env = DockerfileParser.instruction("ENV A=1 B=\"two words\" C=three\\ words", 1, '\\');
-        List<String[]> pairs = Builder.pairs(env.args(), env);
+        List<String[]> pairs = ConfigInstructions.pairs(env.args(), env);
         assertEquals("two words", pairs.get(1)[1]);
         assertEquals("three words", pairs.get(2)[1]);
-        assertEquals("x y", Builder.pairs("A x y", env).getFirst()[1]);
-        assertEquals(90_000_000_000L, Builder.goDurationNanos("1m30s"));
-        assertThrows(Builder.Failure.class, () -> Builder.goDurationNanos("5 minutes"));
+        assertEquals("x y", ConfigInstructions.pairs("A x y", env).getFirst()[1]);
+        assertEquals(90_000_000_000L, ConfigInstructions.goDurationNanos("1m30s"));
+        assertThrows(BuildFailure.class, () -> ConfigInstructions.goDurationNanos("5 minutes"));
     }
 }

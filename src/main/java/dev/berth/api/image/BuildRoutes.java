@@ -6,12 +6,12 @@ import dev.berth.api.ApiRoutes;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
+import dev.berth.build.BuildFailure;
 import dev.berth.build.Builder;
 import dev.berth.errors.EngineException;
 import dev.berth.image.ImageReference;
 import dev.berth.image.Platform;
 import dev.berth.registry.Credentials;
-import dev.berth.registry.ImagePuller;
 import io.vertx.ext.web.RoutingContext;
 
 import java.io.IOException;
@@ -31,11 +31,9 @@ import java.util.Map;
 public final class BuildRoutes implements ApiRouter.Group {
 
     private final Builder builder;
-    private final ImagePuller puller;
 
-    public BuildRoutes(Builder builder, ImagePuller puller) {
+    public BuildRoutes(Builder builder) {
         this.builder = builder;
-        this.puller = puller;
     }
 
     @Override
@@ -51,9 +49,9 @@ public final class BuildRoutes implements ApiRouter.Group {
         if ("2".equals(version)) {
             throw EngineException.notImplemented("Berth does not implement BuildKit (version=2): build with the classic builder");
         }
-        Platform platform = Platform.parse(ctx.request().getParam("platform"), puller.platform());
-        if (!platform.matches(puller.platform())) {
-            throw EngineException.invalid("Berth builds for " + puller.platform() + " only, not " + platform);
+        Platform platform = Platform.parse(ctx.request().getParam("platform"), builder.platform());
+        if (!platform.matches(builder.platform())) {
+            throw EngineException.invalid("Berth builds for " + builder.platform() + " only, not " + platform);
         }
         List<ImageReference> tags = new ArrayList<>();
         for (String t : ctx.queryParam("t")) {
@@ -66,16 +64,16 @@ public final class BuildRoutes implements ApiRouter.Group {
         Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
                 text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),
                 text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), number(ctx, "memory"),
-                puller.platform(), cpu(ctx), removal(ctx), QueryParams.jsonStrings(ctx, "cachefrom"));
-        Map<String, Credentials> auths = registryConfig(ctx.request().getHeader("X-Registry-Config"));
+                builder.platform(), cpu(ctx), removal(ctx), QueryParams.jsonStrings(ctx, "cachefrom"),
+                registryConfig(ctx.request().getHeader("X-Registry-Config")));
         InputStream body = BlockingIo.requestBody(ctx);
         ctx.response().putHeader("Content-Type", "application/json");
         BlockingIo.respond(ctx, () -> {
             try (body; OutputStream out = BlockingIo.responseBody(ctx)) {
                 Builder.Output output = request.quiet() ? quiet(out, ctx) : output(out, ctx);
                 try {
-                    builder.build(body, request, output, (ref, o) -> pull(ref, auths, o));
-                } catch (Builder.Failure e) {
+                    builder.build(body, request, output);
+                } catch (BuildFailure e) {
                     message(out, Map.of("errorDetail", Map.of("code", e.code(), "message", e.getMessage()), "error", e.getMessage()));
                 } catch (EngineException | IOException e) {
                     if (!ctx.response().headWritten()) {
@@ -86,16 +84,6 @@ public final class BuildRoutes implements ApiRouter.Group {
             }
             return null;
         }, v -> ctx.response().end());
-    }
-
-    /** A base image from a registry, with the build's credentials for it; its progress as stream lines. */
-    private void pull(ImageReference ref, Map<String, Credentials> auths, Builder.Output out) throws IOException {
-        Credentials creds = auths.getOrDefault(ref.domain(), auths.getOrDefault("https://" + ref.domain(), Credentials.NONE));
-        puller.resolve(ref, puller.platform(), creds).pull(m -> {
-            if (m.get("status") != null && !m.containsKey("progressDetail")) {
-                out.stream((m.get("id") == null ? "" : m.get("id") + ": ") + m.get("status") + "\n");
-            }
-        });
     }
 
     private static Builder.Output output(OutputStream out, RoutingContext ctx) {

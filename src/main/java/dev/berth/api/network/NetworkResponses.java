@@ -1,6 +1,6 @@
 package dev.berth.api.network;
 
-import dev.berth.container.ContainerNetworking;
+import dev.berth.container.NetworkMembers;
 import dev.berth.network.Attachment;
 import dev.berth.network.Network;
 
@@ -13,7 +13,7 @@ final class NetworkResponses {
     private NetworkResponses() {}
 
     /** @param endpoints the running containers on it and their interfaces (empty in lists, as dockerd's) */
-    static Map<String, Object> inspect(Network n, Map<String, Attachment> endpoints, ContainerNetworking containers) {
+    static Map<String, Object> inspect(Network n, Map<String, Attachment> endpoints, NetworkMembers containers) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Name", n.name());
         m.put("Id", n.id());

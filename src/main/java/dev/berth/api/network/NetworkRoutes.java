@@ -10,13 +10,13 @@ import dev.berth.api.QueryParams;
 import static dev.berth.api.RequestFields.bool;
 import static dev.berth.api.RequestFields.strings;
 import static dev.berth.api.RequestFields.text;
-import dev.berth.container.ContainerNetworking;
+import dev.berth.container.NetworkMembers;
 import dev.berth.errors.EngineException;
+import dev.berth.network.EndpointSettings;
 import dev.berth.network.Network;
 import dev.berth.network.NetworkCreate;
-import dev.berth.network.EndpointSettings;
 import dev.berth.network.NetworkFilter;
-import dev.berth.network.NetworkManager;
+import dev.berth.network.Networks;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
@@ -28,10 +28,10 @@ import java.util.concurrent.Callable;
 /** The network routes: list, inspect, create, remove, prune, connect and disconnect. */
 public final class NetworkRoutes implements ApiRouter.Group {
 
-    private final NetworkManager networks;
-    private final ContainerNetworking containers;
+    private final Networks networks;
+    private final NetworkMembers containers;
 
-    public NetworkRoutes(NetworkManager networks, ContainerNetworking containers) {
+    public NetworkRoutes(Networks networks, NetworkMembers containers) {
         this.networks = networks;
         this.containers = containers;
     }

@@ -76,7 +76,7 @@ record InfoResponse(
         Map<String, IndexInfo> indexes = new LinkedHashMap<>();
         indexes.put("docker.io", new IndexInfo("docker.io", mirrors, true, true));
         insecure.stream().filter(h -> !h.contains("/")).forEach(h -> indexes.put(h, new IndexInfo(h, List.of(), false, false)));
-        return new RegistryConfig(dev.berth.registry.RegistryClient.insecureCidrs(insecure), indexes, mirrors);
+        return new RegistryConfig(dev.berth.registry.RegistryTransport.insecureCidrs(insecure), indexes, mirrors);
     }
 
     record Swarm(@JsonProperty("NodeID") String nodeId, String nodeAddr, String localNodeState,

@@ -10,7 +10,7 @@ import dev.berth.api.QueryParams;
 import dev.berth.errors.EngineException;
 import dev.berth.volume.VolumeCreate;
 import dev.berth.volume.VolumeFilter;
-import dev.berth.volume.VolumeManager;
+import dev.berth.volume.Volumes;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
@@ -25,9 +25,9 @@ import static dev.berth.api.RequestFields.text;
 /** The volume routes: list, inspect, create, remove, prune. */
 public final class VolumeRoutes implements ApiRouter.Group {
 
-    private final VolumeManager volumes;
+    private final Volumes volumes;
 
-    public VolumeRoutes(VolumeManager volumes) {
+    public VolumeRoutes(Volumes volumes) {
         this.volumes = volumes;
     }
 
@@ -63,7 +63,7 @@ public final class VolumeRoutes implements ApiRouter.Group {
         routes.post("/volumes/prune", ctx -> {
             var which = VolumeFilter.prune(QueryParams.filters(ctx, VolumeFilter.PRUNE_KEYS), volumes, ApiVersion.of(ctx).before(1, 42));
             respond(ctx, 200, () -> {
-                VolumeManager.Pruned p = volumes.prune(which);
+                Volumes.Pruned p = volumes.prune(which);
                 return Map.of("VolumesDeleted", p.names(), "SpaceReclaimed", p.spaceReclaimed());
             });
         });
