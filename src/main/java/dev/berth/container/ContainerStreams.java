@@ -6,11 +6,16 @@ import dev.berth.monitor.OciRuntime;
 import dev.berth.network.ContainerNetworks;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.function.BooleanSupplier;
 
-/** A running container's streams and views: attach to its stdio, resize its terminal, its processes, its resource usage. */
+/**
+ * A container's streams and views: attach to its stdio, its log, resize its terminal, its processes, its
+ * resource usage sampled over time.
+ */
 public final class ContainerStreams {
 
     private final ContainerRegistry registry;
@@ -94,5 +99,67 @@ public final class ContainerStreams {
         StatsSample s = ContainerStats.sample(c.state().running() ? c.state().pid() : 0);
         return s.of("/" + c.name(), c.id(), c.state().running() && networks.sandbox(c.id()).isPresent()
                 ? ContainerStats.networks(c.state().pid(), ContainerStats.Host.REAL) : null);
+    }
+
+    /** What a stats request asks for: a sample a second while it is read, one that has a previous (rates filled), or one at once. */
+    public enum StatsMode { STREAM, ONE, ONE_SHOT }
+
+    /** Receives each sample with the one taken before it (null for the first): what rates are worked out from. */
+    @FunctionalInterface
+    public interface StatsSink {
+        void accept(StatsSample now, StatsSample previous) throws IOException;
+    }
+
+    /**
+     * Samples the container's usage a second apart ({@code STREAM}, until the sink fails: the client left), once a
+     * second after a first ({@code ONE}: what {@code docker stats --no-stream} shows), or once at once. A removed
+     * container ends the samples.
+     */
+    public void stats(String ref, StatsMode mode, StatsSink sink) throws IOException, InterruptedException {
+        String id = registry.get(ref).id();
+        StatsSample previous = null;
+        if (mode == StatsMode.ONE) {
+            previous = stats(id);
+            Thread.sleep(1000);
+        }
+        do {
+            StatsSample now;
+            try {
+                now = stats(id);
+            } catch (EngineException removed) {
+                return;
+            }
+            sink.accept(now, previous);
+            previous = now;
+            if (mode == StatsMode.STREAM) {
+                Thread.sleep(1000);
+            }
+        } while (mode == StatsMode.STREAM);
+    }
+
+    /**
+     * Writes the container's log to {@code out} as Docker frames it ({@code tty}: raw), following it while
+     * {@code live} holds when the options say so.
+     */
+    public void logs(String id, ContainerLogs.Options options, boolean tty, OutputStream out, BooleanSupplier live) throws IOException {
+        ContainerLogs.write(runtime.paths(id).log(), options, tty, out, live);
+    }
+
+    /** The same, followed while the container runs. */
+    public void logs(String id, ContainerLogs.Options options, boolean tty, OutputStream out) throws IOException {
+        logs(id, options, tty, out, () -> running(id));
+    }
+
+    /** A client left an attach (or detached with its keys): dockerd's detach event, when the container runs on. */
+    public void detached(String id) {
+        Container c = registry.find(id);
+        if (c != null && c.state().running()) {
+            events.fire(c, id, "detach", Map.of());
+        }
+    }
+
+    private boolean running(String id) {
+        Container c = registry.find(id);
+        return c != null && c.state().running();
     }
 }

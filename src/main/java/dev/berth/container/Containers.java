@@ -4,11 +4,14 @@ import dev.berth.events.EventSink;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntime;
 import dev.berth.network.ContainerNetworks;
+import dev.berth.network.Sandbox;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.volume.ContainerVolumes;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * The container side of the daemon, one part per concern: the lifecycle, networking, file access and
@@ -25,6 +28,15 @@ public record Containers(ContainerEngine lifecycle, ContainerNetworking networki
         ExecSessions execs = new ExecSessions(engine, runtime);
         new HealthMonitor(engine, execs);     // lives on through the engine's listeners
         return new Containers(engine, engine.networking(), engine.content(), engine.streams(), engine.events(), execs);
+    }
+
+    /** What inspect shows of a container beside its record: its files, its exec sessions, its sandbox, its links; read together. */
+    public record Details(Container container, ContainerEngine.ContainerPaths paths, List<String> execIds, Optional<Sandbox> sandbox,
+                          List<String> links) {}
+
+    public Details details(String ref) throws IOException {
+        Container c = lifecycle.get(ref);
+        return new Details(c, lifecycle.paths(c.id()), execs.idsOf(c.id()), networking.sandbox(c.id()), networking.shownLinks(c));
     }
 
     @Override

@@ -83,6 +83,12 @@ public record HostConfig(
         List<String> maskedPaths,
         List<String> readonlyPaths) {
 
+    /** What an unprivileged container cannot read or write of /proc and /sys, as dockerd masks and sets read-only by default. */
+    public static final List<String> MASKED_PATHS = List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
+            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
+            "/sys/firmware", "/sys/devices/virtual/powercap");
+    public static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
+
     public HostConfig {
         binds = list(binds);
         containerIDFile = text(containerIDFile);
@@ -221,16 +227,16 @@ public record HostConfig(
                 blkioWeight, cpuPeriod, cpuQuota, cpuRealtimePeriod, cpuRealtimeRuntime, cpusetCpus, cpusetMems, devices,
                 deviceCgroupRules, kernelMemory, memoryReservation, memorySwap, memorySwappiness, nanoCpus, oomKillDisable, init,
                 pidsLimit != null && pidsLimit <= 0 ? null : pidsLimit, ulimits, cpuCount, cpuPercent,
-                maskedPaths == null && !privileged ? OciSpecBuilder.MASKED_PATHS : maskedPaths,
-                readonlyPaths == null && !privileged ? OciSpecBuilder.READONLY_PATHS : readonlyPaths);
+                maskedPaths == null && !privileged ? MASKED_PATHS : maskedPaths,
+                readonlyPaths == null && !privileged ? READONLY_PATHS : readonlyPaths);
     }
 
-    /** The same with what {@code docker update} changes: the resources it sets (non-zero), its restart policy if given. */
     /** The same with other links ({@code id:alias}); the defaults of a created container are in place already. */
     HostConfig withLinks(List<String> resolved) {
         return withDefaults(networkMode, runtime, logConfig, resolved);
     }
 
+    /** The same with what {@code docker update} changes: the resources it sets (non-zero), its restart policy if given. */
     HostConfig with(ResourceUpdate u) {
         return new HostConfig(binds, containerIDFile, logConfig, networkMode, portBindings,
                 u.restartPolicy() != null ? u.restartPolicy() : restartPolicy, autoRemove, volumeDriver,

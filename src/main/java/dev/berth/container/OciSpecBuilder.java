@@ -19,11 +19,6 @@ public final class OciSpecBuilder {
             "CAP_FOWNER", "CAP_MKNOD", "CAP_NET_RAW", "CAP_SETGID", "CAP_SETUID", "CAP_SETFCAP", "CAP_SETPCAP",
             "CAP_NET_BIND_SERVICE", "CAP_SYS_CHROOT", "CAP_KILL", "CAP_AUDIT_WRITE");
 
-    static final List<String> MASKED_PATHS = List.of("/proc/asound", "/proc/acpi", "/proc/kcore", "/proc/keys",
-            "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi",
-            "/sys/firmware", "/sys/devices/virtual/powercap");
-    static final List<String> READONLY_PATHS = List.of("/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger");
-
     /** What runs: argv, environment, working directory, user, terminal. */
     public record Process(List<String> args, List<String> env, String cwd, int uid, int gid, List<Integer> groups, boolean terminal) {}
 
@@ -83,8 +78,8 @@ public final class OciSpecBuilder {
             ns.addObject().put("type", "network").put("path", netns);
         }
         linux.put("cgroupsPath", cgroupsPath);
-        strings(linux.putArray("maskedPaths"), MASKED_PATHS);
-        strings(linux.putArray("readonlyPaths"), READONLY_PATHS);
+        strings(linux.putArray("maskedPaths"), HostConfig.MASKED_PATHS);
+        strings(linux.putArray("readonlyPaths"), HostConfig.READONLY_PATHS);
         return spec;
     }
 

@@ -3,6 +3,7 @@ package dev.berth.api.container;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.Json;
 import dev.berth.container.Container;
+import dev.berth.container.Containers;
 import dev.berth.container.ContainerState;
 
 import dev.berth.network.Attachment;
@@ -24,9 +25,13 @@ public final class ContainerResponses {
 
     private ContainerResponses() {}
 
-    static Map<String, Object> inspect(Container c, String driver, String logPath, String dir, List<String> execIds,
-                                       Optional<Sandbox> sandbox, Function<String, String> networkIds,
-                                       Function<String, java.nio.file.Path> volumeDirs, List<String> shownLinks) {
+    static Map<String, Object> inspect(Containers.Details d, String driver, Function<String, String> networkIds,
+                                       Function<String, java.nio.file.Path> volumeDirs) {
+        Container c = d.container();
+        String dir = d.paths().dir().toString();
+        List<String> execIds = d.execIds();
+        List<String> shownLinks = d.links();
+        Optional<Sandbox> sandbox = d.sandbox();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         m.put("Created", c.created());
@@ -37,7 +42,7 @@ public final class ContainerResponses {
         m.put("ResolvConfPath", dir + "/resolv.conf");
         m.put("HostnamePath", dir + "/hostname");
         m.put("HostsPath", dir + "/hosts");
-        m.put("LogPath", logPath);
+        m.put("LogPath", d.paths().log().toString());
         m.put("Name", "/" + c.name());
         m.put("RestartCount", c.restartCount());
         m.put("Driver", driver);

@@ -41,7 +41,6 @@ public final class ContainerRoutes implements ApiRouter.Group {
     private final ContainerEngine engine;
     private final ContainerNetworking networking;
     private final ContainerStreams streams;
-    private final dev.berth.container.ExecSessions execs;
     private final String storageDriver;
 
     public ContainerRoutes(Containers containers, String storageDriver) {
@@ -49,7 +48,6 @@ public final class ContainerRoutes implements ApiRouter.Group {
         this.engine = containers.lifecycle();
         this.networking = containers.networking();
         this.streams = containers.streams();
-        this.execs = containers.execs();
         this.storageDriver = storageDriver;
     }
 
@@ -58,11 +56,9 @@ public final class ContainerRoutes implements ApiRouter.Group {
         routes.withBody(HttpMethod.POST, "/containers/create", this::create);
         routes.get("/containers/json", this::list);
         routes.get("/containers/{id}/json", ctx -> blocking(ctx, () -> {
-            Container c = engine.get(ctx.pathParam("id"));
-            ContainerEngine.ContainerPaths paths = engine.paths(c.id());
-            Map<String, Object> m = ContainerResponses.inspect(c, storageDriver, paths.log().toString(), paths.dir().toString(),
-                    execs.idsOf(c.id()), networking.sandbox(c.id()), networking::networkId, containers.content()::volumeDir, networking.shownLinks(c));
-            return QueryParams.bool(ctx, "size") ? withSizes(m, c) : m;
+            Containers.Details d = containers.details(ctx.pathParam("id"));
+            Map<String, Object> m = ContainerResponses.inspect(d, storageDriver, networking::networkId, containers.content()::volumeDir);
+            return QueryParams.bool(ctx, "size") ? withSizes(m, d.container()) : m;
         }));
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
         routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
@@ -267,13 +263,13 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }
 
         /** Output: the log (replayed, then followed while streaming: one source, so no gap and no repeat), or the live socket. */
-        AttachRelay.Output output(ContainerEngine engine, AttachSocket socket, boolean raw) {
+        AttachRelay.Output output(ContainerStreams streams, AttachSocket socket, boolean raw) {
             if (!logs) {
                 return AttachRelay.fromSocket(socket, raw, stdout, stderr);
             }
             var options = new ContainerLogs.Options(stdout, stderr, false, -1, null, null, stream);
             java.util.function.BooleanSupplier live = socket == null ? () -> false : whileOpen(socket);
-            return out -> ContainerLogs.write(engine.paths(container.id()).log(), options, raw, out, live);
+            return out -> streams.logs(container.id(), options, raw, out, live);
         }
 
         /**
@@ -298,37 +294,19 @@ public final class ContainerRoutes implements ApiRouter.Group {
 
         /** Relays until the output ends or the client leaves; the socket (null without stream=1) goes with the session. */
         void relay(AttachRelay.Client client, io.vertx.core.Context context, AttachSocket socket, boolean raw,
-                   Containers containers) {
-            ContainerEngine engine = containers.lifecycle();
+                   ContainerStreams streams) {
             AttachRelay.start(client, context, new AttachRelay.Session(container.tty(), stdin ? socket : null, detachKeys,
                     container.config().stdinOnce()),
-                    output(engine, socket, raw), () -> { }, leftEarly -> {
+                    output(streams, socket, raw), () -> { }, leftEarly -> {
                         if (socket != null) {
                             socket.close();
                         }
                         if (!leftEarly) {
                             return;     // the output ended (the container exited): not a detach
                         }
-                        // the client left (or detached with its keys) while the container runs on: dockerd's detach event
-                        String id = container.id();
-                        Thread.ofVirtual().start(() -> {
-                            try {
-                                if (running(engine, id)) {
-                                    containers.events().report(id, "detach", Map.of());
-                                }
-                            } catch (EngineException gone) {
-                                // removed meanwhile: nothing to report
-                            }
-                        });
+                        // the client left (or detached with its keys) while the container may run on
+                        Thread.ofVirtual().start(() -> streams.detached(container.id()));
                     });
-        }
-    }
-
-    private static boolean running(ContainerEngine engine, String id) {
-        try {
-            return engine.get(id).state().running();
-        } catch (EngineException gone) {
-            return false;
         }
     }
 
@@ -376,7 +354,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
                 return;
             }
             client.resume();
-            r.relay(client, context, socket, raw, containers);
+            r.relay(client, context, socket, raw, streams);
         }));
     }
 
@@ -392,32 +370,18 @@ public final class ContainerRoutes implements ApiRouter.Group {
         if (stream && oneShot) {
             throw EngineException.invalid("cannot have stream=true and one-shot=true");
         }
+        var mode = stream ? ContainerStreams.StatsMode.STREAM : oneShot ? ContainerStreams.StatsMode.ONE_SHOT : ContainerStreams.StatsMode.ONE;
         ctx.response().putHeader("Content-Type", "application/json");
         BlockingIo.respond(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
-                ObjectNode previous = null;
-                if (!stream && !oneShot) {
-                    previous = Json.MAPPER.valueToTree(streams.stats(id));
-                    Thread.sleep(1000);
-                }
-                do {
-                    ObjectNode now;
-                    try {
-                        now = Json.MAPPER.valueToTree(streams.stats(id));
-                    } catch (EngineException removed) {
-                        break;
-                    }
-                    now.set("preread", previous == null ? Json.MAPPER.getNodeFactory().textNode(ContainerState.ZERO_TIME)
-                            : previous.get("read"));
-                    now.set("precpu_stats", previous == null ? ZERO_CPU : previous.get("cpu_stats"));
-                    out.write(Json.MAPPER.writeValueAsBytes(now));
+                streams.stats(id, mode, (now, previous) -> {
+                    ObjectNode sample = Json.MAPPER.valueToTree(now);
+                    sample.put("preread", previous == null ? ContainerState.ZERO_TIME : previous.read());
+                    sample.set("precpu_stats", previous == null ? ZERO_CPU : Json.MAPPER.valueToTree(previous.cpuStats()));
+                    out.write(Json.MAPPER.writeValueAsBytes(sample));
                     out.write('\n');
                     out.flush();
-                    previous = now;
-                    if (stream) {
-                        Thread.sleep(1000);
-                    }
-                } while (stream);
+                });
             }
             return null;
         }, v -> ctx.response().end());
@@ -448,7 +412,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }
         BlockingIo.respond(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
-                ContainerLogs.write(engine.paths(c.id()).log(), options, c.tty(), out, () -> running(engine, c.id()));
+                streams.logs(c.id(), options, c.tty(), out);
             }
             return null;
         }, v -> ctx.response().end());
