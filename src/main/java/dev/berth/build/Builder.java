@@ -1,13 +1,13 @@
 package dev.berth.build;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.container.ContainerConfig;
-import dev.berth.container.ContainerCreate;
 import dev.berth.container.ContainerEngine;
 import dev.berth.container.Containers;
-import dev.berth.container.HostConfig;
+import dev.berth.container.config.ContainerConfig;
+import dev.berth.container.config.ContainerCreate;
+import dev.berth.container.config.HostConfig;
+import dev.berth.container.config.ResourceUpdate;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.ContainerView;
@@ -72,7 +72,7 @@ public final class Builder {
     /** What the client asked for (the query of {@code POST /build}). */
     public record Request(String dockerfile, List<ImageReference> tags, Map<String, String> buildArgs, Map<String, String> labels,
                           String target, boolean noCache, boolean pull, boolean quiet, String networkMode, List<String> extraHosts,
-                          long shmSize, long memory, Platform platform, Map<String, Object> cpu, Removal removal,
+                          long shmSize, ResourceUpdate limits, Platform platform, Removal removal,
                           List<String> cacheFrom, Map<String, Credentials> registryAuth) {}
 
     /**
@@ -373,29 +373,14 @@ public final class Builder {
             if (cached(s, key)) {
                 return;
             }
-            ObjectNode create = JSON.createObjectNode();
-            create.put("Image", s.imageId);
-            ArrayNode cmd = create.putArray("Cmd");
-            argv.forEach(cmd::add);
-            create.putArray("Entrypoint").add("");
-            ArrayNode envs = create.putArray("Env");
+            List<String> envs = new ArrayList<>();
             s.config().path("Env").forEach(e -> envs.add(e.asText()));
             env.forEach((k, v) -> envs.add(k + "=" + v));
-            create.put("WorkingDir", s.config().path("WorkingDir").asText(""));
-            create.put("User", s.config().path("User").asText(""));
-            create.put("AttachStdout", true).put("AttachStderr", true);
-            ObjectNode hc = create.putObject("HostConfig");
-            hc.put("NetworkMode", request.networkMode().isEmpty() ? "default" : request.networkMode());
-            if (request.shmSize() > 0) {
-                hc.put("ShmSize", request.shmSize());
-            }
-            if (request.memory() > 0) {
-                hc.put("Memory", request.memory());
-            }
-            request.cpu().forEach((k, v) -> hc.set(k, JSON.valueToTree(v)));
-            ArrayNode hosts = hc.putArray("ExtraHosts");
-            request.extraHosts().forEach(hosts::add);
-            String id = containers.create(request(create)).container().id();
+            ContainerConfig config = ContainerConfig.forCommand(s.imageId, argv, envs, s.config().path("WorkingDir").asText(""),
+                    s.config().path("User").asText(""));
+            HostConfig hostConfig = HostConfig.forBuildStep(request.networkMode().isEmpty() ? "default" : request.networkMode(),
+                    request.shmSize(), request.extraHosts(), request.limits());
+            String id = containers.create(new ContainerCreate(null, config, hostConfig, Map.of(), null)).container().id();
             made.add(id);
             runContainers.add(id);
             out.stream(" ---> Running in " + id.substring(0, 12) + "\n");
@@ -405,12 +390,6 @@ public final class Builder {
                 throw new BuildFailure("The command '" + String.join(" ", argv) + "' returned a non-zero code: " + code, code);
             }
             commitContainer(s, id, "RUN " + (i.execForm() ? i.json().toString() : "/bin/sh -c " + i.args()), key);
-        }
-
-        /** The create request of a step's container, assembled as Docker's JSON from the stage's image config. */
-        private ContainerCreate request(ObjectNode create) throws IOException {
-            return new ContainerCreate(null, JSON.treeToValue(create, ContainerConfig.class),
-                    JSON.treeToValue(create.path("HostConfig"), HostConfig.class), Map.of(), null);
         }
 
         private void requireBase(BuildStage s, Instruction i) {

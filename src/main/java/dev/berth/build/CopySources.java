@@ -1,7 +1,7 @@
 package dev.berth.build;
 
-import dev.berth.container.ContainerCreate;
 import dev.berth.container.Containers;
+import dev.berth.container.config.ContainerCreate;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.PathStat;
 import dev.berth.host.Gzip;

@@ -1,7 +1,7 @@
 package dev.berth.build;
 
 import dev.berth.container.ContainerEngine;
-import dev.berth.container.ContainerLogs;
+import dev.berth.container.logs.ContainerLogs;
 import dev.berth.errors.EngineException;
 
 import java.io.ByteArrayOutputStream;

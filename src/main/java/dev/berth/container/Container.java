@@ -1,5 +1,10 @@
 package dev.berth.container;
 
+import dev.berth.container.config.ContainerConfig;
+import dev.berth.container.config.HostConfig;
+import dev.berth.container.logs.LogOptions;
+import dev.berth.container.spec.MountOptions;
+
 /**
  * A container as the store keeps it: its Config (the create request's, filled in from the image) and HostConfig
  * (with the daemon's defaults), which inspect shows, what the engine derived at create time, and the current state.

@@ -1,6 +1,7 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.container.spec.ContainerSpec;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.ContainerView;

@@ -2,6 +2,11 @@ package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.container.config.ContainerCreate;
+import dev.berth.container.config.HostConfig;
+import dev.berth.container.config.ResourceUpdate;
+import dev.berth.container.logs.LogOptions;
+import dev.berth.container.spec.ResourceOptions;
 import dev.berth.errors.EngineException;
 import dev.berth.events.EventSink;
 import dev.berth.host.EngineJson;

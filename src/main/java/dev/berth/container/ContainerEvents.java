@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import dev.berth.container.spec.MountOptions;
 import dev.berth.events.EventSink;
 
 import java.util.LinkedHashMap;

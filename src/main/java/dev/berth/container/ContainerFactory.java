@@ -1,5 +1,15 @@
 package dev.berth.container;
 
+import dev.berth.container.config.ContainerConfig;
+import dev.berth.container.config.ContainerCreate;
+import dev.berth.container.config.HostConfig;
+import dev.berth.container.logs.LogOptions;
+import dev.berth.container.spec.ContainerSpec;
+import dev.berth.container.spec.HostFiles;
+import dev.berth.container.spec.MountOptions;
+import dev.berth.container.spec.ResourceOptions;
+import dev.berth.container.spec.SecurityOptions;
+import dev.berth.container.spec.UnsupportedOptions;
 import dev.berth.errors.EngineException;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;

@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import dev.berth.container.spec.NetworkView;
 import dev.berth.errors.EngineException;
 import dev.berth.network.Attachment;
 import dev.berth.network.ContainerNetworks;

@@ -1,5 +1,9 @@
 package dev.berth.container;
 
+import dev.berth.container.logs.ContainerLogs;
+import dev.berth.container.stats.ContainerStats;
+import dev.berth.container.stats.ProcessTable;
+import dev.berth.container.stats.StatsSample;
 import dev.berth.errors.EngineException;
 import dev.berth.monitor.AttachSocket;
 import dev.berth.monitor.OciRuntime;

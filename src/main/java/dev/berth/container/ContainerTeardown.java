@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import dev.berth.container.logs.ContainerLogs;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntime;
 import dev.berth.network.ContainerNetworks;

@@ -18,7 +18,7 @@ import java.util.Optional;
  * commit, streams (attach, top, stats), events, and exec sessions with the health probes that run on them.
  */
 public record Containers(ContainerEngine lifecycle, ContainerNetworking networking, ContainerContent content,
-                         ContainerStreams streams, ContainerEvents events, ExecSessions execs) implements AutoCloseable {
+                         ContainerStreams streams, ContainerEvents events, Execs execs) implements AutoCloseable {
 
     /** Opens the containers under {@code root} and reconciles them with what ran on while the daemon was away. */
     public static Containers open(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir,

@@ -4,6 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.container.spec.Capabilities;
+import dev.berth.container.spec.ContainerSpec;
+import dev.berth.container.spec.OciSpecBuilder;
 import dev.berth.errors.EngineException;
 import dev.berth.host.EngineJson;
 import dev.berth.monitor.AttachSocket;
@@ -28,23 +31,10 @@ import java.util.concurrent.TimeoutException;
  * terminal. Sessions live in memory, as dockerd's do, and go with their container. Blocking: call off
  * the event loop.
  */
-public final class ExecSessions {
+public final class ExecSessions implements Execs {
 
     private static final ObjectMapper JSON = EngineJson.MAPPER;
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(ExecSessions.class.getName());
-
-    /** What {@code POST /containers/{id}/exec} asked for. */
-    public record Config(List<String> cmd, List<String> env, String user, String workingDir, boolean tty,
-                         boolean attachStdin, boolean attachStdout, boolean attachStderr, boolean privileged,
-                         DetachKeys detachKeys, int[] consoleSize) {}
-
-    /** A session and what is known of its process. */
-    public record Session(String id, String containerId, Config config, boolean started, boolean running, long pid,
-                          Integer exitCode) {
-        Session with(boolean started, boolean running, long pid, Integer exitCode) {
-            return new Session(id, containerId, config, started, running, pid, exitCode);
-        }
-    }
 
     private final ContainerEngine containers;
     private final OciRuntime runtime;
@@ -62,6 +52,7 @@ public final class ExecSessions {
         });
     }
 
+    @Override
     public Session create(String containerRef, Config config) {
         Container c = containers.get(containerRef);
         if (!c.state().running()) {
@@ -89,7 +80,7 @@ public final class ExecSessions {
     /** How many ended sessions of one container stay inspectable. */
     static final int KEEP_ENDED = 64;
 
-    /** The session as it stands; a session whose process ended meanwhile gets its exit code. */
+    @Override
     public Session get(String id) throws IOException {
         Session s;
         synchronized (this) {
@@ -118,7 +109,7 @@ public final class ExecSessions {
         }
     }
 
-    /** The container's sessions that have not ended (as dockerd's ExecIDs; ended ones stay inspectable). */
+    @Override
     public List<String> idsOf(String containerId) throws IOException {
         List<String> ids = new ArrayList<>();
         for (String id : allOf(containerId)) {
@@ -133,10 +124,7 @@ public final class ExecSessions {
         return sessions.values().stream().filter(s -> s.containerId().equals(containerId)).map(Session::id).toList();
     }
 
-    /**
-     * Runs the session's process. With {@code attach} the process waits until the attach socket is
-     * connected (so no output is lost), and the connected socket is returned; without, null.
-     */
+    @Override
     public AttachSocket start(String id, boolean attach) throws IOException {
         Session s;
         synchronized (this) {
@@ -194,7 +182,7 @@ public final class ExecSessions {
         }
     }
 
-    /** Waits (briefly: the process has ended, its monitor is writing the file) until the exit is recorded. */
+    @Override
     public void awaitExit(String id) throws IOException {
         CompletableFuture<Void> end = ends.computeIfAbsent(id, k -> new CompletableFuture<>());
         if (!get(id).running()) {     // after the future is there: an end noticed from now on completes it
@@ -209,6 +197,7 @@ public final class ExecSessions {
         }
     }
 
+    @Override
     public void resize(String id, int height, int width) throws IOException {
         Session s = get(id);
         if (!s.running()) {

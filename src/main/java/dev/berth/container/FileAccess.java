@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import dev.berth.container.spec.MountOptions;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerView;
 import dev.berth.image.ImageStore;

@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import dev.berth.container.config.ContainerConfig;
 import dev.berth.errors.EngineException;
 
 import java.time.Duration;

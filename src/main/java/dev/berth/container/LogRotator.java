@@ -1,5 +1,7 @@
 package dev.berth.container;
 
+import dev.berth.container.logs.ContainerLogs;
+import dev.berth.container.logs.LogOptions;
 import dev.berth.monitor.OciRuntime;
 
 import java.io.IOException;

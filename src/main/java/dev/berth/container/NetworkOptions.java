@@ -1,5 +1,7 @@
 package dev.berth.container;
 
+import dev.berth.container.config.ContainerCreate;
+import dev.berth.container.config.HostConfig;
 import dev.berth.errors.EngineException;
 import dev.berth.network.Cidr;
 import dev.berth.network.ContainerNetworks;

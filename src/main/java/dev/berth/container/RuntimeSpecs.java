@@ -2,6 +2,13 @@ package dev.berth.container;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.container.spec.ContainerSpec;
+import dev.berth.container.spec.HostFiles;
+import dev.berth.container.spec.MountOptions;
+import dev.berth.container.spec.NetworkView;
+import dev.berth.container.spec.OciSpecBuilder;
+import dev.berth.container.spec.ResourceOptions;
+import dev.berth.container.spec.SecurityOptions;
 import dev.berth.errors.EngineException;
 import dev.berth.rootfs.ScopedPath;
 

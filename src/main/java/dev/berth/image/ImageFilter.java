@@ -16,7 +16,7 @@ public final class ImageFilter {
 
     private ImageFilter() {}
 
-    public static Predicate<Image> of(Map<String, List<String>> filters, ImageStore store) {
+    public static Predicate<Image> of(Map<String, List<String>> filters, Images store) {
         Predicate<Image> p = i -> true;
         for (var e : filters.entrySet()) {
             List<String> values = e.getValue();

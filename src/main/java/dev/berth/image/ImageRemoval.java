@@ -25,8 +25,8 @@ final class ImageRemoval {
         this.index = index;
     }
 
-    ImageStore.Removal remove(String nameOrId, boolean force, boolean prune) throws IOException {
-        ImageStore.Removal r;
+    Images.Removal remove(String nameOrId, boolean force, boolean prune) throws IOException {
+        Images.Removal r;
         synchronized (store) {
             Digest id = store.resolve(nameOrId);
             List<String> untagged = new ArrayList<>();
@@ -58,7 +58,7 @@ final class ImageRemoval {
                     }
                 }
                 if (!refsOf(id).isEmpty()) {
-                    return saved(new ImageStore.Removal(untagged, List.of()), id);
+                    return saved(new Images.Removal(untagged, List.of()), id);
                 }
             } else if (singleReference(refsOf(id))) {
                 deleteConflict(id, force, false).ifPresent(conflict -> {
@@ -73,7 +73,7 @@ final class ImageRemoval {
             if (conflict.isPresent()) {
                 // untagged by its last name: the image stays for what holds it, as dockerd leaves it
                 if (byName && (hasChildren(id) || conflict.get().used())) {
-                    return saved(new ImageStore.Removal(untagged, List.of()), id);
+                    return saved(new Images.Removal(untagged, List.of()), id);
                 }
                 throw EngineException.conflict(conflict.get().message());
             }
@@ -83,7 +83,7 @@ final class ImageRemoval {
             }
             List<Digest> deleted = new ArrayList<>();
             deleteChain(id, deleted, prune);
-            r = saved(new ImageStore.Removal(untagged, deleted), id);
+            r = saved(new Images.Removal(untagged, deleted), id);
         }
         store.collectGarbage();
         return r;
@@ -133,7 +133,7 @@ final class ImageRemoval {
     }
 
     /** Saves the index and reports what a removal did. */
-    private ImageStore.Removal saved(ImageStore.Removal r, Digest id) throws IOException {
+    private Images.Removal saved(Images.Removal r, Digest id) throws IOException {
         index.save();
         r.untagged().forEach(n -> store.report("untag", id.toString(), n));
         r.deleted().forEach(d -> store.report("delete", d.toString(), null));
@@ -141,7 +141,7 @@ final class ImageRemoval {
     }
 
     /** {@code docker image prune}: dangling images, or with {@code all} every image. */
-    ImageStore.Pruned prune(boolean all, Predicate<Image> filter) throws IOException {
+    Images.Pruned prune(boolean all, Predicate<Image> filter) throws IOException {
         List<Digest> deleted = new ArrayList<>();
         List<String> untagged = new ArrayList<>();
         long before = store.diskUsage();
@@ -167,7 +167,7 @@ final class ImageRemoval {
         // Outside the monitor: collection waits for loads in flight, and they need the monitor to finish.
         store.collectGarbage();
         long reclaimed = Math.max(0, before - store.diskUsage());
-        return new ImageStore.Pruned(deleted, untagged, reclaimed);
+        return new Images.Pruned(deleted, untagged, reclaimed);
     }
 
     /**

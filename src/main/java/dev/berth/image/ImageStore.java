@@ -30,14 +30,9 @@ import java.util.zip.GZIPInputStream;
  * Loads share a lock that garbage collection takes exclusively, so collection never takes the blobs of
  * a load in flight.
  */
-public final class ImageStore {
+public final class ImageStore implements Images {
 
     private static final Logger LOG = Logger.getLogger(ImageStore.class.getName());
-
-    /** What {@link #remove} did, in dockerd's order: names untagged, then images deleted. */
-    public record Removal(List<String> untagged, List<Digest> deleted) {}
-
-    public record Pruned(List<Digest> deleted, List<String> untagged, long reclaimed) {}
 
     private final BlobStore blobs;
     private final LayerStore layers;
@@ -93,6 +88,7 @@ public final class ImageStore {
         return users;
     }
 
+    @Override
     public synchronized List<Image> list() {
         List<Image> out = new ArrayList<>();
         for (Digest id : index.images().keySet()) {
@@ -103,6 +99,7 @@ public final class ImageStore {
     }
 
     /** By name (busybox, busybox:1, docker.io/library/busybox:latest), full id, or unique id prefix. */
+    @Override
     public synchronized Image get(String nameOrId) {
         return image(resolve(nameOrId));
     }
@@ -111,11 +108,13 @@ public final class ImageStore {
         return index.images().size();
     }
 
+    @Override
     public Path layerPath(Digest diffId) {
         return layers.path(diffId);
     }
 
     /** Bytes of the files of one unpacked layer. */
+    @Override
     public long layerSize(Digest diffId) {
         try {
             return layers.has(diffId) ? FileTrees.size(layers.path(diffId)) : 0;
@@ -193,6 +192,7 @@ public final class ImageStore {
     // ---- writes ----
 
     /** Loads every image of a docker-archive or OCI-layout tar; answers what was loaded, by name or id. */
+    @Override
     public List<String> load(InputStream archive) throws IOException {
         return withoutGarbageCollection(() -> {
             List<String> loaded = new ArrayList<>();
@@ -291,6 +291,7 @@ public final class ImageStore {
     }
 
     /** Imports a root filesystem tar (plain or gzip) as a one-layer image ({@code docker import}). */
+    @Override
     public Image importRootfs(InputStream tar, ImportRequest request) throws IOException {
         return withoutGarbageCollection(() -> {
             Digest diffId;
@@ -404,6 +405,7 @@ public final class ImageStore {
     }
 
     /** {@code docker tag}: points {@code repo:tag} at the image. */
+    @Override
     public synchronized void tag(String source, ImageReference target) throws IOException {
         Digest id = resolve(source);
         if (target.digest() != null) {
@@ -427,16 +429,19 @@ public final class ImageStore {
      * others are made on can be deleted. A forced removal leaves a stopped container its image's content
      * (kept until the container goes). With {@code prune}, parents left without names or other children go too.
      */
+    @Override
     public Removal remove(String nameOrId, boolean force, boolean prune) throws IOException {
         return removal.remove(nameOrId, force, prune);
     }
 
     /** {@code docker image prune}: dangling images, or with {@code all} every image. */
+    @Override
     public Pruned prune(boolean all, java.util.function.Predicate<Image> filter) throws IOException {
         return removal.prune(all, filter);
     }
 
     /** Writes {@code docker save} output for these images: a tar both docker-archive and OCI layout readers take. */
+    @Override
     public void save(List<String> names, OutputStream out) throws IOException {
         // as moby's tarexport names them: an id saves the image without names, a repository alone every tag it
         // has (of whichever images), a name with its tag that one

@@ -2,7 +2,6 @@ package dev.berth.system;
 
 import dev.berth.host.HostFacts;
 import dev.berth.monitor.OciRuntimeSelection;
-import dev.berth.system.ToolVersion;
 
 import java.nio.file.Path;
 import java.time.Instant;

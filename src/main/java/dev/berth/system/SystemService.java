@@ -6,7 +6,6 @@ import dev.berth.host.HostFacts;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntimeSelection;
-import dev.berth.system.ToolVersion;
 import dev.berth.volume.Volume;
 import dev.berth.volume.Volumes;
 

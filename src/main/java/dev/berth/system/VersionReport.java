@@ -1,7 +1,6 @@
 package dev.berth.system;
 
 import dev.berth.host.HostFacts;
-import dev.berth.system.ToolVersion;
 
 import java.util.List;
 

@@ -1,6 +1,11 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.berth.container.config.HostConfig;
+import dev.berth.container.spec.MountOptions;
+import dev.berth.container.spec.ResourceOptions;
+import dev.berth.container.spec.SecurityOptions;
+import dev.berth.container.stats.ProcessTable;
 import dev.berth.errors.EngineException;
 import org.junit.jupiter.api.Test;
 

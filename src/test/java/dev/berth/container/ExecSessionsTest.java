@@ -1,5 +1,7 @@
 package dev.berth.container;
 
+import dev.berth.container.spec.Capabilities;
+import dev.berth.container.spec.ContainerSpec;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

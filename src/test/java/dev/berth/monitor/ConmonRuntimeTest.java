@@ -1,6 +1,6 @@
 package dev.berth.monitor;
 
-import dev.berth.container.OciSpecBuilder;
+import dev.berth.container.spec.OciSpecBuilder;
 import dev.berth.errors.EngineException;
 import dev.berth.host.Executables;
 import dev.berth.image.ImageStore;

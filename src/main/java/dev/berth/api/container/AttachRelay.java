@@ -2,15 +2,15 @@ package dev.berth.api.container;
 
 import dev.berth.api.StreamOutput;
 import dev.berth.api.hijack.HijackedStream;
-import dev.berth.container.ContainerLogs;
 import dev.berth.container.DetachKeys;
+import dev.berth.container.logs.ContainerLogs;
 import dev.berth.monitor.AttachSocket;
+import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.internal.buffer.BufferInternal;
-import io.netty.buffer.Unpooled;
 import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.internal.buffer.BufferInternal;
 import io.vertx.core.streams.WriteStream;
 
 import java.io.IOException;

@@ -7,9 +7,9 @@ import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.api.hijack.HijackedStream;
-import dev.berth.container.ContainerLogs;
 import dev.berth.container.DetachKeys;
-import dev.berth.container.ExecSessions;
+import dev.berth.container.Execs;
+import dev.berth.container.logs.ContainerLogs;
 import dev.berth.errors.EngineException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -24,9 +24,9 @@ import java.util.Map;
 /** {@code docker exec}: create a session, start it (hijacked or detached), inspect it, resize its terminal. */
 public final class ExecRoutes implements ApiRouter.Group {
 
-    private final ExecSessions execs;
+    private final Execs execs;
 
-    public ExecRoutes(ExecSessions execs) {
+    public ExecRoutes(Execs execs) {
         this.execs = execs;
     }
 
@@ -65,7 +65,7 @@ public final class ExecRoutes implements ApiRouter.Group {
                 ctx.fail(EngineException.conflict("Exec " + id + " has already been started"));
                 return;
             }
-            ExecSessions.Config cfg = s.config();
+            Execs.Config cfg = s.config();
             // as dockerd: the start request's Tty decides the framing, whatever the exec was created with
             // (docker-py's exec_start sends Tty false for a TTY exec and reads frames)
             boolean raw = body.path("Tty").asBoolean(false);
@@ -97,8 +97,8 @@ public final class ExecRoutes implements ApiRouter.Group {
         }).onFailure(ctx::fail);
     }
 
-    private static Map<String, Object> inspect(ExecSessions.Session s) {
-        ExecSessions.Config c = s.config();
+    private static Map<String, Object> inspect(Execs.Session s) {
+        Execs.Config c = s.config();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("CanRemove", false);
         m.put("ContainerID", s.containerId());
@@ -124,8 +124,8 @@ public final class ExecRoutes implements ApiRouter.Group {
     private record ExecBody(List<String> cmd, List<String> env, String user, String workingDir, boolean tty, boolean attachStdin,
                             boolean attachStdout, boolean attachStderr, boolean privileged, String detachKeys, List<Integer> consoleSize) {
 
-        ExecSessions.Config config() {
-            return new ExecSessions.Config(cmd == null ? List.of() : cmd, env == null ? List.of() : env, user == null ? "" : user,
+        Execs.Config config() {
+            return new Execs.Config(cmd == null ? List.of() : cmd, env == null ? List.of() : env, user == null ? "" : user,
                     workingDir == null ? "" : workingDir, tty, attachStdin, attachStdout, attachStderr, privileged,
                     DetachKeys.parse(detachKeys == null ? "" : detachKeys),
                     consoleSize != null && consoleSize.size() == 2 && consoleSize.get(0) != null && consoleSize.get(1) != null

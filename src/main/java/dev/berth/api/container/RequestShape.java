@@ -2,9 +2,9 @@ package dev.berth.api.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.Json;
-import dev.berth.container.ContainerConfig;
-import dev.berth.container.ContainerCreate;
-import dev.berth.container.HostConfig;
+import dev.berth.container.config.ContainerConfig;
+import dev.berth.container.config.ContainerCreate;
+import dev.berth.container.config.HostConfig;
 import dev.berth.errors.EngineException;
 import dev.berth.host.EngineJson;
 import dev.berth.image.Platform;

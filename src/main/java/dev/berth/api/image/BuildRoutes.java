@@ -8,6 +8,7 @@ import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.build.BuildFailure;
 import dev.berth.build.Builder;
+import dev.berth.container.config.ResourceUpdate;
 import dev.berth.errors.EngineException;
 import dev.berth.image.ImageReference;
 import dev.berth.image.Platform;
@@ -63,8 +64,8 @@ public final class BuildRoutes implements ApiRouter.Group {
         }
         Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
                 text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),
-                text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), number(ctx, "memory"),
-                builder.platform(), cpu(ctx), removal(ctx), QueryParams.jsonStrings(ctx, "cachefrom"),
+                text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), limits(ctx),
+                builder.platform(), removal(ctx), QueryParams.jsonStrings(ctx, "cachefrom"),
                 registryConfig(ctx.request().getHeader("X-Registry-Config")));
         InputStream body = BlockingIo.requestBody(ctx);
         ctx.response().putHeader("Content-Type", "application/json");
@@ -191,20 +192,11 @@ public final class BuildRoutes implements ApiRouter.Group {
         return new Builder.Removal(force || rm == null || rm.isEmpty() || QueryParams.bool(ctx, "rm"), force);
     }
 
-    private static Map<String, Object> cpu(RoutingContext ctx) {
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (var e : Map.of("cpushares", "CpuShares", "cpuquota", "CpuQuota", "cpuperiod", "CpuPeriod").entrySet()) {
-            long v = number(ctx, e.getKey());
-            if (v > 0) {
-                out.put(e.getValue(), v);
-            }
-        }
-        for (var e : Map.of("cpusetcpus", "CpusetCpus", "cpusetmems", "CpusetMems").entrySet()) {
-            if (notEmpty(ctx.request().getParam(e.getKey()))) {
-                out.put(e.getValue(), ctx.request().getParam(e.getKey()));
-            }
-        }
-        return out;
+    /** The RUN steps' limits: memory and the CPU settings (zero, or less: not set). */
+    private static ResourceUpdate limits(RoutingContext ctx) {
+        return new ResourceUpdate(Math.max(0, number(ctx, "memory")), 0, 0, 0, Math.max(0, number(ctx, "cpushares")),
+                Math.max(0, number(ctx, "cpuquota")), Math.max(0, number(ctx, "cpuperiod")), ctx.request().getParam("cpusetcpus"),
+                ctx.request().getParam("cpusetmems"), null, 0, null);
     }
 
     private static List<String> extraHosts(RoutingContext ctx) {

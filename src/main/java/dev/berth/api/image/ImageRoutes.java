@@ -11,7 +11,7 @@ import dev.berth.errors.EngineException;
 import dev.berth.host.HostFacts;
 import dev.berth.image.ImageFilter;
 import dev.berth.image.ImageReference;
-import dev.berth.image.ImageStore;
+import dev.berth.image.Images;
 import dev.berth.image.ImportRequest;
 import dev.berth.image.Platform;
 import dev.berth.registry.Credentials;
@@ -33,14 +33,14 @@ import java.util.Map;
 /** Image routes: pull, push, login, load, save, import, list, inspect, history, tag, remove, prune. */
 public final class ImageRoutes implements ApiRouter.Group {
 
-    private final ImageStore images;
+    private final Images images;
     private final ImagePuller puller;
     private final ImagePusher pusher;
     private final RegistryClient registry;
     private final String architecture;
     private final String storageDriver;
 
-    public ImageRoutes(ImageStore images, Distribution distribution, HostFacts host, String storageDriver) {
+    public ImageRoutes(Images images, Distribution distribution, HostFacts host, String storageDriver) {
         this.images = images;
         this.puller = distribution.puller();
         this.pusher = distribution.pusher();

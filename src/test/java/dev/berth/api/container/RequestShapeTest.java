@@ -1,7 +1,7 @@
 package dev.berth.api.container;
 
 import dev.berth.api.Json;
-import dev.berth.container.ContainerCreate;
+import dev.berth.container.config.ContainerCreate;
 import dev.berth.errors.EngineException;
 import org.junit.jupiter.api.Test;
 

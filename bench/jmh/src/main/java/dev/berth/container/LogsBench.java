@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import dev.berth.container.logs.ContainerLogs;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;

@@ -1,0 +1,2 @@
+/** Image, registry and build routes. */
+package dev.berth.api.image;

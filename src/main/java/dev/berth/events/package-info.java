@@ -1,0 +1,2 @@
+/** Events: what the engines report, kept in a size-capped history and fanned out to subscribers. */
+package dev.berth.events;

@@ -1,0 +1,2 @@
+/** The distribution protocol: pulls, pushes, authentication, registry transports and mirrors. */
+package dev.berth.registry;
