@@ -76,13 +76,7 @@ public final class ExecRoutes implements ApiRouter.Group {
                     if (ar.failed()) {
                         // as dockerd: the runtime's error on stdout, then the end; ExitCode says 126 or 127
                         byte[] message = (ar.cause().getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8);
-                        byte[] frame = message;
-                        if (!raw) {
-                            frame = new byte[ContainerLogs.FRAME_HEADER + message.length];
-                            ContainerLogs.frameHeader(frame, 1, message.length);
-                            System.arraycopy(message, 0, frame, ContainerLogs.FRAME_HEADER, message.length);
-                        }
-                        Buffer out = Buffer.buffer(frame);
+                        Buffer out = Buffer.buffer(raw ? message : ContainerLogs.frame(1, message));
                         stream.writeStream().write(out).onComplete(x -> stream.close());
                         return;
                     }

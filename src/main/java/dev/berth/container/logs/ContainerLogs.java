@@ -30,6 +30,14 @@ public final class ContainerLogs {
 
     private ContainerLogs() {}
 
+    /** {@code payload} as one frame of {@code stream} (1 stdout, 2 stderr). */
+    public static byte[] frame(int stream, byte[] payload) {
+        byte[] frame = new byte[FRAME_HEADER + payload.length];
+        frameHeader(frame, stream, payload.length);
+        System.arraycopy(payload, 0, frame, FRAME_HEADER, payload.length);
+        return frame;
+    }
+
     /** Writes a frame header for {@code length} bytes of {@code stream} (1 stdout, 2 stderr) at the start of {@code into}. */
     public static void frameHeader(byte[] into, int stream, int length) {
         into[0] = (byte) stream;
