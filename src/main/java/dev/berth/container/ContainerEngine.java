@@ -311,7 +311,7 @@ public final class ContainerEngine implements AutoCloseable {
     public void kill(String ref, String signal) throws IOException {
         String id = get(ref).id();
         int sig = Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal);
-        transitions.with(id, () -> {
+        transitions.interrupting(id, () -> {
             Container c = settlement.current(id);
             boolean ends = endsRestarts(c, sig);
             if (c.state().restarting()) {
@@ -435,7 +435,7 @@ public final class ContainerEngine implements AutoCloseable {
     /** {@code docker rm}; {@code removeVolumes} ({@code -v}) removes its anonymous volumes too. */
     public void remove(String ref, boolean force, boolean removeVolumes) throws IOException {
         String id = get(ref).id();
-        transitions.with(id, () -> {
+        transitions.interrupting(id, () -> {
             Container c = settlement.current(id);
             if (c.state().restarting() && !force) {
                 throw EngineException.conflict("You cannot remove a restarting container " + id

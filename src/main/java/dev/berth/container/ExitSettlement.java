@@ -76,7 +76,7 @@ final class ExitSettlement implements AutoCloseable {
     /** What the exit monitor reports: settled under the container's lock. */
     private void settleLocked(String id) {
         try {
-            transitions.with(id, () -> {
+            transitions.interrupting(id, () -> {
                 if (registry.find(id) != null) {
                     settle(id);
                 }

@@ -2,6 +2,7 @@ package dev.berth.container;
 
 import java.io.IOException;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -9,6 +10,10 @@ import java.util.concurrent.locks.ReentrantLock;
  * cleanup after an exit, a restart by policy): they run one at a time, so a restart cannot meet the
  * cleanup of the process it replaces, and a removal cannot meet a start. Reentrant: a restart is a stop
  * and a start under one hold. Queries take no such lock.
+ *
+ * <p>A stop lets go of the lock while it waits for the exit, but only for what can end that wait (a kill,
+ * a forced remove, the exit's own settlement): any other transition waits for the whole stop, so a second
+ * stop or a restart never sends its signal into the middle of the first.
  */
 final class TransitionLocks {
 
@@ -17,37 +22,65 @@ final class TransitionLocks {
         T run() throws IOException;
     }
 
-    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    private static final class Gate {
+        final ReentrantLock lock = new ReentrantLock();
+        final Condition stopEnded = lock.newCondition();
+        boolean stopWaiting;
+    }
 
+    private final ConcurrentHashMap<String, Gate> gates = new ConcurrentHashMap<>();
+
+    /** A transition: after any stop that is waiting for the exit has ended. */
     <T> T with(String id, Work<T> work) throws IOException {
-        ReentrantLock lock = locks.computeIfAbsent(id, k -> new ReentrantLock());
-        lock.lock();
+        Gate gate = gate(id);
+        gate.lock.lock();
+        try {
+            while (gate.stopWaiting && gate.lock.getHoldCount() == 1) {
+                gate.stopEnded.awaitUninterruptibly();
+            }
+            return work.run();
+        } finally {
+            gate.lock.unlock();
+        }
+    }
+
+    /** A transition that may end a stop's wait (kill, forced remove, exit settlement): it runs during that wait. */
+    <T> T interrupting(String id, Work<T> work) throws IOException {
+        Gate gate = gate(id);
+        gate.lock.lock();
         try {
             return work.run();
         } finally {
-            lock.unlock();
+            gate.lock.unlock();
         }
     }
 
     /**
-     * Runs {@code work} without this thread's hold on the container's lock, so that other transitions can
-     * run meanwhile; under an outer hold (a restart's stop) the lock stays held.
+     * A stop's wait for the exit: runs {@code work} without this thread's hold on the container's lock, so that
+     * interrupting transitions can run meanwhile; under an outer hold (a restart's stop) the lock stays held.
      */
     <T> T released(String id, Work<T> work) throws IOException {
-        ReentrantLock lock = locks.get(id);
-        if (lock == null || lock.getHoldCount() != 1) {
+        Gate gate = gates.get(id);
+        if (gate == null || gate.lock.getHoldCount() != 1) {
             return work.run();
         }
-        lock.unlock();
+        gate.stopWaiting = true;
+        gate.lock.unlock();
         try {
             return work.run();
         } finally {
-            lock.lock();
+            gate.lock.lock();
+            gate.stopWaiting = false;
+            gate.stopEnded.signalAll();
         }
+    }
+
+    private Gate gate(String id) {
+        return gates.computeIfAbsent(id, k -> new Gate());
     }
 
     /** The container is gone: a transition still waiting finds it removed. */
     void forget(String id) {
-        locks.remove(id);
+        gates.remove(id);
     }
 }

@@ -28,7 +28,7 @@ import java.util.logging.Logger;
  * loses them when it stops. A subscriber that does not keep up loses events past its queue's bound (with
  * a warning, as dockerd drops them): publishing never waits for a reader and never grows without bound.
  */
-public final class EventLog implements EventSink, AutoCloseable {
+public final class EventLog implements EventSink, EventFeed, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(EventLog.class.getName());
     private static final ObjectMapper JSON = EngineJson.MAPPER;
@@ -38,7 +38,7 @@ public final class EventLog implements EventSink, AutoCloseable {
     private final Path current;
     private final Path previous;
     private final long maxFileBytes;
-    private final List<Subscription> subscribers = new CopyOnWriteArrayList<>();
+    private final List<Live> subscribers = new CopyOnWriteArrayList<>();
     private OutputStream out;
     private long size;
     private long lastNano;
@@ -57,17 +57,17 @@ public final class EventLog implements EventSink, AutoCloseable {
         size = Files.size(current);
     }
 
-    /** A live feed of the events that {@code which} accepts, from now on. */
-    public final class Subscription implements AutoCloseable {
+    /** A subscriber's feed: a bounded queue, so that a reader that does not keep up loses events, never holds up the daemon. */
+    private final class Live implements Subscription {
         private final Predicate<Event> which;
         private final BlockingQueue<Event> queue = new ArrayBlockingQueue<>(QUEUE);
         private volatile boolean warned;
 
-        private Subscription(Predicate<Event> which) {
+        private Live(Predicate<Event> which) {
             this.which = which;
         }
 
-        /** The next event, or null when none came within the timeout. */
+        @Override
         public Event next(long timeout, TimeUnit unit) throws InterruptedException {
             return queue.poll(timeout, unit);
         }
@@ -85,8 +85,9 @@ public final class EventLog implements EventSink, AutoCloseable {
         }
     }
 
+    @Override
     public Subscription subscribe(Predicate<Event> which) {
-        Subscription s = new Subscription(which);
+        Live s = new Live(which);
         subscribers.add(s);
         return s;
     }
@@ -100,7 +101,7 @@ public final class EventLog implements EventSink, AutoCloseable {
             e = new Event(type, action, id, Map.copyOf(attributes), lastNano);
             record(e);
         }
-        for (Subscription s : subscribers) {
+        for (Live s : subscribers) {
             s.offer(e);
         }
     }
@@ -121,7 +122,7 @@ public final class EventLog implements EventSink, AutoCloseable {
         }
     }
 
-    /** The recorded events from {@code sinceNano} to {@code untilNano} (inclusive) that {@code which} accepts, oldest first. */
+    @Override
     public List<Event> history(long sinceNano, long untilNano, Predicate<Event> which) throws IOException {
         List<Event> found = new ArrayList<>();
         synchronized (this) {

@@ -42,8 +42,8 @@ class EventLogTest {
 
     @Test
     void aSubscriberThatDoesNotReadLosesEventsPastItsBoundAndHoldsUpNoOne() throws Exception {
-        try (EventLog log = new EventLog(root, 1 << 20); EventLog.Subscription slow = log.subscribe(e -> true);
-             EventLog.Subscription picky = log.subscribe(EventFilter.of(Map.of("event", List.of("die"))))) {
+        try (EventLog log = new EventLog(root, 1 << 20); EventFeed.Subscription slow = log.subscribe(e -> true);
+             EventFeed.Subscription picky = log.subscribe(EventFilter.of(Map.of("event", List.of("die"))))) {
             for (int i = 0; i < EventLog.QUEUE * 3; i++) {
                 log.emit("container", i % 2 == 0 ? "start" : "die", "c", Map.of());
             }

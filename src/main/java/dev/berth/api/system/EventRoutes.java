@@ -7,7 +7,7 @@ import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.events.Event;
 import dev.berth.events.EventFilter;
-import dev.berth.events.EventLog;
+import dev.berth.events.EventFeed;
 import dev.berth.filters.FilterValues;
 import io.vertx.ext.web.RoutingContext;
 
@@ -25,9 +25,9 @@ import java.util.function.Predicate;
  */
 public final class EventRoutes implements ApiRouter.Group {
 
-    private final EventLog events;
+    private final EventFeed events;
 
-    public EventRoutes(EventLog events) {
+    public EventRoutes(EventFeed events) {
         this.events = events;
     }
 
@@ -49,7 +49,7 @@ public final class EventRoutes implements ApiRouter.Group {
 
     private void stream(RoutingContext ctx, Predicate<Event> which, Long since, long until) throws IOException, InterruptedException {
         // subscribed before the history is read: nothing falls between the two
-        try (EventLog.Subscription live = events.subscribe(which); OutputStream out = BlockingIo.responseBody(ctx)) {
+        try (EventFeed.Subscription live = events.subscribe(which); OutputStream out = BlockingIo.responseBody(ctx)) {
             long last = 0;
             if (since != null) {
                 for (Event e : events.history(since, until, which)) {
