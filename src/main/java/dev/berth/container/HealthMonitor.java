@@ -1,6 +1,6 @@
 package dev.berth.container;
 
-import dev.berth.host.Posix;
+import dev.berth.host.ProcessDeadline;
 import dev.berth.monitor.AttachSocket;
 
 import java.io.ByteArrayOutputStream;
@@ -110,36 +110,15 @@ public final class HealthMonitor {
         ExecSessions.Session session = execs.create(id, new ExecSessions.Config(check.command(), List.of(), "", "", false,
                 false, true, true, false, DetachKeys.DEFAULT, null));
         ByteArrayOutputStream output = new ByteArrayOutputStream();
-        boolean[] timedOut = {false};
-        Thread watchdog = null;
-        try (AttachSocket socket = execs.start(session.id(), true)) {
-            // a pidfd, not the PID: by the timeout the probe may be gone and its PID another host process's
-            int pidfd = Posix.pidfdOpen(execs.get(session.id()).pid());
-            watchdog = Thread.ofVirtual().start(() -> {
-                try {
-                    Thread.sleep(check.timeout());
-                    timedOut[0] = true;
-                    if (pidfd >= 0) {
-                        Posix.pidfdSignal(pidfd, 9 /* SIGKILL */);
-                    }
-                } catch (InterruptedException done) {
-                    // the probe ended in time
-                } catch (IOException e) {
-                    LOG.fine("killing a health probe: " + e.getMessage());
-                } finally {
-                    if (pidfd >= 0) {
-                        Posix.close(pidfd);
-                    }
-                }
-            });
+        try (AttachSocket socket = execs.start(session.id(), true);
+             ProcessDeadline deadline = ProcessDeadline.start(execs.get(session.id()).pid(), check.timeout())) {
             for (AttachSocket.Packet p; (p = socket.read(0)) != null; ) {
                 output.write(p.bytes(), p.offset(), Math.min(p.length(), Math.max(0, MAX_OUTPUT - output.size())));
             }
             execs.awaitExit(session.id());
             Integer code = execs.get(session.id()).exitCode();
-            watchdog.interrupt();
-            watchdog.join();
-            if (timedOut[0]) {
+            deadline.close();
+            if (deadline.passed()) {
                 return new Health.Probe(start, Instant.now().toString(), -1,
                         "Health check exceeded timeout (" + format(check.timeout()) + ")");
             }
@@ -148,9 +127,6 @@ public final class HealthMonitor {
             // a command that cannot run fails the probe with the runtime's reason, as dockerd's does
             return new Health.Probe(start, Instant.now().toString(), -1, String.valueOf(e.getMessage()));
         } finally {
-            if (watchdog != null) {
-                watchdog.interrupt();
-            }
             execs.discard(session.id());
         }
     }

@@ -172,6 +172,27 @@ class RestartHealthStatsIT extends ContainerTestBase {
     }
 
     @Test
+    void aProbeEndsWithItsProcessEvenWhenABackgroundChildKeepsItsOutputOpen() throws Exception {
+        // the child inherits the probe's stdout and lives on: the probe still ends when its own process does
+        ok("run", "-d", "--name", "bg", "--health-cmd", "sleep 600 & echo started", "--health-interval", "300ms",
+                "--health-timeout", "30s", "--health-retries", "1", "busybox", "sleep", "300");
+        await("healthy", 20, "bg", "{{.State.Health.Status}}");
+        JsonNode probe = JSON.readTree(inspect("bg", "{{json .State.Health}}")).path("Log").get(0);
+        assertEquals(0, probe.path("ExitCode").asInt(), probe.toString());
+        assertEquals("started\n", probe.path("Output").asText());
+        // and later probes keep coming, each ending on its own
+        String first = probe.path("Start").asText();
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        JsonNode log;
+        do {
+            Thread.sleep(200);
+            log = JSON.readTree(inspect("bg", "{{json .State.Health}}")).path("Log");
+        } while (log.get(log.size() - 1).path("Start").asText().equals(first) && System.nanoTime() < deadline);
+        assertTrue(!log.get(log.size() - 1).path("Start").asText().equals(first), "probes go on: " + log);
+        assertEquals(0, log.get(log.size() - 1).path("ExitCode").asInt(), log.toString());
+    }
+
+    @Test
     void updateChangesLimitsLiveAndStatsReportsThem() throws Exception {
         boolean v1 = Files.isDirectory(Path.of("/sys/fs/cgroup/memory"));
         String files = v1 ? "/sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/cpu/cpu.cfs_quota_us /sys/fs/cgroup/pids/pids.max"
