@@ -32,23 +32,22 @@ final class TransitionLocks {
 
     /** A transition: after any stop that is waiting for the exit has ended. */
     <T> T with(String id, Work<T> work) throws IOException {
-        Gate gate = gate(id);
-        gate.lock.lock();
-        try {
-            while (gate.stopWaiting && gate.lock.getHoldCount() == 1) {
-                gate.stopEnded.awaitUninterruptibly();
-            }
-            return work.run();
-        } finally {
-            gate.lock.unlock();
-        }
+        return hold(id, true, work);
     }
 
     /** A transition that may end a stop's wait (kill, forced remove, exit settlement): it runs during that wait. */
     <T> T interrupting(String id, Work<T> work) throws IOException {
-        Gate gate = gate(id);
+        return hold(id, false, work);
+    }
+
+    private <T> T hold(String id, boolean afterStop, Work<T> work) throws IOException {
+        Gate gate = gates.computeIfAbsent(id, k -> new Gate());
         gate.lock.lock();
         try {
+            // a thread already holding the lock (a restart's stop and start) is the transition itself
+            while (afterStop && gate.stopWaiting && gate.lock.getHoldCount() == 1) {
+                gate.stopEnded.awaitUninterruptibly();
+            }
             return work.run();
         } finally {
             gate.lock.unlock();
@@ -73,10 +72,6 @@ final class TransitionLocks {
             gate.stopWaiting = false;
             gate.stopEnded.signalAll();
         }
-    }
-
-    private Gate gate(String id) {
-        return gates.computeIfAbsent(id, k -> new Gate());
     }
 
     /** The container is gone: a transition still waiting finds it removed. */
