@@ -2,12 +2,11 @@ package dev.berth.build;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.container.ContainerEngine;
+import dev.berth.container.ContainerLifecycle;
 import dev.berth.container.Containers;
 import dev.berth.container.config.ContainerConfig;
 import dev.berth.container.config.ContainerCreate;
 import dev.berth.container.config.HostConfig;
-import dev.berth.container.config.ResourceUpdate;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.ContainerView;
@@ -46,43 +45,14 @@ import java.util.Set;
  * through the archive code and are committed the same way; the other instructions make an image with a new
  * config and no layer. Each step's result is cached by its parent, its instruction and what it copies.
  */
-public final class Builder {
+public final class Builder implements Builds {
 
     private static final ObjectMapper JSON = EngineJson.MAPPER;
     /** The build args every Dockerfile may use without declaring them (dockerd's predefined ones). */
     private static final Set<String> PREDEFINED_ARGS = Set.of("HTTP_PROXY", "http_proxy", "HTTPS_PROXY", "https_proxy",
             "FTP_PROXY", "ftp_proxy", "NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy");
 
-    /** Where the build's messages go: step lines and RUN output ({@code stream}), and each stage's image ({@code aux}). */
-    public interface Output {
-        void stream(String text) throws IOException;
-
-        void aux(String imageId) throws IOException;
-
-        /** The build's image, after its last {@link #aux}: what a quiet build shows. */
-        default void built(String imageId) throws IOException {
-        }
-
-        /** Whether the client that asked for the build has gone: the build stops (a quiet one writes nothing to notice it by). */
-        default boolean clientGone() {
-            return false;
-        }
-    }
-
-    /** What the client asked for (the query of {@code POST /build}). */
-    public record Request(String dockerfile, List<ImageReference> tags, Map<String, String> buildArgs, Map<String, String> labels,
-                          String target, boolean noCache, boolean pull, boolean quiet, String networkMode, List<String> extraHosts,
-                          long shmSize, ResourceUpdate limits, Platform platform, Removal removal,
-                          List<String> cacheFrom, Map<String, Credentials> registryAuth) {}
-
-    /**
-     * What happens to the containers of RUN steps, as dockerd's {@code rm} and {@code forcerm}: each goes once
-     * its step succeeded ({@code rm}, the default), and the failing step's one stays for a look unless
-     * {@code forcerm}. The containers a build makes to reach files go in any case.
-     */
-    public record Removal(boolean afterSuccess, boolean afterFailure) {}
-
-    private final ContainerEngine containers;
+    private final ContainerLifecycle containers;
     private final Containers side;
     private final ImageStore images;
     private final BuildCache cache;
@@ -98,7 +68,7 @@ public final class Builder {
         this.side = containers;
         this.images = images;
         this.cache = new BuildCache(root);
-        this.stepContainers = new StepContainer(this.containers);
+        this.stepContainers = new StepContainer(this.containers, containers.streams());
         this.scratch = Files.createDirectories(root.resolve("build").resolve("tmp"));
         try (var left = Files.list(scratch)) {
             for (Path p : left.toList()) {
@@ -107,12 +77,12 @@ public final class Builder {
         }
     }
 
-    /** The platform the builder builds for: the daemon's own. */
+    @Override
     public Platform platform() {
         return puller.platform();
     }
 
-    /** Runs the build, pulling missing base images; answers the id of the image made. */
+    @Override
     public Digest build(InputStream contextTar, Request request, Output out) throws IOException {
         Path dir = Files.createTempDirectory(scratch, "build-");
         List<String> made = new ArrayList<>();      // every container not committed and kept yet: a RUN step's, or a helper

@@ -1,6 +1,7 @@
 package dev.berth.build;
 
-import dev.berth.container.ContainerEngine;
+import dev.berth.container.ContainerLifecycle;
+import dev.berth.container.ContainerStreams;
 import dev.berth.container.logs.ContainerLogs;
 import dev.berth.errors.EngineException;
 
@@ -20,25 +21,27 @@ import java.util.concurrent.TimeoutException;
  */
 final class StepContainer {
 
-    private final ContainerEngine containers;
+    private final ContainerLifecycle containers;
+    private final ContainerStreams streams;
 
-    StepContainer(ContainerEngine containers) {
+    StepContainer(ContainerLifecycle containers, ContainerStreams streams) {
         this.containers = containers;
+        this.streams = streams;
     }
 
     /**
      * Starts the created container and answers its exit code once it ended. When the client goes meanwhile, it is
      * killed, {@code cancelled} runs and the build fails.
      */
-    int run(String id, Builder.Output out, boolean quiet, Runnable cancelled) throws IOException {
+    int run(String id, Builds.Output out, boolean quiet, Runnable cancelled) throws IOException {
         containers.start(id);
         if (!quiet) {
             try (OutputStream stream = new StepOutput(out)) {
-                ContainerLogs.write(containers.paths(id).log(), new ContainerLogs.Options(true, true, false, -1, null, null, true),
+                streams.logs(id, new ContainerLogs.Options(true, true, false, -1, null, null, true),
                         false, stream, () -> running(id) && !out.clientGone());     // a gone client is noticed below
             }
         }
-        CompletableFuture<Integer> exit = containers.waitFor(id, ContainerEngine.WaitCondition.NOT_RUNNING);
+        CompletableFuture<Integer> exit = containers.waitFor(id, ContainerLifecycle.WaitCondition.NOT_RUNNING);
         try {
             while (true) {
                 try {
@@ -73,10 +76,10 @@ final class StepContainer {
      */
     private static final class StepOutput extends OutputStream {
         private static final int HEADER = 8;
-        private final Builder.Output out;
+        private final Builds.Output out;
         private final ByteArrayOutputStream pending = new ByteArrayOutputStream();
 
-        StepOutput(Builder.Output out) {
+        StepOutput(Builds.Output out) {
             this.out = out;
         }
 

@@ -5,6 +5,7 @@ import dev.berth.container.spec.ContainerSpec;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.ContainerView;
+import dev.berth.files.PathStat;
 import dev.berth.host.EngineJson;
 import dev.berth.image.CommitRequest;
 import dev.berth.image.Image;
@@ -15,16 +16,19 @@ import dev.berth.rootfs.RootfsDriver;
 import dev.berth.volume.ContainerVolumes;
 
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * A container's files: {@code docker cp} and {@code export} through {@link FileAccess}, {@code docker diff},
- * {@code docker commit}, the sizes {@code ps --size} shows, and the users its files name.
+ * {@code docker commit} (the {@link ContainerArchives} the API reaches), the sizes {@code ps --size} shows, and the users its files name.
  */
-public final class ContainerContent {
+public final class ContainerContent implements ContainerArchives {
 
     private static final ObjectMapper JSON = EngineJson.MAPPER;
 
@@ -63,10 +67,7 @@ public final class ContainerContent {
         return result;
     }
 
-    /** What a container's files take: its own changes ({@code SizeRw}) and those with its image's ({@code SizeRootFs}). */
-    public record Sizes(long rw, long rootFs) {}
-
-    public Sizes sizes(Container c) throws IOException {
+    public ContainerViews.Sizes sizes(Container c) throws IOException {
         long rw = rootfs.changesSize(c.id());
         long image;
         try {
@@ -74,19 +75,45 @@ public final class ContainerContent {
         } catch (EngineException gone) {
             image = 0;
         }
-        return new Sizes(rw, rw + image);
+        return new ContainerViews.Sizes(rw, rw + image);
     }
 
-    /** {@code docker diff}: what the container changed in its root filesystem, parents first. */
+    @Override
+    public PathStat stat(String ref, String path) throws IOException {
+        return files(ref, false, null, view -> ContainerFiles.stat(view, path));
+    }
+
+    @Override
+    public void archive(String ref, String path, Function<PathStat, OutputStream> open) throws IOException {
+        files(ref, false, "archive-path", view -> {
+            ContainerFiles.archive(view, path, open);
+            return null;
+        });
+    }
+
+    @Override
+    public void extract(String ref, String path, InputStream tar, boolean noOverwriteDirNonDir, boolean copyOwner) throws IOException {
+        files(ref, true, "extract-to-dir", view -> {
+            ContainerFiles.extract(view, path, tar, noOverwriteDirNonDir, copyOwner ? userIds(ref, view.root()) : null);
+            return null;
+        });
+    }
+
+    @Override
+    public void export(String ref, OutputStream out) throws IOException {
+        files(ref, false, "export", view -> {
+            ContainerFiles.export(view, out);
+            return null;
+        });
+    }
+
+    @Override
     public List<Changes.Change> changes(String ref) throws IOException {
         Container c = registry.get(ref);
         return rootfs.changes(c.id(), images.containerLayers(c.imageId()));
     }
 
-    /**
-     * {@code docker commit}: the container's changes as a new image on top of its own; a running container
-     * is frozen meanwhile when {@code pause} (the default), so the layer is one moment's state.
-     */
+    @Override
     public Image commit(String ref, CommitRequest request, boolean pause) throws IOException {
         String id = registry.get(ref).id();
         return transitions.with(id, () -> {
@@ -113,7 +140,7 @@ public final class ContainerContent {
     }
 
     /** The uid and gid its processes run as ({@code User}, looked up in its own passwd and group files under {@code root}). */
-    public int[] userIds(String ref, Path root) throws IOException {
+    private int[] userIds(String ref, Path root) throws IOException {
         return ContainerSpec.user(registry.get(ref).config().user(), root);
     }
 
@@ -127,7 +154,7 @@ public final class ContainerContent {
         T run(ContainerView view) throws IOException;
     }
 
-    /** The directory a volume's files are in, as inspect shows a volume mount's Source. */
+    /** The directory a volume's files are in. */
     public Path volumeDir(String name) {
         return volumes.dir(name);
     }

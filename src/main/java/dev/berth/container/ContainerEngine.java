@@ -39,22 +39,10 @@ import java.util.logging.Logger;
  * {@link Waiters}. It builds the container side's other parts ({@link Containers}). Blocking: call off the
  * event loop.
  */
-public final class ContainerEngine implements AutoCloseable {
+public final class ContainerEngine implements ContainerLifecycle, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ContainerEngine.class.getName());
     private static final ObjectMapper JSON = EngineJson.MAPPER;
-
-    /** What a wait asks for ({@code condition=}). */
-    public enum WaitCondition { NOT_RUNNING, NEXT_EXIT, REMOVED }
-
-    /** A new container and what of its request the host cannot honour fully. */
-    public record Created(Container container, List<String> warnings) {}
-
-    /** What a prune removed: the containers and the bytes their changes took. */
-    public record Pruned(List<String> ids, long spaceReclaimed) {}
-
-    /** Where a container's output log and its own files (hostname, hosts, resolv.conf) are, as inspect shows them. */
-    public record ContainerPaths(Path log, Path dir) {}
 
     private final ImageStore images;
     private final RootfsDriver rootfs;
@@ -72,7 +60,7 @@ public final class ContainerEngine implements AutoCloseable {
     private final ExitMonitor exits;
     private final LogRotator logRotator;
     private final ContainerNetworking networking;
-    private final ContainerStreams streams;
+    private final RuntimeStreams streams;
     private final ContainerContent content;
     private final ContainerVolumes volumes;
 
@@ -103,7 +91,7 @@ public final class ContainerEngine implements AutoCloseable {
         this.settlement = new ExitSettlement(exitDir, registry, transitions, runtime, restarts, waiters, events, teardown);
         this.exits = settlement.monitor();
         this.networking = new ContainerNetworking(registry, transitions, settlement, networks);
-        this.streams = new ContainerStreams(registry, waiters, events, runtime, networks);
+        this.streams = new RuntimeStreams(registry, waiters, events, runtime, networks);
         this.content = new ContainerContent(registry, transitions, settlement, events, images, rootfs, runtime, volumes);
         settlement.reconcile(networks);
         restarts.atDaemonStart();
@@ -119,7 +107,7 @@ public final class ContainerEngine implements AutoCloseable {
         return networking;
     }
 
-    ContainerStreams streams() {
+    RuntimeStreams streams() {
         return streams;
     }
 
@@ -129,11 +117,12 @@ public final class ContainerEngine implements AutoCloseable {
 
     // ---- queries ----
 
+    @Override
     public Container get(String ref) {
         return registry.get(ref);
     }
 
-    /** Newest first. */
+    @Override
     public List<Container> list() {
         return registry.list();
     }
@@ -154,13 +143,14 @@ public final class ContainerEngine implements AutoCloseable {
         };
     }
 
-    public ContainerPaths paths(String ref) {
+    public ContainerViews.ContainerPaths paths(String ref) {
         Container c = get(ref);
-        return new ContainerPaths(runtime.paths(c.id()).log(), registry.dir(c.id()));
+        return new ContainerViews.ContainerPaths(runtime.paths(c.id()).log(), registry.dir(c.id()));
     }
 
     // ---- lifecycle ----
 
+    @Override
     public Created create(ContainerCreate request) throws IOException {
         String id = newId();
         ContainerFactory.Made made = factory.make(request, id);
@@ -174,10 +164,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    /**
-     * Starts a created or exited container; false when it was running already (304). A start through the
-     * API begins its restart policy afresh: RestartCount back to 0, a pending restart happens now.
-     */
+    @Override
     public boolean start(String ref) throws IOException {
         String id = get(ref).id();
         return transitions.with(id, () -> {
@@ -221,7 +208,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    /** Freezes a running container's processes ({@code docker pause}) or thaws them. */
+    @Override
     public void pause(String ref, boolean frozen) throws IOException {
         String id = get(ref).id();
         transitions.with(id, () -> {
@@ -250,6 +237,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
+    @Override
     public void rename(String ref, String newName) {
         Container c = get(ref);
         if (newName == null || newName.isEmpty()) {
@@ -262,10 +250,7 @@ public final class ContainerEngine implements AutoCloseable {
         events.fire(registry.find(c.id()), c.id(), "rename", Map.of("oldName", "/" + c.name()));
     }
 
-    /**
-     * {@code docker update}: the fields set (zero or empty ones mean unchanged, as with dockerd) replace the
-     * container's, checked as at create, and a running container's cgroup follows at once. Answers the warnings.
-     */
+    @Override
     public List<String> update(String ref, ResourceUpdate changes) throws IOException {
         Container c = get(ref);
         HostConfig hc = c.hostConfig().with(changes);
@@ -307,7 +292,7 @@ public final class ContainerEngine implements AutoCloseable {
         }
     }
 
-    /** Sends a signal; SIGKILL (the default) returns once the container has exited, as with dockerd. */
+    @Override
     public void kill(String ref, String signal) throws IOException {
         String id = get(ref).id();
         int sig = Signals.parse(signal == null || signal.isEmpty() ? "KILL" : signal);
@@ -360,10 +345,7 @@ public final class ContainerEngine implements AutoCloseable {
         return true;
     }
 
-    /**
-     * StopSignal, then SIGKILL after the timeout (negative: none, it waits for the exit); false when it was
-     * not running (304). The wait lets other transitions in: a {@code kill} ends a stop that waits for ever.
-     */
+    @Override
     public boolean stop(String ref, Integer timeoutSeconds) throws IOException {
         String id = get(ref).id();
         return transitions.with(id, () -> {
@@ -407,7 +389,7 @@ public final class ContainerEngine implements AutoCloseable {
         });
     }
 
-    /** A stop and a start as one transition: nothing else happens to the container in between. */
+    @Override
     public void restart(String ref, Integer timeoutSeconds) throws IOException {
         String id = get(ref).id();
         transitions.with(id, () -> {
@@ -418,7 +400,7 @@ public final class ContainerEngine implements AutoCloseable {
         });
     }
 
-    /** Completes with the exit code once the condition holds. */
+    @Override
     public CompletableFuture<Integer> waitFor(String ref, WaitCondition condition) {
         Container c = get(ref);
         if (condition == WaitCondition.REMOVED) {
@@ -432,7 +414,7 @@ public final class ContainerEngine implements AutoCloseable {
         return f;
     }
 
-    /** {@code docker rm}; {@code removeVolumes} ({@code -v}) removes its anonymous volumes too. */
+    @Override
     public void remove(String ref, boolean force, boolean removeVolumes) throws IOException {
         String id = get(ref).id();
         transitions.interrupting(id, () -> {
@@ -455,7 +437,7 @@ public final class ContainerEngine implements AutoCloseable {
         });
     }
 
-    /** {@code docker container prune}: removes the stopped (created, exited, dead) containers that {@code which} accepts. */
+    @Override
     public Pruned prune(Predicate<Container> which) throws IOException {
         List<String> ids = new ArrayList<>();
         long space = 0;

@@ -16,7 +16,7 @@ public final class ContainerFilter {
 
     private ContainerFilter() {}
 
-    public static Predicate<Container> of(Map<String, List<String>> filters, ContainerEngine engine) {
+    public static Predicate<Container> of(Map<String, List<String>> filters, ContainerLifecycle containers) {
         Predicate<Container> p = c -> true;
         for (var e : filters.entrySet()) {
             List<String> v = e.getValue();
@@ -34,11 +34,11 @@ public final class ContainerFilter {
                 case "ancestor" -> c -> v.stream().anyMatch(x -> x.equals(c.image()) || c.imageId().contains(x));
                 case "health" -> c -> v.contains(c.state().health() == null ? "none" : c.state().health().status());
                 case "before" -> {
-                    String created = engine.get(v.getFirst()).created();
+                    String created = containers.get(v.getFirst()).created();
                     yield c -> c.created().compareTo(created) < 0;
                 }
                 case "since" -> {
-                    String created = engine.get(v.getFirst()).created();
+                    String created = containers.get(v.getFirst()).created();
                     yield c -> c.created().compareTo(created) > 0;
                 }
                 default -> c -> true;

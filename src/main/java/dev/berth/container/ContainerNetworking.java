@@ -24,7 +24,7 @@ import java.util.Optional;
  * container's), {@code docker network connect} and {@code disconnect}, and legacy links ({@code --link}):
  * their names, their {@code /etc/hosts} lines and variables, their removal.
  */
-public final class ContainerNetworking implements NetworkMembers {
+public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
 
     private final ContainerRegistry registry;
     private final TransitionLocks transitions;
@@ -161,10 +161,7 @@ public final class ContainerNetworking implements NetworkMembers {
         return out;
     }
 
-    /**
-     * {@code docker rm --link parent/alias}: the parent no longer links the other container under that alias (its
-     * name and variables go at its next start); both containers stay.
-     */
+    @Override
     public void removeLink(String parentRef, String alias) throws IOException {
         if (parentRef.isEmpty()) {
             throw EngineException.conflict("Conflict, cannot remove the default link name of the container");
@@ -178,7 +175,7 @@ public final class ContainerNetworking implements NetworkMembers {
         });
     }
 
-    /** The container a parent links under an alias, by the link's name {@code parent/alias}: a 404 when there is none. */
+    @Override
     public String linkTarget(String parentRef, String alias) {
         EngineException none = EngineException.notFound("No such container: " + parentRef + "/" + alias);
         Container parent;

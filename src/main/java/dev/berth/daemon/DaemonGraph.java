@@ -107,7 +107,7 @@ public final class DaemonGraph implements AutoCloseable {
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public List<ApiRouter.Group> apiGroups(PrometheusMeterRegistry metrics) {
         return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
-                new ContainerRoutes(containers, storageDriver), new ExecRoutes(containers.execs()),
+                new ContainerRoutes(containers.lifecycle(), containers, containers.streams(), containers.networking(), storageDriver), new ExecRoutes(containers.execs()),
                 new NetworkRoutes(networks, containers.networking()), new VolumeRoutes(volumes),
                 new ArchiveRoutes(containers.content()), new EventRoutes(events), new BuildRoutes(builder));
     }

@@ -1,9 +1,8 @@
 package dev.berth.system;
 
-import dev.berth.container.ContainerContent;
+import dev.berth.container.ContainerViews;
 import dev.berth.container.Containers;
 import dev.berth.host.HostFacts;
-import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
 import dev.berth.monitor.OciRuntimeSelection;
 import dev.berth.volume.Volume;
@@ -16,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -23,7 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.stream.Stream;
 
 /** The engine's account of itself and its host, for /version and /info. */
-public final class SystemService {
+public final class SystemService implements SystemReports {
 
     private static final Executor BLOCKING = Executors.newVirtualThreadPerTaskExecutor();
 
@@ -68,10 +68,12 @@ public final class SystemService {
         return storageDriver;
     }
 
+    @Override
     public CompletableFuture<VersionReport> version() {
         return components.thenApply(c -> new VersionReport(BuildInfo.CURRENT, host, Runtime.version().toString(), c));
     }
 
+    @Override
     public CompletableFuture<InfoReport> info() {
         return components.thenApplyAsync(tools -> new InfoReport(
                 id, host, root,
@@ -88,17 +90,7 @@ public final class SystemService {
                 registryMirrors), BLOCKING);
     }
 
-    /** What {@code /system/df} reports: the images and the bytes their layers take (each shared layer once), the volumes. */
-    public record DiskUsage(long layersSize, List<Image> images, List<ContainerUsage> containers, List<VolumeUsage> volumes,
-                            java.util.function.Function<String, Path> volumeDirs) {}
-
-    /** A container, what its files take, and its network sandbox (its ports) while it runs. */
-    public record ContainerUsage(dev.berth.container.Container container, ContainerContent.Sizes sizes,
-                                 Optional<dev.berth.network.Sandbox> sandbox) {}
-
-    /** A volume, where its files are, the bytes they take and how many containers use it. */
-    public record VolumeUsage(Volume volume, Path dir, long size, int refCount) {}
-
+    @Override
     public CompletableFuture<DiskUsage> diskUsage() {
         return CompletableFuture.supplyAsync(() -> {
             try {
@@ -106,10 +98,7 @@ public final class SystemService {
                 for (Volume v : volumes.list()) {
                     vs.add(new VolumeUsage(v, volumes.dir(v.name()), volumes.size(v.name()), volumes.usersOf(v.name()).size()));
                 }
-                List<ContainerUsage> cs = new ArrayList<>();
-                for (var c : containers.lifecycle().list()) {
-                    cs.add(new ContainerUsage(c, containers.content().sizes(c), containers.networking().sandbox(c.id())));
-                }
+                var cs = containers.list(new ContainerViews.Query(true, -1, true, Map.of()));     // as docker ps -a --size
                 return new DiskUsage(images.diskUsage(), images.list(), cs, vs, volumes::dir);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);

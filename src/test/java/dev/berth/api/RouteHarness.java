@@ -8,8 +8,10 @@ import io.vertx.core.http.HttpServer;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -19,8 +21,12 @@ import java.util.concurrent.TimeUnit;
  */
 public final class RouteHarness implements AutoCloseable {
 
-    /** What came back: the status and the body. */
-    public record Reply(int status, String body) {
+    /** What came back: the status, the body and the headers. */
+    public record Reply(int status, String body, HttpHeaders headers) {
+        public String header(String name) {
+            return headers.firstValue(name).orElse(null);
+        }
+
         public JsonNode json() {
             try {
                 return Json.MAPPER.readTree(body);
@@ -51,19 +57,30 @@ public final class RouteHarness implements AutoCloseable {
         return new RouteHarness(vertx, server);
     }
 
+    /** Where {@code path} is served, for requests the helpers here do not make. */
+    public String url(String path) {
+        return "http://127.0.0.1:" + server.actualPort() + path;
+    }
+
     public Reply get(String path) throws Exception {
         return send("GET", path, null);
     }
 
     /** {@code body} null: none; otherwise sent as JSON. */
     public Reply send(String method, String path, String body) throws Exception {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + server.actualPort() + path))
-                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
+        return body == null ? send(method, path, null, null)
+                : send(method, path, body.getBytes(StandardCharsets.UTF_8), "application/json");
+    }
+
+    /** {@code body} null: none; otherwise sent as {@code contentType}. */
+    public Reply send(String method, String path, byte[] body, String contentType) throws Exception {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url(path)))
+                .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofByteArray(body));
         if (body != null) {
-            b.header("Content-Type", "application/json");
+            b.header("Content-Type", contentType);
         }
-        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString());
-        return new Reply(r.statusCode(), r.body());
+        HttpResponse<String> r = client.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+        return new Reply(r.statusCode(), r.body(), r.headers());
     }
 
     @Override

@@ -1,23 +1,22 @@
 package dev.berth.api.container;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ApiRouter;
 import dev.berth.api.ApiRoutes;
 import dev.berth.api.BlockingIo;
-import dev.berth.api.QueryParams;
-import dev.berth.container.ContainerContent;
-import dev.berth.errors.EngineException;
-import dev.berth.files.ContainerFiles;
-import dev.berth.files.PathStat;
-import io.vertx.ext.web.RoutingContext;
-import io.vertx.core.http.HttpMethod;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.Json;
+import dev.berth.api.QueryParams;
+import dev.berth.container.ContainerArchives;
+import dev.berth.errors.EngineException;
+import dev.berth.files.PathStat;
 import dev.berth.image.CommitRequest;
 import dev.berth.image.ImageReference;
-import java.util.Map;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.ext.web.RoutingContext;
 
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.util.Map;
 
 /**
  * A container's files: {@code docker cp} both ways ({@code /archive}), {@code docker export},
@@ -27,25 +26,25 @@ public final class ArchiveRoutes implements ApiRouter.Group {
 
     private static final String STAT_HEADER = "X-Docker-Container-Path-Stat";
 
-    private final ContainerContent content;
+    private final ContainerArchives archives;
 
-    public ArchiveRoutes(ContainerContent content) {
-        this.content = content;
+    public ArchiveRoutes(ContainerArchives archives) {
+        this.archives = archives;
     }
 
     @Override
     public void register(ApiRoutes routes) {
         routes.head("/containers/{id}/archive", ctx -> {
             String path = path(ctx);
-            BlockingIo.respond(ctx, () -> content.files(ctx.pathParam("id"), false, null, view -> ContainerFiles.stat(view, path)),
+            BlockingIo.respond(ctx, () -> archives.stat(ctx.pathParam("id"), path),
                     stat -> ctx.response().putHeader(STAT_HEADER, stat.header()).setStatusCode(200).end());
         });
         routes.get("/containers/{id}/archive", ctx -> {
             String path = path(ctx);
-            BlockingIo.respond(ctx, () -> content.files(ctx.pathParam("id"), false, "archive-path", view -> {
-                ContainerFiles.archive(view, path, stat -> open(ctx, stat));
+            BlockingIo.respond(ctx, () -> {
+                archives.archive(ctx.pathParam("id"), path, stat -> open(ctx, stat));
                 return null;
-            }), v -> ctx.response().end());
+            }, v -> ctx.response().end());
         });
         routes.put("/containers/{id}/archive", ctx -> {
             String path = path(ctx);
@@ -54,26 +53,23 @@ public final class ArchiveRoutes implements ApiRouter.Group {
             InputStream body = BlockingIo.requestBody(ctx);
             BlockingIo.respond(ctx, () -> {
                 try (body) {
-                    return content.files(ctx.pathParam("id"), true, "extract-to-dir", view -> {
-                        ContainerFiles.extract(view, path, body, noOverwrite,
-                                copyOwner ? content.userIds(ctx.pathParam("id"), view.root()) : null);
-                        return 200;
-                    });
+                    archives.extract(ctx.pathParam("id"), path, body, noOverwrite, copyOwner);
                 }
-            }, code -> ctx.response().setStatusCode(code).end());
+                return null;
+            }, v -> ctx.response().setStatusCode(200).end());
         });
-        routes.get("/containers/{id}/changes", ctx -> BlockingIo.respond(ctx, () -> content.changes(ctx.pathParam("id")).stream()
+        routes.get("/containers/{id}/changes", ctx -> BlockingIo.respond(ctx, () -> archives.changes(ctx.pathParam("id")).stream()
                 .map(c -> Map.of("Path", c.path(), "Kind", c.kind() == 'C' ? 0 : c.kind() == 'A' ? 1 : 2)).toList(),
                 list -> Json.send(ctx, 200, list)));
         routes.withBody(HttpMethod.POST, "/commit", this::commit);
         routes.get("/containers/{id}/export", ctx -> {
             ctx.response().putHeader("Content-Type", "application/x-tar");
-            BlockingIo.respond(ctx, () -> content.files(ctx.pathParam("id"), false, "export", view -> {
+            BlockingIo.respond(ctx, () -> {
                 try (OutputStream out = BlockingIo.responseBody(ctx)) {
-                    ContainerFiles.export(view, out);
+                    archives.export(ctx.pathParam("id"), out);
                 }
                 return null;
-            }), v -> ctx.response().end());
+            }, v -> ctx.response().end());
         });
     }
 
@@ -92,7 +88,7 @@ public final class ArchiveRoutes implements ApiRouter.Group {
                     ? Json.MAPPER.createObjectNode() : Json.object(body);
             CommitRequest request = new CommitRequest(ref, "", null, overrides, ctx.queryParam("changes"),
                     text(ctx, "comment"), text(ctx, "author"), "", false);
-            return content.commit(container, request, freeze);
+            return archives.commit(container, request, freeze);
         }, image -> Json.send(ctx, 201, Map.of("Id", image.id().toString())));
     }
 

@@ -3,7 +3,7 @@ package dev.berth.api.container;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.Json;
 import dev.berth.container.Container;
-import dev.berth.container.Containers;
+import dev.berth.container.ContainerViews;
 import dev.berth.container.ContainerState;
 
 import dev.berth.network.Attachment;
@@ -25,7 +25,7 @@ public final class ContainerResponses {
 
     private ContainerResponses() {}
 
-    static Map<String, Object> inspect(Containers.Details d, String driver, Function<String, String> networkIds,
+    static Map<String, Object> inspect(ContainerViews.Details d, String driver, Function<String, String> networkIds,
                                        Function<String, java.nio.file.Path> volumeDirs) {
         Container c = d.container();
         String dir = d.paths().dir().toString();
@@ -62,6 +62,15 @@ public final class ContainerResponses {
         m.put("Mounts", mounts(c, volumeDirs));
         m.put("Config", c.config());
         m.put("NetworkSettings", networkSettings(c, sandbox.filter(s -> c.state().running()), networkIds));
+        return withSizes(m, d.sizes());
+    }
+
+    /** SizeRw and SizeRootFs, as {@code ps --size}, {@code inspect --size} and {@code system df} show them; none when not asked. */
+    private static Map<String, Object> withSizes(Map<String, Object> m, ContainerViews.Sizes sizes) {
+        if (sizes != null) {
+            m.put("SizeRw", sizes.rw());
+            m.put("SizeRootFs", sizes.rootFs());
+        }
         return m;
     }
 
@@ -160,8 +169,10 @@ public final class ContainerResponses {
     }
 
     /** A list entry; {@code linkNames} are the names other containers' links give it ({@code /parent/alias}). */
-    public static Map<String, Object> summary(Container c, Optional<Sandbox> sandbox, Function<String, java.nio.file.Path> volumeDirs,
-                                              List<String> linkNames) {
+    public static Map<String, Object> summary(ContainerViews.Listed listed, Function<String, java.nio.file.Path> volumeDirs) {
+        Container c = listed.container();
+        Optional<Sandbox> sandbox = listed.sandbox();
+        List<String> linkNames = listed.linkNames();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Id", c.id());
         List<String> names = new java.util.ArrayList<>(List.of("/" + c.name()));
@@ -183,7 +194,7 @@ public final class ContainerResponses {
         });
         m.put("NetworkSettings", Map.of("Networks", networks));
         m.put("Mounts", mounts(c, volumeDirs));
-        return m;
+        return withSizes(m, listed.sizes());
     }
 
     /** docker ps's ports: published ones with their host side, exposed ones without. */

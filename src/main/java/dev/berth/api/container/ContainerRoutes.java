@@ -10,14 +10,13 @@ import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.api.hijack.HijackedStream;
 import dev.berth.container.Container;
-import dev.berth.container.ContainerContent;
-import dev.berth.container.ContainerEngine;
 import dev.berth.container.ContainerFilter;
-import dev.berth.container.ContainerNetworking;
+import dev.berth.container.ContainerLifecycle;
 import dev.berth.container.ContainerState;
 import dev.berth.container.ContainerStreams;
-import dev.berth.container.Containers;
+import dev.berth.container.ContainerViews;
 import dev.berth.container.DetachKeys;
+import dev.berth.container.LegacyLinks;
 import dev.berth.container.config.ResourceUpdate;
 import dev.berth.container.logs.ContainerLogs;
 import dev.berth.container.stats.StatsSample;
@@ -37,17 +36,18 @@ import java.util.concurrent.CompletableFuture;
 /** Container lifecycle routes: create, start, stop, kill, restart, wait, delete, inspect, list, logs. */
 public final class ContainerRoutes implements ApiRouter.Group {
 
-    private final Containers containers;
-    private final ContainerEngine engine;
-    private final ContainerNetworking networking;
+    private final ContainerLifecycle engine;
+    private final ContainerViews views;
     private final ContainerStreams streams;
+    private final LegacyLinks links;
     private final String storageDriver;
 
-    public ContainerRoutes(Containers containers, String storageDriver) {
-        this.containers = containers;
-        this.engine = containers.lifecycle();
-        this.networking = containers.networking();
-        this.streams = containers.streams();
+    public ContainerRoutes(ContainerLifecycle lifecycle, ContainerViews views, ContainerStreams streams, LegacyLinks links,
+                           String storageDriver) {
+        this.engine = lifecycle;
+        this.views = views;
+        this.streams = streams;
+        this.links = links;
         this.storageDriver = storageDriver;
     }
 
@@ -55,11 +55,11 @@ public final class ContainerRoutes implements ApiRouter.Group {
     public void register(ApiRoutes routes) {
         routes.withBody(HttpMethod.POST, "/containers/create", this::create);
         routes.get("/containers/json", this::list);
-        routes.get("/containers/{id}/json", ctx -> blocking(ctx, () -> {
-            Containers.Details d = containers.details(ctx.pathParam("id"));
-            Map<String, Object> m = ContainerResponses.inspect(d, storageDriver, networking::networkId, containers.content()::volumeDir);
-            return QueryParams.bool(ctx, "size") ? withSizes(m, d.container()) : m;
-        }));
+        routes.get("/containers/{id}/json", ctx -> {
+            boolean size = QueryParams.bool(ctx, "size");
+            blocking(ctx, () -> ContainerResponses.inspect(views.inspect(ctx.pathParam("id"), size), storageDriver, views::networkId,
+                    views::volumeDir));
+        });
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
         routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
         routes.post("/containers/{id}/restart", ctx -> status(ctx, () -> {
@@ -88,7 +88,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         }));
         routes.delete("/containers/{id}", ctx -> status(ctx, () -> {
             if (QueryParams.bool(ctx, "link")) {
-                networking.removeLink("", ctx.pathParam("id"));     // a name without its parent: not a link
+                links.removeLink("", ctx.pathParam("id"));     // a name without its parent: not a link
             }
             engine.remove(ctx.pathParam("id"), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
             return 204;
@@ -98,9 +98,9 @@ public final class ContainerRoutes implements ApiRouter.Group {
             String parent = ctx.pathParam("parent");
             String alias = ctx.pathParam("alias");
             if (QueryParams.bool(ctx, "link")) {
-                networking.removeLink(parent, alias);
+                links.removeLink(parent, alias);
             } else {
-                engine.remove(networking.linkTarget(parent, alias), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
+                engine.remove(links.linkTarget(parent, alias), QueryParams.bool(ctx, "force"), QueryParams.bool(ctx, "v"));
             }
             return 204;
         }));
@@ -119,7 +119,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
         routes.post("/containers/prune", ctx -> {
             var which = ContainerFilter.of(QueryParams.filters(ctx, ContainerFilter.PRUNE_KEYS), engine);
             blocking(ctx, () -> {
-                ContainerEngine.Pruned p = engine.prune(which);
+                ContainerLifecycle.Pruned p = engine.prune(which);
                 return Map.of("ContainersDeleted", p.ids(), "SpaceReclaimed", p.spaceReclaimed());
             });
         });
@@ -180,51 +180,23 @@ public final class ContainerRoutes implements ApiRouter.Group {
         });
     }
 
-    private static void blockingCreated(RoutingContext ctx, Work<ContainerEngine.Created> work) {
+    private static void blockingCreated(RoutingContext ctx, Work<ContainerLifecycle.Created> work) {
         BlockingIo.respond(ctx, work::run,
                 c -> Json.send(ctx, 201, Map.of("Id", c.container().id(), "Warnings", c.warnings())));
     }
 
     private void list(RoutingContext ctx) {
-        boolean all = QueryParams.bool(ctx, "all");
-        int limit = QueryParams.integer(ctx, "limit", -1);
-        boolean size = QueryParams.bool(ctx, "size");
-        var filters = QueryParams.filters(ctx, ContainerFilter.KEYS);
-        blocking(ctx, () -> {
-            Map<String, List<String>> linkNames = networking.linkNames();
-            return engine.list().stream()
-                    .filter(c -> all || limit > 0 || c.state().running() || c.state().restarting() || filters.containsKey("status"))
-                    .filter(ContainerFilter.of(filters, engine))
-                    .limit(limit > 0 ? limit : Long.MAX_VALUE)
-                    .map(c -> {
-                        Map<String, Object> m = ContainerResponses.summary(c, networking.sandbox(c.id()), containers.content()::volumeDir,
-                                linkNames.getOrDefault(c.id(), List.of()));
-                        if (size) {
-                            withSizes(m, c);
-                        }
-                        return m;
-                    }).toList();
-        });
-    }
-
-    /** SizeRw and SizeRootFs, as {@code ps --size}, {@code inspect --size} and {@code system df} show them. */
-    private Map<String, Object> withSizes(Map<String, Object> m, Container c) {
-        try {
-            ContainerContent.Sizes s = containers.content().sizes(c);
-            m.put("SizeRw", s.rw());
-            m.put("SizeRootFs", s.rootFs());
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return m;
+        var query = new ContainerViews.Query(QueryParams.bool(ctx, "all"), QueryParams.integer(ctx, "limit", -1),
+                QueryParams.bool(ctx, "size"), QueryParams.filters(ctx, ContainerFilter.KEYS));
+        blocking(ctx, () -> views.list(query).stream().map(l -> ContainerResponses.summary(l, views::volumeDir)).toList());
     }
 
     private void waitFor(RoutingContext ctx) {
         String condition = ctx.request().getParam("condition");
-        ContainerEngine.WaitCondition c = switch (condition == null || condition.isEmpty() ? "not-running" : condition) {
-            case "not-running" -> ContainerEngine.WaitCondition.NOT_RUNNING;
-            case "next-exit" -> ContainerEngine.WaitCondition.NEXT_EXIT;
-            case "removed" -> ContainerEngine.WaitCondition.REMOVED;
+        ContainerLifecycle.WaitCondition c = switch (condition == null || condition.isEmpty() ? "not-running" : condition) {
+            case "not-running" -> ContainerLifecycle.WaitCondition.NOT_RUNNING;
+            case "next-exit" -> ContainerLifecycle.WaitCondition.NEXT_EXIT;
+            case "removed" -> ContainerLifecycle.WaitCondition.REMOVED;
             default -> throw EngineException.invalid("invalid condition: \"" + condition + "\"");
         };
         var future = engine.waitFor(ctx.pathParam("id"), c);
@@ -248,7 +220,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
     /** What an attach asked for, checked before any upgrade. */
     private record AttachRequest(Container container, boolean stdin, boolean stdout, boolean stderr, boolean stream,
                                  boolean logs, DetachKeys detachKeys) {
-        static AttachRequest of(RoutingContext ctx, ContainerEngine engine) {
+        static AttachRequest of(RoutingContext ctx, ContainerLifecycle engine) {
             Container c = engine.get(ctx.pathParam("id"));
             AttachRequest r = new AttachRequest(c, QueryParams.bool(ctx, "stdin"), QueryParams.bool(ctx, "stdout"),
                     QueryParams.bool(ctx, "stderr"), QueryParams.bool(ctx, "stream"), QueryParams.bool(ctx, "logs"),

@@ -7,7 +7,7 @@ import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.build.BuildFailure;
-import dev.berth.build.Builder;
+import dev.berth.build.Builds;
 import dev.berth.container.config.ResourceUpdate;
 import dev.berth.errors.EngineException;
 import dev.berth.image.ImageReference;
@@ -31,9 +31,9 @@ import java.util.Map;
  */
 public final class BuildRoutes implements ApiRouter.Group {
 
-    private final Builder builder;
+    private final Builds builder;
 
-    public BuildRoutes(Builder builder) {
+    public BuildRoutes(Builds builder) {
         this.builder = builder;
     }
 
@@ -62,7 +62,7 @@ public final class BuildRoutes implements ApiRouter.Group {
             }
             tags.add(ref.tagged(null));     // "app" is app:latest, as the docker CLI and dockerd read it
         }
-        Builder.Request request = new Builder.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
+        Builds.Request request = new Builds.Request(text(ctx, "dockerfile"), tags, strings(ctx, "buildargs"), strings(ctx, "labels"),
                 text(ctx, "target"), QueryParams.bool(ctx, "nocache"), QueryParams.bool(ctx, "pull"), QueryParams.bool(ctx, "q"),
                 text(ctx, "networkmode"), extraHosts(ctx), number(ctx, "shmsize"), limits(ctx),
                 builder.platform(), removal(ctx), QueryParams.jsonStrings(ctx, "cachefrom"),
@@ -71,7 +71,7 @@ public final class BuildRoutes implements ApiRouter.Group {
         ctx.response().putHeader("Content-Type", "application/json");
         BlockingIo.respond(ctx, () -> {
             try (body; OutputStream out = BlockingIo.responseBody(ctx)) {
-                Builder.Output output = request.quiet() ? quiet(out, ctx) : output(out, ctx);
+                Builds.Output output = request.quiet() ? quiet(out, ctx) : output(out, ctx);
                 try {
                     builder.build(body, request, output);
                 } catch (BuildFailure e) {
@@ -87,7 +87,7 @@ public final class BuildRoutes implements ApiRouter.Group {
         }, v -> ctx.response().end());
     }
 
-    private static Builder.Output output(OutputStream out, RoutingContext ctx) {
+    private static Builds.Output output(OutputStream out, RoutingContext ctx) {
         return new ToClient(out, ctx) {
             @Override
             public void stream(String text) throws IOException {
@@ -97,7 +97,7 @@ public final class BuildRoutes implements ApiRouter.Group {
     }
 
     /** A build's output to the client that asked for it (each stage's image id as aux); the build stops once that client has gone. */
-    private abstract static class ToClient implements Builder.Output {
+    private abstract static class ToClient implements Builds.Output {
         private final RoutingContext ctx;
         final OutputStream out;
 
@@ -118,7 +118,7 @@ public final class BuildRoutes implements ApiRouter.Group {
     }
 
     /** {@code -q}: the stages' aux messages and the image's id, as dockerd answers a quiet build. */
-    private static Builder.Output quiet(OutputStream out, RoutingContext ctx) {
+    private static Builds.Output quiet(OutputStream out, RoutingContext ctx) {
         return new ToClient(out, ctx) {
             @Override
             public void stream(String text) {
@@ -184,12 +184,11 @@ public final class BuildRoutes implements ApiRouter.Group {
         return out;
     }
 
-    /** The CPU limits of RUN steps, as HostConfig names them. */
     /** dockerd's rm (true unless given false) and forcerm (which implies rm). */
-    private static Builder.Removal removal(RoutingContext ctx) {
+    private static Builds.Removal removal(RoutingContext ctx) {
         boolean force = QueryParams.bool(ctx, "forcerm");
         String rm = ctx.request().getParam("rm");
-        return new Builder.Removal(force || rm == null || rm.isEmpty() || QueryParams.bool(ctx, "rm"), force);
+        return new Builds.Removal(force || rm == null || rm.isEmpty() || QueryParams.bool(ctx, "rm"), force);
     }
 
     /** The RUN steps' limits: memory and the CPU settings (zero, or less: not set). */

@@ -7,7 +7,7 @@ import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.api.container.ContainerResponses;
 import dev.berth.api.image.ImageResponses;
-import dev.berth.system.SystemService;
+import dev.berth.system.SystemReports;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.ext.web.RoutingContext;
 
@@ -18,10 +18,10 @@ import java.util.Map;
 /** {@code /_ping}, {@code /version}, {@code /info} and the Prometheus {@code /metrics}. */
 public final class SystemRoutes implements ApiRouter.Group {
 
-    private final SystemService system;
+    private final SystemReports system;
     private final PrometheusMeterRegistry metrics;
 
-    public SystemRoutes(SystemService system, PrometheusMeterRegistry metrics) {
+    public SystemRoutes(SystemReports system, PrometheusMeterRegistry metrics) {
         this.system = system;
         this.metrics = metrics;
     }
@@ -36,12 +36,7 @@ public final class SystemRoutes implements ApiRouter.Group {
             Map<String, Object> body = new LinkedHashMap<>();
             body.put("LayersSize", d.layersSize());
             body.put("Images", d.images().stream().map(ImageResponses::summary).toList());
-            body.put("Containers", d.containers().stream().map(u -> {
-                Map<String, Object> m = ContainerResponses.summary(u.container(), u.sandbox(), d.volumeDirs(), List.of());
-                m.put("SizeRw", u.sizes().rw());
-                m.put("SizeRootFs", u.sizes().rootFs());
-                return m;
-            }).toList());
+            body.put("Containers", d.containers().stream().map(c -> ContainerResponses.summary(c, d.volumeDirs())).toList());
             body.put("Volumes", d.volumes().stream().map(v -> {
                 Map<String, Object> m = dev.berth.api.volume.VolumeResponses.volume(v.volume(), v.dir());
                 m.put("UsageData", Map.of("Size", v.size(), "RefCount", v.refCount()));
