@@ -12,11 +12,11 @@ public final class ApiRouter {
     /** A group of routes (system, containers, images, ...) that registers itself. */
     @FunctionalInterface
     public interface Group {
-        void register(ApiRoutes routes);
+        void register(RouteTable routes);
     }
 
     private final Router router;
-    private final ApiRoutes routes;
+    private final RouteTable routes;
 
     /** @param allowedOrigin the web origin whose requests are served ({@code *}: any), or null: none (see {@link BrowserRequests}) */
     public ApiRouter(Vertx vertx, long maxRequestBody, String allowedOrigin, MeterRegistry registry, List<Group> groups) {
@@ -24,7 +24,7 @@ public final class ApiRouter {
         router.route().handler(new RequestObserver(registry));
         router.route().handler(new BrowserRequests(allowedOrigin));
         router.route().handler(new ApiVersionPrefix());
-        routes = new ApiRoutes(router, maxRequestBody);
+        routes = new RouteTable(router, maxRequestBody);
         groups.forEach(g -> g.register(routes));
         UnservedRoutes.register(routes);
         router.route().failureHandler(ErrorResponses::handle);
@@ -37,7 +37,7 @@ public final class ApiRouter {
         return router;
     }
 
-    public ApiRoutes routes() {
+    public RouteTable routes() {
         return routes;
     }
 }

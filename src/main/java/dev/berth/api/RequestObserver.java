@@ -40,7 +40,7 @@ final class RequestObserver implements Handler<RoutingContext> {
 
     private void record(RoutingContext ctx) {
         long nanos = System.nanoTime() - (long) ctx.get(START_KEY);
-        String route = ctx.get(ApiRoutes.ROUTE_KEY) != null ? ctx.get(ApiRoutes.ROUTE_KEY) : "unmatched";
+        String route = ctx.get(RouteTable.ROUTE_KEY) != null ? ctx.get(RouteTable.ROUTE_KEY) : "unmatched";
         int status = ctx.response().getStatusCode();
         Timer.builder("berth.api.requests")
                 .description("API requests by route and status")

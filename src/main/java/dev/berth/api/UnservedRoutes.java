@@ -22,9 +22,9 @@ final class UnservedRoutes {
 
     private UnservedRoutes() {}
 
-    static void register(ApiRoutes routes) {
-        Set<ApiRoute> served = new HashSet<>(routes.served());
-        for (ApiRoute route : dockerRoutes()) {
+    static void register(RouteTable routes) {
+        Set<RouteTemplate> served = new HashSet<>(routes.served());
+        for (RouteTemplate route : dockerRoutes()) {
             if (served.contains(route)) {
                 continue;
             }
@@ -37,13 +37,13 @@ final class UnservedRoutes {
         }
     }
 
-    static List<ApiRoute> dockerRoutes() {
+    static List<RouteTemplate> dockerRoutes() {
         try (var in = UnservedRoutes.class.getResourceAsStream("docker-api-routes.txt");
              var reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
             return reader.lines()
                     .filter(l -> !l.isBlank() && !l.startsWith("#"))
                     .map(l -> l.split(" ", 2))
-                    .map(p -> new ApiRoute(HttpMethod.valueOf(p[0]), p[1]))
+                    .map(p -> new RouteTemplate(HttpMethod.valueOf(p[0]), p[1]))
                     .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.berth.container.spec.ContainerSpec;
+import dev.berth.container.spec.ProcessRules;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerFiles;
 import dev.berth.files.ContainerView;
@@ -10,7 +10,7 @@ import dev.berth.host.EngineJson;
 import dev.berth.image.CommitRequest;
 import dev.berth.image.Image;
 import dev.berth.image.ImageStore;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 import dev.berth.rootfs.Changes;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.volume.ContainerVolumes;
@@ -32,7 +32,7 @@ public final class ContainerContent implements ContainerArchives {
 
     private static final ObjectMapper JSON = EngineJson.MAPPER;
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final TransitionLocks transitions;
     private final ExitSettlement settlement;
     private final ContainerEvents events;
@@ -42,9 +42,9 @@ public final class ContainerContent implements ContainerArchives {
     private final ContainerVolumes volumes;
     private final FileAccess files;
 
-    ContainerContent(ContainerRegistry registry, TransitionLocks transitions, ExitSettlement settlement, ContainerEvents events,
+    ContainerContent(ContainerIndex index, TransitionLocks transitions, ExitSettlement settlement, ContainerEvents events,
                      ImageStore images, RootfsDriver rootfs, OciRuntime runtime, ContainerVolumes volumes) {
-        this.registry = registry;
+        this.index = index;
         this.transitions = transitions;
         this.settlement = settlement;
         this.events = events;
@@ -52,7 +52,7 @@ public final class ContainerContent implements ContainerArchives {
         this.rootfs = rootfs;
         this.runtime = runtime;
         this.volumes = volumes;
-        this.files = new FileAccess(registry, transitions, rootfs, images, volumes, runtime);
+        this.files = new FileAccess(index, transitions, rootfs, images, volumes, runtime);
     }
 
     /**
@@ -109,13 +109,13 @@ public final class ContainerContent implements ContainerArchives {
 
     @Override
     public List<Changes.Change> changes(String ref) throws IOException {
-        Container c = registry.get(ref);
+        Container c = index.get(ref);
         return rootfs.changes(c.id(), images.containerLayers(c.imageId()));
     }
 
     @Override
     public Image commit(String ref, CommitRequest request, boolean pause) throws IOException {
-        String id = registry.get(ref).id();
+        String id = index.get(ref).id();
         return transitions.with(id, () -> {
             Container c = settlement.current(id);
             boolean freeze = pause && c.state().running() && !c.state().paused();
@@ -141,12 +141,12 @@ public final class ContainerContent implements ContainerArchives {
 
     /** The uid and gid its processes run as ({@code User}, looked up in its own passwd and group files under {@code root}). */
     private int[] userIds(String ref, Path root) throws IOException {
-        return ContainerSpec.user(registry.get(ref).config().user(), root);
+        return ProcessRules.user(index.get(ref).config().user(), root);
     }
 
     /** The uid and gid a {@code user[:group]} names, looked up in the passwd and group files under {@code root}. */
     public int[] userIdsOf(String user, Path root) throws IOException {
-        return ContainerSpec.user(user, root);
+        return ProcessRules.user(user, root);
     }
 
     /** Work on a container's files. */

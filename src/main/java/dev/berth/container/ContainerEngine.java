@@ -12,7 +12,7 @@ import dev.berth.events.EventSink;
 import dev.berth.host.EngineJson;
 import dev.berth.host.Ids;
 import dev.berth.image.ImageStore;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 import dev.berth.network.ContainerNetworks;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.volume.ContainerVolumes;
@@ -33,8 +33,8 @@ import java.util.logging.Logger;
 /**
  * The container lifecycle: create, start, stop, kill, restart, wait, remove, pause, update, rename, each
  * container's transitions one at a time ({@link TransitionLocks}), over the parts that do the work: the
- * {@link ContainerRegistry} (containers and names, saved on every change), the {@link ContainerFactory}
- * (create requests checked and merged), {@link RuntimeSpecs} (the OCI spec), {@link ExitSettlement} (exits
+ * {@link ContainerIndex} (containers and names, saved on every change), the {@link ContainerFactory}
+ * (create requests checked and merged), {@link StartSpecs} (the OCI spec), {@link ExitSettlement} (exits
  * and dead monitors), the {@link RestartManager} (restart policies), {@link ContainerTeardown} and
  * {@link Waiters}. It builds the container side's other parts ({@link Containers}). Blocking: call off the
  * event loop.
@@ -48,9 +48,9 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
     private final RootfsDriver rootfs;
     private final OciRuntime runtime;
     private final ResourceOptions.Host host = ResourceOptions.Host.current();
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final ContainerFactory factory;
-    private final RuntimeSpecs specs;
+    private final StartSpecs specs;
     private final TransitionLocks transitions = new TransitionLocks();
     private final Waiters waiters = new Waiters();
     private final RestartManager restarts;
@@ -71,32 +71,32 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
         this.images = images;
         this.rootfs = rootfs;
         this.runtime = runtime;
-        this.registry = new ContainerRegistry(root);
-        this.events = new ContainerEvents(registry, sink);
-        this.factory = new ContainerFactory(images, registry, runtime.name(), host, networks, volumes);
-        this.specs = new RuntimeSpecs(registry, nofileHardLimit, host, volumes);
+        this.index = new ContainerIndex(root);
+        this.events = new ContainerEvents(index, sink);
+        this.factory = new ContainerFactory(images, index, runtime.name(), host, networks, volumes);
+        this.specs = new StartSpecs(index, nofileHardLimit, host, volumes);
         volumes.users(new ContainerVolumes.Users() {
             @Override
             public List<String> of(String volume) {
-                return registry.list().stream().filter(c -> c.volumeNames().contains(volume)).map(Container::id).toList();
+                return index.list().stream().filter(c -> c.volumeNames().contains(volume)).map(Container::id).toList();
             }
 
             @Override
             public boolean running(String volume) {
-                return registry.list().stream().anyMatch(c -> c.state().running() && c.volumeNames().contains(volume));
+                return index.list().stream().anyMatch(c -> c.state().running() && c.volumeNames().contains(volume));
             }
         });
-        this.restarts = new RestartManager(registry, transitions, this::launch);
-        this.teardown = new ContainerTeardown(registry, transitions, restarts, waiters, events, images, rootfs, runtime, networks, volumes);
-        this.settlement = new ExitSettlement(exitDir, registry, transitions, runtime, restarts, waiters, events, teardown);
+        this.restarts = new RestartManager(index, transitions, this::launch);
+        this.teardown = new ContainerTeardown(index, transitions, restarts, waiters, events, images, rootfs, runtime, networks, volumes);
+        this.settlement = new ExitSettlement(exitDir, index, transitions, runtime, restarts, waiters, events, teardown);
         this.exits = settlement.monitor();
-        this.networking = new ContainerNetworking(registry, transitions, settlement, networks);
-        this.streams = new RuntimeStreams(registry, waiters, events, runtime, networks);
-        this.content = new ContainerContent(registry, transitions, settlement, events, images, rootfs, runtime, volumes);
+        this.networking = new ContainerNetworking(index, transitions, settlement, networks);
+        this.streams = new RuntimeStreams(index, waiters, events, runtime, networks);
+        this.content = new ContainerContent(index, transitions, settlement, events, images, rootfs, runtime, volumes);
         settlement.reconcile(networks);
         restarts.atDaemonStart();
         exits.start();
-        this.logRotator = new LogRotator(registry::list, runtime);
+        this.logRotator = new LogRotator(index::list, runtime);
     }
 
     ContainerEvents events() {
@@ -119,12 +119,12 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
 
     @Override
     public Container get(String ref) {
-        return registry.get(ref);
+        return index.get(ref);
     }
 
     @Override
     public List<Container> list() {
-        return registry.list();
+        return index.list();
     }
 
     /** What the image store must know of the containers made from its images. */
@@ -132,12 +132,12 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
         return new dev.berth.image.ImageUsers() {
             @Override
             public Optional<User> of(dev.berth.image.Digest image) {
-                return registry.userOf(image.toString()).map(c -> new User(c.id(), c.state().running() || c.state().restarting()));
+                return index.userOf(image.toString()).map(c -> new User(c.id(), c.state().running() || c.state().restarting()));
             }
 
             @Override
             public java.util.Set<dev.berth.image.Digest> images() {
-                return registry.imageIds().stream().filter(dev.berth.image.Digest::isDigest).map(dev.berth.image.Digest::parse)
+                return index.imageIds().stream().filter(dev.berth.image.Digest::isDigest).map(dev.berth.image.Digest::parse)
                         .collect(java.util.stream.Collectors.toSet());
             }
         };
@@ -145,7 +145,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
 
     public ContainerViews.ContainerPaths paths(String ref) {
         Container c = get(ref);
-        return new ContainerViews.ContainerPaths(runtime.paths(c.id()).log(), registry.dir(c.id()));
+        return new ContainerViews.ContainerPaths(runtime.paths(c.id()).log(), index.dir(c.id()));
     }
 
     // ---- lifecycle ----
@@ -155,7 +155,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
         String id = newId();
         ContainerFactory.Made made = factory.make(request, id);
         try {
-            Created created = new Created(registry.add(id, request.name(), made.named()), made.warnings());
+            Created created = new Created(index.add(id, request.name(), made.named()), made.warnings());
             events.fire(created.container(), id, "create", Map.of());
             return created;
         } catch (IOException | RuntimeException e) {
@@ -173,7 +173,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
             }
             restarts.cancel(id);
             restarts.reset(id);
-            registry.update(id, x -> x.withRestartCount(0));
+            index.update(id, x -> x.withRestartCount(0));
             launch(id);
             return true;
         });
@@ -192,7 +192,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
             runtime.monitor(id).ifPresent(m -> exits.watchMonitor(id, m));
             streams.connectWaiting(id);     // before start: a process that prints and exits at once loses nothing
             runtime.start(id);
-            registry.update(id, s -> s.withState(s.state().started(pid, Instant.now().toString(), HealthCheck.of(s.config()).isPresent())));
+            index.update(id, s -> s.withState(s.state().started(pid, Instant.now().toString(), HealthCheck.of(s.config()).isPresent())));
             events.volumes(c, "mount");
             events.fire(id, "start");
             // a process that ends at once may have written its exit file before it counted as running,
@@ -200,7 +200,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
             settlement.exited(id);
         } catch (IOException | RuntimeException e) {
             teardown.afterRun(id);
-            registry.update(id, s -> s.withState(s.state().failed(e.getMessage())));
+            index.update(id, s -> s.withState(s.state().failed(e.getMessage())));
             if (c.autoRemove()) {
                 teardown.remove(id, true);     // as dockerd: docker run --rm waits for the removal, also after a failed start
             }
@@ -220,7 +220,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
                 throw EngineException.conflict("Container " + id + (frozen ? " is already paused" : " is not paused"));
             }
             runtime.freeze(id, frozen);
-            events.fire(registry.update(id, x -> x.withState(x.state().paused(frozen))), id, frozen ? "pause" : "unpause", Map.of());
+            events.fire(index.update(id, x -> x.withState(x.state().paused(frozen))), id, frozen ? "pause" : "unpause", Map.of());
             return null;
         });
     }
@@ -230,7 +230,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
         if (c.state().paused()) {
             try {
                 runtime.freeze(c.id(), false);
-                registry.update(c.id(), x -> x.withState(x.state().paused(false)));
+                index.update(c.id(), x -> x.withState(x.state().paused(false)));
             } catch (IOException e) {
                 LOG.fine("resume " + c.id() + ": " + e.getMessage());
             }
@@ -246,8 +246,8 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
         if (newName.replaceFirst("^/", "").equals(c.name())) {
             throw EngineException.invalid("Renaming a container with the same name as its current name");
         }
-        registry.rename(c.id(), newName);
-        events.fire(registry.find(c.id()), c.id(), "rename", Map.of("oldName", "/" + c.name()));
+        index.rename(c.id(), newName);
+        events.fire(index.find(c.id()), c.id(), "rename", Map.of("oldName", "/" + c.name()));
     }
 
     @Override
@@ -261,12 +261,12 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
         // saved first, so that a start meanwhile runs with the new limits; the saved ones come back if runc fails
         HostConfig before = c.hostConfig();
         transitions.with(c.id(), () -> {
-            registry.update(c.id(), x -> x.withHostConfig(hc));
+            index.update(c.id(), x -> x.withHostConfig(hc));
             if (settlement.current(c.id()).state().running()) {
                 try {
                     runtime.update(c.id(), JSON.writeValueAsBytes(ResourceOptions.resources(hc, host, c.id())));
                 } catch (IOException | RuntimeException e) {
-                    registry.update(c.id(), x -> x.withHostConfig(before));
+                    index.update(c.id(), x -> x.withHostConfig(before));
                     throw e;
                 }
             }
@@ -283,8 +283,8 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
 
     /** A health probe's outcome, for a container that still runs with its check; a change of status is an event. */
     void recordHealth(String id, UnaryOperator<Health> change) {
-        Container before = registry.find(id);
-        Container after = registry.update(id, x -> x.state().running() && x.state().health() != null
+        Container before = index.find(id);
+        Container after = index.update(id, x -> x.state().running() && x.state().health() != null
                 ? x.withState(x.state().withHealth(change.apply(x.state().health()))) : x);
         if (before != null && after != null && after.state().health() != null && before.state().health() != null
                 && !after.state().health().status().equals(before.state().health().status())) {
@@ -312,7 +312,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
                 throw EngineException.conflict("Cannot kill container " + id + ": Container " + id
                         + " is paused. Unpause the container before stopping or killing");
             }
-            registry.update(id, x -> x.withState(x.state().stoppedByUser()));
+            index.update(id, x -> x.withState(x.state().stoppedByUser()));
             if (ends) {
                 restarts.exitOnNext(id);
             }
@@ -337,11 +337,11 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
 
     /** A stop or kill of a container waiting to restart: it stays down, as after a stop. Holding its lock. */
     private boolean stopRestarting(String id) {
-        if (!registry.find(id).state().restarting()) {
+        if (!index.find(id).state().restarting()) {
             return false;
         }
         restarts.cancel(id);
-        registry.update(id, x -> x.withState(x.state().stoppedByUser()));
+        index.update(id, x -> x.withState(x.state().stoppedByUser()));
         return true;
     }
 
@@ -356,7 +356,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
             if (!c.state().running()) {
                 return false;
             }
-            registry.update(id, x -> x.withState(x.state().stoppedByUser()));
+            index.update(id, x -> x.withState(x.state().stoppedByUser()));
             restarts.exitOnNext(id);
             CompletableFuture<Void> exit = exits.exitOf(id);
             thaw(c);
@@ -375,7 +375,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
             } finally {
                 exits.done(id, exit);
             }
-            Container now = registry.find(id);
+            Container now = index.find(id);
             if (now == null) {
                 return true;        // removed while it stopped
             }
@@ -407,7 +407,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
             return waiters.removal(c.id());
         }
         CompletableFuture<Integer> f = waiters.exit(c.id());
-        Container now = registry.find(c.id());
+        Container now = index.find(c.id());
         if (condition == WaitCondition.NOT_RUNNING && (now == null || !now.state().running())) {
             f.complete(now == null ? c.state().exitCode() : now.state().exitCode());
         }
@@ -428,7 +428,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
                     throw EngineException.conflict("You cannot remove a running container " + id
                             + ". Stop the container before attempting removal or force remove");
                 }
-                registry.update(id, x -> x.withState(x.state().stoppedByUser()));
+                index.update(id, x -> x.withState(x.state().stoppedByUser()));
                 thaw(c);
                 settlement.killAndAwait(id);
             }
@@ -448,7 +448,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
             }
             long size = rootfs.changesSize(c.id());
             boolean removed = transitions.with(c.id(), () -> {
-                Container now = registry.find(c.id());
+                Container now = index.find(c.id());
                 if (now == null || now.state().running() || now.state().restarting()) {
                     return false;   // removed or started meanwhile
                 }

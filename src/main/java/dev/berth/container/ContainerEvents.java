@@ -23,12 +23,12 @@ public final class ContainerEvents {
         void on(String id, String action);
     }
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final EventSink sink;
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-    ContainerEvents(ContainerRegistry registry, EventSink sink) {
-        this.registry = registry;
+    ContainerEvents(ContainerIndex index, EventSink sink) {
+        this.index = index;
         this.sink = sink;
     }
 
@@ -38,14 +38,14 @@ public final class ContainerEvents {
 
     /** Reports an event of a container that its callers see through (attach, exec, files). */
     public void report(String ref, String action, Map<String, String> extra) {
-        Container c = registry.find(registry.get(ref).id());
+        Container c = index.find(index.get(ref).id());
         if (c != null) {
             fire(c, c.id(), action, extra);
         }
     }
 
     void fire(String id, String action) {
-        fire(registry.find(id), id, action, Map.of());
+        fire(index.find(id), id, action, Map.of());
     }
 
     /**

@@ -4,7 +4,7 @@ import dev.berth.container.config.ContainerConfig;
 import dev.berth.container.config.ContainerCreate;
 import dev.berth.container.config.HostConfig;
 import dev.berth.container.logs.LogOptions;
-import dev.berth.container.spec.ContainerSpec;
+import dev.berth.container.spec.ProcessRules;
 import dev.berth.container.spec.HostFiles;
 import dev.berth.container.spec.MountOptions;
 import dev.berth.container.spec.ResourceOptions;
@@ -37,18 +37,18 @@ final class ContainerFactory {
     record Made(java.util.function.Function<String, Container> named, List<String> warnings) {}
 
     private final ImageStore images;
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final String runtimeName;
     private final ResourceOptions.Host host;
     private final dev.berth.network.ContainerNetworks networks;
     private final ContainerVolumes volumes;
 
-    ContainerFactory(ImageStore images, ContainerRegistry registry, String runtimeName, ResourceOptions.Host host,
+    ContainerFactory(ImageStore images, ContainerIndex index, String runtimeName, ResourceOptions.Host host,
                      dev.berth.network.ContainerNetworks networks, ContainerVolumes volumes) {
         this.networks = networks;
         this.volumes = volumes;
         this.images = images;
-        this.registry = registry;
+        this.index = index;
         this.runtimeName = runtimeName;
         this.host = host;
     }
@@ -65,10 +65,10 @@ final class ContainerFactory {
             throw EngineException.notFound("image with reference " + imageName + " was found but its platform (" + served
                     + ") does not match the specified platform (" + request.platform() + ")");
         }
-        ContainerConfig imageConfig = ContainerSpec.of(image.config());
-        List<String> args = ContainerSpec.args(asked, imageConfig);
-        ContainerSpec.validateEnv(asked.env());
-        List<String> env = ContainerSpec.env(asked, imageConfig);
+        ContainerConfig imageConfig = ProcessRules.of(image.config());
+        List<String> args = ProcessRules.args(asked, imageConfig);
+        ProcessRules.validateEnv(asked.env());
+        List<String> env = ProcessRules.env(asked, imageConfig);
         String hostname = asked.hostname().isEmpty() ? id.substring(0, 12) : asked.hostname();
         HostConfig given = request.hostConfig();
         String runtime = given.runtime();
@@ -100,12 +100,12 @@ final class ContainerFactory {
         warnings.addAll(SecurityOptions.validate(hostConfig));
         warnings.addAll(ResourceOptions.validate(hostConfig, host));
         HostFiles.validate(hostConfig);
-        if (Boolean.TRUE.equals(hostConfig.init()) && RuntimeSpecs.initBinary().isEmpty()) {
+        if (Boolean.TRUE.equals(hostConfig.init()) && StartSpecs.initBinary().isEmpty()) {
             throw EngineException.invalid("Init: no init binary found (install catatonit or tini)");
         }
-        ContainerConfig config = ContainerSpec.mergedConfig(asked, imageConfig, imageName, hostname, env);
+        ContainerConfig config = ProcessRules.mergedConfig(asked, imageConfig, imageName, hostname, env);
         HealthCheck.of(config);
-        var endpoints = NetworkOptions.endpoints(new ContainerCreate(request.name(), asked, hostConfig, request.endpoints(), request.platform()), networks, registry);
+        var endpoints = NetworkOptions.endpoints(new ContainerCreate(request.name(), asked, hostConfig, request.endpoints(), request.platform()), networks, index);
         warnings.addAll(NetworkOptions.checkPorts(hostConfig, config.exposedPorts().keySet()));
         // volumes last, once every check has passed: a refused create makes none
         for (MountOptions.Mount m : mounts) {
@@ -129,7 +129,7 @@ final class ContainerFactory {
         for (String link : given.links()) {
             String[] l = NetworkOptions.link(link);
             try {
-                out.add(registry.get(l[0]).id() + ":" + l[1]);
+                out.add(index.get(l[0]).id() + ":" + l[1]);
             } catch (EngineException e) {
                 throw EngineException.invalid("could not get container for " + l[0] + ": " + e.getMessage());
             }
@@ -180,7 +180,7 @@ final class ContainerFactory {
             }
             Container source;
             try {
-                source = registry.get(parts[0]);
+                source = index.get(parts[0]);
             } catch (EngineException e) {
                 // a 400, not a 404: the CLI takes a 404 from create for a missing image and pulls
                 throw EngineException.invalid("invalid VolumesFrom: " + e.getMessage());

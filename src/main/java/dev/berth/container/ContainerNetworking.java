@@ -26,13 +26,13 @@ import java.util.Optional;
  */
 public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final TransitionLocks transitions;
     private final ExitSettlement settlement;
     private final ContainerNetworks networks;
 
-    ContainerNetworking(ContainerRegistry registry, TransitionLocks transitions, ExitSettlement settlement, ContainerNetworks networks) {
-        this.registry = registry;
+    ContainerNetworking(ContainerIndex index, TransitionLocks transitions, ExitSettlement settlement, ContainerNetworks networks) {
+        this.index = index;
         this.transitions = transitions;
         this.settlement = settlement;
         this.networks = networks;
@@ -49,7 +49,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
             Container other = linked(mode.substring("container:".length()), "cannot join the network of " + mode.substring(10));
             String netns = networks.sandbox(other.id()).map(Sandbox::netns)
                     .orElse(other.networkMode().equals("host") ? "" : "/proc/" + other.state().pid() + "/ns/net");
-            return new NetworkView(netns, "", List.of(), List.of(), hostGateway, registry.dir(other.id()), List.of());
+            return new NetworkView(netns, "", List.of(), List.of(), hostGateway, index.dir(other.id()), List.of());
         }
         if (mode.equals("none") || c.endpoints().isEmpty()) {
             return new NetworkView(null, "", List.of(), List.of(), hostGateway, null, List.of());
@@ -58,7 +58,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
         List<String> linkEnv = new ArrayList<>();
         for (String link : c.hostConfig().links()) {
             String[] l = NetworkOptions.link(link);
-            Container child = registry.find(l[0]);
+            Container child = index.find(l[0]);
             Container other = linked(l[0], "Cannot link to " + (child == null ? l[0] : "/" + child.name()) + " AS /" + c.name() + "/" + l[1]);
             String ip = networks.sandbox(other.id()).flatMap(s -> s.attachments().stream().findFirst()).map(Attachment::ipv4Address).orElse("");
             if (!ip.isEmpty()) {
@@ -81,7 +81,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
     private Container linked(String ref, String what) {
         Container other;
         try {
-            other = registry.get(ref);
+            other = index.get(ref);
         } catch (EngineException e) {
             throw EngineException.invalid(what + ": " + e.getMessage());
         }
@@ -103,7 +103,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
 
     @Override
     public void connect(String ref, String networkRef, EndpointSettings endpointConfig) throws IOException {
-        String id = registry.get(ref).id();
+        String id = index.get(ref).id();
         transitions.with(id, () -> {
             Container c = settlement.current(id);
             String mode = c.networkMode();
@@ -123,14 +123,14 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
             }
             Map<String, EndpointRequest> all = new LinkedHashMap<>(c.endpoints());
             all.put(n.name(), ep);
-            registry.update(id, x -> x.withNetworks(all));
+            index.update(id, x -> x.withNetworks(all));
             return null;
         });
     }
 
     @Override
     public void disconnect(String ref, String networkRef) throws IOException {
-        String id = registry.get(ref).id();
+        String id = index.get(ref).id();
         transitions.with(id, () -> {
             Container c = settlement.current(id);
             Network n = networks.network(networkRef);
@@ -142,7 +142,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
             }
             Map<String, EndpointRequest> all = new LinkedHashMap<>(c.endpoints());
             all.remove(n.name());
-            registry.update(id, x -> x.withNetworks(all));
+            index.update(id, x -> x.withNetworks(all));
             return null;
         });
     }
@@ -155,7 +155,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
         List<String> out = new ArrayList<>();
         for (String link : c.hostConfig().links()) {
             String[] l = NetworkOptions.link(link);
-            Container child = registry.find(l[0]);
+            Container child = index.find(l[0]);
             out.add("/" + (child == null ? l[0] : child.name()) + ":/" + c.name() + "/" + l[1]);
         }
         return out;
@@ -167,9 +167,9 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
             throw EngineException.conflict("Conflict, cannot remove the default link name of the container");
         }
         String id = linkTarget(parentRef, alias);       // the 404 when there is no such link
-        String parentId = registry.get(parentRef).id();
+        String parentId = index.get(parentRef).id();
         transitions.with(parentId, () -> {
-            registry.update(parentId, p -> p.withHostConfig(p.hostConfig().withLinks(p.hostConfig().links().stream()
+            index.update(parentId, p -> p.withHostConfig(p.hostConfig().withLinks(p.hostConfig().links().stream()
                     .filter(l -> !Arrays.equals(NetworkOptions.link(l), new String[] {id, alias})).toList())));
             return null;
         });
@@ -180,7 +180,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
         EngineException none = EngineException.notFound("No such container: " + parentRef + "/" + alias);
         Container parent;
         try {
-            parent = registry.get(parentRef);
+            parent = index.get(parentRef);
         } catch (EngineException e) {
             throw none;
         }
@@ -194,7 +194,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
      */
     public Map<String, List<String>> linkNames() {
         Map<String, List<String>> out = new HashMap<>();
-        for (Container parent : registry.list()) {
+        for (Container parent : index.list()) {
             for (String link : parent.hostConfig().links()) {
                 String[] l = NetworkOptions.link(link);
                 out.computeIfAbsent(l[0], k -> new ArrayList<>()).add("/" + parent.name() + "/" + l[1]);
@@ -205,7 +205,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
 
     @Override
     public String memberName(String id) {
-        Container c = registry.find(id);
+        Container c = index.find(id);
         return c == null ? "" : c.name();
     }
 }

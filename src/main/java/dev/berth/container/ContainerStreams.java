@@ -2,7 +2,7 @@ package dev.berth.container;
 
 import dev.berth.container.logs.ContainerLogs;
 import dev.berth.container.stats.StatsSample;
-import dev.berth.monitor.AttachSocket;
+import dev.berth.runtime.AttachSocket;
 
 import java.io.IOException;
 import java.io.OutputStream;

@@ -2,7 +2,7 @@ package dev.berth.container;
 
 import dev.berth.container.logs.ContainerLogs;
 import dev.berth.image.ImageStore;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 import dev.berth.network.ContainerNetworks;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.volume.ContainerVolumes;
@@ -21,7 +21,7 @@ final class ContainerTeardown {
 
     private static final Logger LOG = Logger.getLogger(ContainerTeardown.class.getName());
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final TransitionLocks transitions;
     private final RestartManager restarts;
     private final Waiters waiters;
@@ -32,10 +32,10 @@ final class ContainerTeardown {
     private final ContainerNetworks networks;
     private final ContainerVolumes volumes;
 
-    ContainerTeardown(ContainerRegistry registry, TransitionLocks transitions, RestartManager restarts, Waiters waiters,
+    ContainerTeardown(ContainerIndex index, TransitionLocks transitions, RestartManager restarts, Waiters waiters,
                       ContainerEvents events, ImageStore images, RootfsDriver rootfs, OciRuntime runtime,
                       ContainerNetworks networks, ContainerVolumes volumes) {
-        this.registry = registry;
+        this.index = index;
         this.transitions = transitions;
         this.restarts = restarts;
         this.waiters = waiters;
@@ -60,7 +60,7 @@ final class ContainerTeardown {
         } catch (IOException e) {
             LOG.warning("unmount " + id + ": " + e.getMessage());
         }
-        Container c = registry.find(id);
+        Container c = index.find(id);
         if (c != null) {
             c.volumeNames().forEach(volumes::release);
         }
@@ -77,7 +77,7 @@ final class ContainerTeardown {
             afterRun(id);     // else the exit's cleanup has run: a second runc delete costs a run --rm ~10 ms
         }
         rootfs.remove(id);
-        Container c = registry.remove(id);
+        Container c = index.remove(id);
         if (c == null) {
             return;
         }

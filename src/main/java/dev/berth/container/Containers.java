@@ -2,7 +2,7 @@ package dev.berth.container;
 
 import dev.berth.events.EventSink;
 import dev.berth.image.ImageStore;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 import dev.berth.network.ContainerNetworks;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.volume.ContainerVolumes;

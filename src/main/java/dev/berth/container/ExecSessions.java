@@ -5,12 +5,12 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.container.spec.Capabilities;
-import dev.berth.container.spec.ContainerSpec;
+import dev.berth.container.spec.ProcessRules;
 import dev.berth.container.spec.OciSpecBuilder;
 import dev.berth.errors.EngineException;
 import dev.berth.host.EngineJson;
-import dev.berth.monitor.AttachSocket;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.AttachSocket;
+import dev.berth.runtime.OciRuntime;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -269,7 +269,7 @@ public final class ExecSessions implements Execs {
         JsonNode spec = JSON.readTree(runtime.spec(c.id()));
         ObjectNode p = ((ObjectNode) spec.get("process")).deepCopy();
         Path rootfs = Path.of(spec.path("root").path("path").asText());
-        int[] ug = ContainerSpec.user(cfg.user().isEmpty() ? c.config().user() : cfg.user(), rootfs);
+        int[] ug = ProcessRules.user(cfg.user().isEmpty() ? c.config().user() : cfg.user(), rootfs);
         ObjectNode user = p.putObject("user");
         user.put("uid", ug[0]).put("gid", ug[1]);
         user.putArray("additionalGids");
@@ -278,7 +278,7 @@ public final class ExecSessions implements Execs {
         List<String> containerEnv = new java.util.ArrayList<>();
         p.path("env").forEach(v -> containerEnv.add(v.asText()));
         ArrayNode env = p.putArray("env");
-        ContainerSpec.processEnv(ContainerSpec.mergeEnv(containerEnv, cfg.env())).forEach(env::add);
+        ProcessRules.processEnv(ProcessRules.mergeEnv(containerEnv, cfg.env())).forEach(env::add);
         if (!cfg.workingDir().isEmpty()) {
             p.put("cwd", cfg.workingDir());
         }

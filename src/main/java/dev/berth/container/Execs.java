@@ -1,6 +1,6 @@
 package dev.berth.container;
 
-import dev.berth.monitor.AttachSocket;
+import dev.berth.runtime.AttachSocket;
 
 import java.io.IOException;
 import java.util.List;

@@ -1,6 +1,6 @@
 package dev.berth.container;
 
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 
 import java.io.IOException;
 import java.nio.file.ClosedWatchServiceException;

@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import dev.berth.errors.EngineException;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 import dev.berth.network.ContainerNetworks;
 
 import java.io.IOException;
@@ -29,7 +29,7 @@ final class ExitSettlement implements AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(ExitSettlement.class.getName());
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final TransitionLocks transitions;
     private final OciRuntime runtime;
     private final RestartManager restarts;
@@ -40,16 +40,16 @@ final class ExitSettlement implements AutoCloseable {
     /** How long a SIGKILLed process may take to be reaped. */
     static final Duration KILL_GRACE = Duration.ofSeconds(30);
 
-    ExitSettlement(Path exitDir, ContainerRegistry registry, TransitionLocks transitions, OciRuntime runtime,
+    ExitSettlement(Path exitDir, ContainerIndex index, TransitionLocks transitions, OciRuntime runtime,
                    RestartManager restarts, Waiters waiters, ContainerEvents events, ContainerTeardown teardown) throws IOException {
-        this.registry = registry;
+        this.index = index;
         this.transitions = transitions;
         this.runtime = runtime;
         this.restarts = restarts;
         this.waiters = waiters;
         this.events = events;
         this.teardown = teardown;
-        this.monitor = new ExitMonitor(exitDir, runtime, registry::list, this::settleLocked);
+        this.monitor = new ExitMonitor(exitDir, runtime, index::list, this::settleLocked);
     }
 
     /** The exits it watches for: what stop and kill wait on. */
@@ -62,7 +62,7 @@ final class ExitSettlement implements AutoCloseable {
      * transition waited for the lock. An exit that happened but was not recorded yet is recorded first.
      */
     Container current(String id) throws IOException {
-        Container c = registry.find(id);
+        Container c = index.find(id);
         if (c == null) {
             throw EngineException.notFound("No such container: " + id);
         }
@@ -77,7 +77,7 @@ final class ExitSettlement implements AutoCloseable {
     private void settleLocked(String id) {
         try {
             transitions.interrupting(id, () -> {
-                if (registry.find(id) != null) {
+                if (index.find(id) != null) {
                     settle(id);
                 }
                 return null;
@@ -96,7 +96,7 @@ final class ExitSettlement implements AutoCloseable {
             exited(id);
             return;
         }
-        Container c = registry.find(id);
+        Container c = index.find(id);
         if (c == null || !c.state().running() || runtime.monitor(id).isPresent()) {
             return;
         }
@@ -164,7 +164,7 @@ final class ExitSettlement implements AutoCloseable {
         } catch (IOException | NumberFormatException e) {
             return;     // still being written: the MODIFY event brings us back
         }
-        Container c = registry.find(id);
+        Container c = index.find(id);
         if (c == null || code.isEmpty() || !c.state().running()) {
             return;
         }
@@ -175,7 +175,7 @@ final class ExitSettlement implements AutoCloseable {
     private void record(String id, Container c, int exitCode, String finishedAt, boolean oom, String error) {
         monitor.forgetMonitor(id);
         boolean restart = restarts.wantsBack(c, exitCode);
-        Container died = registry.update(id, s -> {
+        Container died = index.update(id, s -> {
             ContainerState ended = s.state().exited(exitCode, finishedAt, oom).withError(error);
             // wanted back: restarting from the exit on, and counted already, as dockerd shows it
             return restart ? s.withState(ended.restarting(true)).withRestartCount(s.restartCount() + 1) : s.withState(ended);
@@ -213,7 +213,7 @@ final class ExitSettlement implements AutoCloseable {
      * those that run on are served again, any other sandbox is undone. Then exits are watched for.
      */
     void reconcile(ContainerNetworks networks) {
-        for (Container c : registry.list()) {
+        for (Container c : index.list()) {
             if (!c.state().running()) {
                 continue;
             }
@@ -226,7 +226,7 @@ final class ExitSettlement implements AutoCloseable {
                 LOG.warning("reconciling " + c.id() + ": " + e.getMessage());
             }
         }
-        networks.restore(registry.list().stream().filter(c -> c.state().running()).map(Container::id).toList());
+        networks.restore(index.list().stream().filter(c -> c.state().running()).map(Container::id).toList());
     }
 
     private void reconcile(Container c) throws IOException {
@@ -244,7 +244,7 @@ final class ExitSettlement implements AutoCloseable {
                 awaitGone(left);
             }
             String error = left.isEmpty() ? "" : "its runtime state was lost while it ran: its processes were killed";
-            registry.update(c.id(), s -> s.withState(s.state().exited(255, Instant.now().toString(), false).withError(error)));
+            index.update(c.id(), s -> s.withState(s.state().exited(255, Instant.now().toString(), false).withError(error)));
             teardown.afterRun(c.id());
         } else {
             Optional<ProcessHandle> watched = runtime.monitor(c.id());

@@ -4,7 +4,7 @@ import dev.berth.container.spec.MountOptions;
 import dev.berth.errors.EngineException;
 import dev.berth.files.ContainerView;
 import dev.berth.image.ImageStore;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.volume.ContainerVolumes;
 
@@ -31,16 +31,16 @@ final class FileAccess {
         T run(ContainerView view) throws IOException;
     }
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final TransitionLocks transitions;
     private final RootfsDriver rootfs;
     private final ImageStore images;
     private final ContainerVolumes volumes;
     private final OciRuntime runtime;
 
-    FileAccess(ContainerRegistry registry, TransitionLocks transitions, RootfsDriver rootfs, ImageStore images,
+    FileAccess(ContainerIndex index, TransitionLocks transitions, RootfsDriver rootfs, ImageStore images,
                ContainerVolumes volumes, OciRuntime runtime) {
-        this.registry = registry;
+        this.index = index;
         this.transitions = transitions;
         this.rootfs = rootfs;
         this.images = images;
@@ -49,7 +49,7 @@ final class FileAccess {
     }
 
     <T> T with(String ref, boolean writing, Work<T> work) throws IOException {
-        Container c = registry.get(ref);
+        Container c = index.get(ref);
         if (!writing && c.state().running()) {
             java.util.Optional<Path> root = rootfs.mounted(c.id());
             if (root.isPresent()) {
@@ -57,7 +57,7 @@ final class FileAccess {
             }
         }
         return transitions.with(c.id(), () -> {
-            Container now = registry.find(c.id());
+            Container now = index.find(c.id());
             if (now == null) {
                 throw EngineException.notFound("No such container: " + ref);
             }
@@ -92,7 +92,7 @@ final class FileAccess {
     /** @param prepare whether volumes with mounts of their own are mounted for the while (a running container's are) */
     private ContainerView view(Container c, Path root, boolean prepare) throws IOException {
         Map<String, Path> mounts = new LinkedHashMap<>();
-        Path own = registry.dir(c.id());
+        Path own = index.dir(c.id());
         for (String f : List.of("hostname", "hosts", "resolv.conf")) {
             if (Files.exists(own.resolve(f))) {
                 mounts.put("/etc/" + f, own.resolve(f));

@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import dev.berth.host.ProcessDeadline;
-import dev.berth.monitor.AttachSocket;
+import dev.berth.runtime.AttachSocket;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;

@@ -2,7 +2,7 @@ package dev.berth.container;
 
 import dev.berth.container.logs.ContainerLogs;
 import dev.berth.container.logs.LogOptions;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -23,7 +23,7 @@ final class NetworkOptions {
     private NetworkOptions() {}
 
     /** The networks the container joins, by name; empty for host, none and container: modes. */
-    static Map<String, EndpointRequest> endpoints(ContainerCreate request, ContainerNetworks networks, ContainerRegistry registry) {
+    static Map<String, EndpointRequest> endpoints(ContainerCreate request, ContainerNetworks networks, ContainerIndex index) {
         HostConfig hostConfig = request.hostConfig();
         String mode = hostConfig.networkMode().isEmpty() ? "default" : hostConfig.networkMode();
         Map<String, EndpointSettings> configs = request.endpoints();
@@ -31,7 +31,7 @@ final class NetworkOptions {
         if (mode.equals("host") || mode.equals("none") || mode.startsWith("container:")) {
             if (mode.startsWith("container:")) {
                 try {
-                    registry.get(mode.substring("container:".length()));
+                    index.get(mode.substring("container:".length()));
                 } catch (EngineException e) {
                     throw EngineException.invalid("invalid NetworkMode " + mode + ": " + e.getMessage());
                 }

@@ -26,15 +26,15 @@ final class RestartManager {
         void relaunch(String id) throws IOException;
     }
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final TransitionLocks transitions;
     private final Relaunch relaunch;
     private final Map<String, Thread> pending = new LinkedHashMap<>();     // guarded by this
     private final Map<String, Duration> delays = new ConcurrentHashMap<>();
     private final Set<String> exitOnNext = ConcurrentHashMap.newKeySet();
 
-    RestartManager(ContainerRegistry registry, TransitionLocks transitions, Relaunch relaunch) {
-        this.registry = registry;
+    RestartManager(ContainerIndex index, TransitionLocks transitions, Relaunch relaunch) {
+        this.index = index;
         this.transitions = transitions;
         this.relaunch = relaunch;
     }
@@ -52,7 +52,7 @@ final class RestartManager {
 
     /** Brings the container back after its back-off; it shows as restarting meanwhile. */
     void schedule(String id) {
-        Container c = registry.find(id);
+        Container c = index.find(id);
         synchronized (this) {
             if (c == null || pending.containsKey(id)) {
                 return;
@@ -66,7 +66,7 @@ final class RestartManager {
         }
         Duration delay = RestartPolicy.nextDelay(delays.get(id), ranFor);
         delays.put(id, delay);
-        registry.update(id, x -> x.withState(x.state().restarting(true)));
+        index.update(id, x -> x.withState(x.state().restarting(true)));
         Thread t = Thread.ofVirtual().name("restart-" + id.substring(0, 12)).unstarted(() -> restartAfter(id, delay));
         synchronized (this) {
             pending.put(id, t);
@@ -82,7 +82,7 @@ final class RestartManager {
         }
         try {
             transitions.with(id, () -> {
-                Container c = registry.find(id);
+                Container c = index.find(id);
                 synchronized (this) {
                     // called off (stop, kill, start, remove) while this waited: nothing to do
                     if (!pending.remove(id, Thread.currentThread()) || c == null || !c.state().restarting()) {
@@ -105,9 +105,9 @@ final class RestartManager {
                 t.interrupt();
             }
         }
-        Container c = registry.find(id);
+        Container c = index.find(id);
         if (c != null && c.state().restarting()) {
-            registry.update(id, x -> x.withState(x.state().restarting(false)));
+            index.update(id, x -> x.withState(x.state().restarting(false)));
         }
     }
 
@@ -122,14 +122,14 @@ final class RestartManager {
      * or one that was restarting when the daemon went) start again, {@code always} even when stopped by hand.
      */
     void atDaemonStart() {
-        for (Container c : registry.list()) {
+        for (Container c : index.list()) {
             ContainerState s = c.state();
             boolean down = s.status().equals("exited") || s.restarting();
             if (down && !s.startedAt().equals(ContainerState.ZERO_TIME)
                     && RestartPolicy.of(c.hostConfig()).restarts(s.exitCode(), c.restartCount(), s.manuallyStopped(), true)) {
                 schedule(c.id());
             } else if (s.restarting()) {
-                registry.update(c.id(), x -> x.withState(x.state().restarting(false)));  // no longer wanted back: exited
+                index.update(c.id(), x -> x.withState(x.state().restarting(false)));  // no longer wanted back: exited
             }
         }
     }

@@ -5,8 +5,8 @@ import dev.berth.container.stats.ContainerStats;
 import dev.berth.container.stats.ProcessTable;
 import dev.berth.container.stats.StatsSample;
 import dev.berth.errors.EngineException;
-import dev.berth.monitor.AttachSocket;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.AttachSocket;
+import dev.berth.runtime.OciRuntime;
 import dev.berth.network.ContainerNetworks;
 
 import java.io.IOException;
@@ -22,14 +22,14 @@ import java.util.function.BooleanSupplier;
  */
 public final class RuntimeStreams implements ContainerStreams {
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final Waiters waiters;
     private final ContainerEvents events;
     private final OciRuntime runtime;
     private final ContainerNetworks networks;
 
-    RuntimeStreams(ContainerRegistry registry, Waiters waiters, ContainerEvents events, OciRuntime runtime, ContainerNetworks networks) {
-        this.registry = registry;
+    RuntimeStreams(ContainerIndex index, Waiters waiters, ContainerEvents events, OciRuntime runtime, ContainerNetworks networks) {
+        this.index = index;
         this.waiters = waiters;
         this.events = events;
         this.runtime = runtime;
@@ -38,10 +38,10 @@ public final class RuntimeStreams implements ContainerStreams {
 
     @Override
     public CompletableFuture<AttachSocket> attach(String ref) throws IOException {
-        Container c = registry.get(ref);
+        Container c = index.get(ref);
         if (!c.state().running()) {
             CompletableFuture<AttachSocket> waiting = waiters.start(c.id());
-            Container now = registry.find(c.id());
+            Container now = index.find(c.id());
             if (now == null) {
                 waiting.cancel(false);
                 throw EngineException.notFound("No such container: " + ref);
@@ -73,7 +73,7 @@ public final class RuntimeStreams implements ContainerStreams {
 
     @Override
     public void resize(String ref, int height, int width) throws IOException {
-        Container c = registry.get(ref);
+        Container c = index.get(ref);
         if (!c.state().running()) {
             throw EngineException.conflict("Container " + c.id() + " is not running");
         }
@@ -85,7 +85,7 @@ public final class RuntimeStreams implements ContainerStreams {
 
     @Override
     public List<List<String>> top(String ref, String psArgs) throws IOException {
-        Container c = registry.get(ref);
+        Container c = index.get(ref);
         if (!c.state().running()) {
             throw EngineException.conflict("Container " + c.id() + " is not running");
         }
@@ -96,7 +96,7 @@ public final class RuntimeStreams implements ContainerStreams {
 
     /** A reading of the container's resource usage; zeroes while it is not running. */
     private StatsSample sample(String ref) {
-        Container c = registry.get(ref);
+        Container c = index.get(ref);
         StatsSample s = ContainerStats.sample(c.state().running() ? c.state().pid() : 0);
         return s.of("/" + c.name(), c.id(), c.state().running() && networks.sandbox(c.id()).isPresent()
                 ? ContainerStats.networks(c.state().pid(), ContainerStats.Host.REAL) : null);
@@ -104,7 +104,7 @@ public final class RuntimeStreams implements ContainerStreams {
 
     @Override
     public void stats(String ref, StatsMode mode, StatsSink sink) throws IOException, InterruptedException {
-        String id = registry.get(ref).id();
+        String id = index.get(ref).id();
         StatsSample previous = null;
         if (mode == StatsMode.ONE) {
             previous = sample(id);
@@ -137,14 +137,14 @@ public final class RuntimeStreams implements ContainerStreams {
 
     @Override
     public void detached(String id) {
-        Container c = registry.find(id);
+        Container c = index.find(id);
         if (c != null && c.state().running()) {
             events.fire(c, id, "detach", Map.of());
         }
     }
 
     private boolean running(String id) {
-        Container c = registry.find(id);
+        Container c = index.find(id);
         return c != null && c.state().running();
     }
 }

@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import dev.berth.errors.EngineException;
-import dev.berth.monitor.AttachSocket;
+import dev.berth.runtime.AttachSocket;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;

@@ -3,7 +3,7 @@ package dev.berth.daemon;
 import dev.berth.api.ApiRouter;
 import dev.berth.host.Executables;
 import dev.berth.host.HostFacts;
-import dev.berth.monitor.OciRuntimeSelection;
+import dev.berth.runtime.OciRuntimeSelection;
 import dev.berth.system.BuildInfo;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;

@@ -1,7 +1,7 @@
 package dev.berth.system;
 
 import dev.berth.host.HostFacts;
-import dev.berth.monitor.OciRuntimeSelection;
+import dev.berth.runtime.OciRuntimeSelection;
 
 import java.nio.file.Path;
 import java.time.Instant;

@@ -4,7 +4,7 @@ import dev.berth.container.ContainerViews;
 import dev.berth.container.Containers;
 import dev.berth.host.HostFacts;
 import dev.berth.image.ImageStore;
-import dev.berth.monitor.OciRuntimeSelection;
+import dev.berth.runtime.OciRuntimeSelection;
 import dev.berth.volume.Volume;
 import dev.berth.volume.Volumes;
 

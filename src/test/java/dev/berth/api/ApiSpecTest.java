@@ -5,7 +5,7 @@ import dev.berth.daemon.DaemonConfig;
 import dev.berth.daemon.DaemonGraph;
 import dev.berth.daemon.Options;
 import dev.berth.host.HostFacts;
-import dev.berth.monitor.OciRuntimeSelection;
+import dev.berth.runtime.OciRuntimeSelection;
 import dev.berth.testing.ApiSpec;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -43,7 +43,7 @@ class ApiSpecTest {
                     new OciRuntimeSelection("runc", Optional.of(Path.of("/usr/sbin/runc")), Map.of()), Path.of("/usr/bin/conmon"))) {
                 api = new ApiRouter(vertx, 1024, null, metrics, graph.apiGroups(metrics));
             }
-            Set<String> served = api.routes().served().stream().map(ApiRoute::toString)
+            Set<String> served = api.routes().served().stream().map(RouteTemplate::toString)
                     .collect(Collectors.toCollection(TreeSet::new));
             Set<String> documented = ApiSpec.routes();
             Set<String> undocumented = new TreeSet<>(served);

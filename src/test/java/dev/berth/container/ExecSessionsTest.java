@@ -1,7 +1,7 @@
 package dev.berth.container;
 
 import dev.berth.container.spec.Capabilities;
-import dev.berth.container.spec.ContainerSpec;
+import dev.berth.container.spec.ProcessRules;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
@@ -14,7 +14,7 @@ class ExecSessionsTest {
     @Test
     void sessionEnvironmentOverridesTheContainersByName() {
         assertEquals(List.of("PATH=/bin", "A=2=two", "B=3"),
-                ContainerSpec.mergeEnv(List.of("PATH=/bin", "A=1"), List.of("A=2=two", "B=3")));
+                ProcessRules.mergeEnv(List.of("PATH=/bin", "A=1"), List.of("A=2=two", "B=3")));
     }
 
     @Test

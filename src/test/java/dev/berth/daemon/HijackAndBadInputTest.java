@@ -1,7 +1,7 @@
 package dev.berth.daemon;
 
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.Json;
 import dev.berth.api.hijack.HijackedStream;
 import dev.berth.errors.EngineException;
@@ -64,7 +64,7 @@ class HijackAndBadInputTest {
     }
 
     /** An echo session: "ready", each chunk upper-cased, and after the client's half-close "input ended", "bye". */
-    private static void routes(ApiRoutes routes) {
+    private static void routes(RouteTable routes) {
         routes.hijack("/containers/{id}/attach", ctx -> {
             if (ctx.pathParam("id").equals("missing")) {
                 throw EngineException.notFound("No such container: missing");

@@ -2,7 +2,7 @@ package dev.berth.api.container;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
@@ -33,7 +33,7 @@ public final class ArchiveRoutes implements ApiRouter.Group {
     }
 
     @Override
-    public void register(ApiRoutes routes) {
+    public void register(RouteTable routes) {
         routes.head("/containers/{id}/archive", ctx -> {
             String path = path(ctx);
             BlockingIo.respond(ctx, () -> archives.stat(ctx.pathParam("id"), path),

@@ -4,7 +4,7 @@ import dev.berth.api.StreamOutput;
 import dev.berth.api.hijack.HijackedStream;
 import dev.berth.container.DetachKeys;
 import dev.berth.container.logs.ContainerLogs;
-import dev.berth.monitor.AttachSocket;
+import dev.berth.runtime.AttachSocket;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.Context;
 import io.vertx.core.Handler;

@@ -3,7 +3,7 @@ package dev.berth.api.container;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.ApiVersion;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
@@ -22,7 +22,7 @@ import dev.berth.container.logs.ContainerLogs;
 import dev.berth.container.stats.StatsSample;
 import dev.berth.errors.EngineException;
 import dev.berth.image.Platform;
-import dev.berth.monitor.AttachSocket;
+import dev.berth.runtime.AttachSocket;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
@@ -52,7 +52,7 @@ public final class ContainerRoutes implements ApiRouter.Group {
     }
 
     @Override
-    public void register(ApiRoutes routes) {
+    public void register(RouteTable routes) {
         routes.withBody(HttpMethod.POST, "/containers/create", this::create);
         routes.get("/containers/json", this::list);
         routes.get("/containers/{id}/json", ctx -> {

@@ -2,7 +2,7 @@ package dev.berth.api.container;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
@@ -31,7 +31,7 @@ public final class ExecRoutes implements ApiRouter.Group {
     }
 
     @Override
-    public void register(ApiRoutes routes) {
+    public void register(RouteTable routes) {
         routes.withBody(HttpMethod.POST, "/containers/{id}/exec", this::create);
         routes.hijack("/exec/{id}/start", this::start);
         routes.get("/exec/{id}/json", ctx -> BlockingIo.respond(ctx, () -> inspect(execs.get(ctx.pathParam("id"))),

@@ -2,7 +2,7 @@ package dev.berth.api.image;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
@@ -38,7 +38,7 @@ public final class BuildRoutes implements ApiRouter.Group {
     }
 
     @Override
-    public void register(ApiRoutes routes) {
+    public void register(RouteTable routes) {
         routes.post("/build", this::build);
     }
 

@@ -1,7 +1,7 @@
 package dev.berth.api.image;
 
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.ApiVersion;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.ClientGoneException;
@@ -50,7 +50,7 @@ public final class ImageRoutes implements ApiRouter.Group {
     }
 
     @Override
-    public void register(ApiRoutes routes) {
+    public void register(RouteTable routes) {
         routes.get("/images/json", this::list);
         routes.post("/images/load", this::load);
         routes.get("/images/get", ctx -> save(ctx, ctx.queryParam("names")));

@@ -3,7 +3,7 @@ package dev.berth.api.network;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
@@ -37,7 +37,7 @@ public final class NetworkRoutes implements ApiRouter.Group {
     }
 
     @Override
-    public void register(ApiRoutes routes) {
+    public void register(RouteTable routes) {
         routes.get("/networks", ctx -> {
             var which = NetworkFilter.of(QueryParams.filters(ctx, NetworkFilter.KEYS), networks);
             respond(ctx, 200, () -> networks.list().stream().filter(which).map(n -> NetworkResponses.inspect(n, Map.of(), containers)).toList());

@@ -1,7 +1,7 @@
 package dev.berth.api.system;
 
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.ApiVersion;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
@@ -27,7 +27,7 @@ public final class SystemRoutes implements ApiRouter.Group {
     }
 
     @Override
-    public void register(ApiRoutes routes) {
+    public void register(RouteTable routes) {
         routes.get("/_ping", this::ping);
         routes.head("/_ping", this::ping);
         routes.get("/version", ctx -> Json.sendWhenDone(ctx, system.version(), VersionResponse::of));

@@ -2,7 +2,7 @@ package dev.berth.api.volume;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ApiRouter;
-import dev.berth.api.ApiRoutes;
+import dev.berth.api.RouteTable;
 import dev.berth.api.ApiVersion;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
@@ -32,7 +32,7 @@ public final class VolumeRoutes implements ApiRouter.Group {
     }
 
     @Override
-    public void register(ApiRoutes routes) {
+    public void register(RouteTable routes) {
         routes.get("/volumes", ctx -> {
             var which = VolumeFilter.of(QueryParams.filters(ctx, VolumeFilter.KEYS), volumes);
             respond(ctx, 200, () -> {

@@ -2,7 +2,7 @@ package dev.berth.container.logs;
 
 import dev.berth.container.config.HostConfig;
 import dev.berth.errors.EngineException;
-import dev.berth.monitor.OciRuntime;
+import dev.berth.runtime.OciRuntime;
 
 import java.util.Locale;
 import java.util.Map;

@@ -51,7 +51,7 @@ public final class OciSpecBuilder {
         ArrayNode groups = user.putArray("additionalGids");
         process.groups().forEach(groups::add);
         strings(p.putArray("args"), process.args());
-        strings(p.putArray("env"), ContainerSpec.processEnv(process.env()));
+        strings(p.putArray("env"), ProcessRules.processEnv(process.env()));
         p.put("cwd", process.cwd());
         capabilities(p, DEFAULT_CAPABILITIES);
         ObjectNode nofile = p.putArray("rlimits").addObject();

@@ -210,7 +210,7 @@ public final class SecurityOptions {
         }
         ArrayNode groups = ((ObjectNode) process.get("user")).putArray("additionalGids");
         for (String g : hc.groupAdd()) {
-            groups.add(ContainerSpec.group(g, rootfs));
+            groups.add(ProcessRules.group(g, rootfs));
         }
         ObjectNode sysctl = linux.withObjectProperty("sysctl");
         if (!hc.networkMode().equals("host") && !hc.networkMode().startsWith("container:")) {

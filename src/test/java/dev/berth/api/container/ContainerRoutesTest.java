@@ -13,7 +13,7 @@ import dev.berth.container.config.HostConfig;
 import dev.berth.container.config.ResourceUpdate;
 import dev.berth.container.logs.ContainerLogs;
 import dev.berth.errors.EngineException;
-import dev.berth.monitor.AttachSocket;
+import dev.berth.runtime.AttachSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

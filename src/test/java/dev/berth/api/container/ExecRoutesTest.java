@@ -4,7 +4,7 @@ import dev.berth.api.RouteHarness;
 import dev.berth.container.DetachKeys;
 import dev.berth.container.Execs;
 import dev.berth.errors.EngineException;
-import dev.berth.monitor.AttachSocket;
+import dev.berth.runtime.AttachSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 

@@ -20,15 +20,15 @@ import java.util.regex.Pattern;
  * guards only the map: names are checked and taken under it (parallel creates of one name give one
  * container), and saves happen after it is released, so a slow disk stalls no lookup.
  */
-final class ContainerRegistry {
+final class ContainerIndex {
 
-    private static final Logger LOG = Logger.getLogger(ContainerRegistry.class.getName());
+    private static final Logger LOG = Logger.getLogger(ContainerIndex.class.getName());
     private static final Pattern NAME = Pattern.compile("/?[a-zA-Z0-9][a-zA-Z0-9_.-]+");
 
     private final ContainerStore store;
     private final Map<String, Container> containers = new LinkedHashMap<>();
 
-    ContainerRegistry(Path root) throws IOException {
+    ContainerIndex(Path root) throws IOException {
         this.store = new ContainerStore(root);
         for (Container c : store.loadAll()) {
             containers.put(c.id(), c);

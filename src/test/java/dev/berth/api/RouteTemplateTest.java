@@ -10,10 +10,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class ApiRouteTest {
+class RouteTemplateTest {
 
     private static Matcher match(String template, String path) {
-        return Pattern.compile(new ApiRoute(HttpMethod.GET, template).regex()).matcher(path);
+        return Pattern.compile(new RouteTemplate(HttpMethod.GET, template).regex()).matcher(path);
     }
 
     @Test

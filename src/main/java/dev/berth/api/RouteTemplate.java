@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
  * One route in OpenAPI form ({@code POST /containers/{id}/attach}). {@code {name}} spans slashes, as
  * image names do ({@code /images/localhost:5000/x/y:1/json}); every other parameter is one segment.
  */
-public record ApiRoute(HttpMethod method, String template) {
+public record RouteTemplate(HttpMethod method, String template) {
 
     private static final Pattern PARAM = Pattern.compile("\\{([A-Za-z]+)}");
 

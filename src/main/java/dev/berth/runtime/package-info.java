@@ -1,2 +1,2 @@
 /** The monitored OCI runtime seam and its conmon + runc implementation. */
-package dev.berth.monitor;
+package dev.berth.runtime;

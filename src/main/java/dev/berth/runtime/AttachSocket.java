@@ -1,4 +1,4 @@
-package dev.berth.monitor;
+package dev.berth.runtime;
 
 import dev.berth.host.Posix;
 

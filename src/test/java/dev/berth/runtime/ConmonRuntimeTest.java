@@ -1,4 +1,4 @@
-package dev.berth.monitor;
+package dev.berth.runtime;
 
 import dev.berth.container.spec.OciSpecBuilder;
 import dev.berth.errors.EngineException;

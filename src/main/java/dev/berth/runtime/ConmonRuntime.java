@@ -1,4 +1,4 @@
-package dev.berth.monitor;
+package dev.berth.runtime;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

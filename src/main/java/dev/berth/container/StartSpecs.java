@@ -2,7 +2,7 @@ package dev.berth.container;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.berth.container.spec.ContainerSpec;
+import dev.berth.container.spec.ProcessRules;
 import dev.berth.container.spec.HostFiles;
 import dev.berth.container.spec.MountOptions;
 import dev.berth.container.spec.NetworkView;
@@ -21,30 +21,30 @@ import java.util.Optional;
 import java.util.stream.Stream;
 
 /** A container's OCI spec ({@code config.json}): its process, files, mounts, security and resources, from what it was created with. */
-final class RuntimeSpecs {
+final class StartSpecs {
 
-    private final ContainerRegistry registry;
+    private final ContainerIndex index;
     private final long nofileHardLimit;
     private final ResourceOptions.Host host;
     private final dev.berth.volume.ContainerVolumes volumes;
 
-    RuntimeSpecs(ContainerRegistry registry, long nofileHardLimit, ResourceOptions.Host host, dev.berth.volume.ContainerVolumes volumes) {
+    StartSpecs(ContainerIndex index, long nofileHardLimit, ResourceOptions.Host host, dev.berth.volume.ContainerVolumes volumes) {
         this.volumes = volumes;
-        this.registry = registry;
+        this.index = index;
         this.nofileHardLimit = nofileHardLimit;
         this.host = host;
     }
 
     /** The spec for running {@code c} on the root filesystem mounted at {@code root}; writes its hostname, hosts and resolv.conf. */
     ObjectNode spec(Container c, Path root, NetworkView net) throws IOException {
-        int[] ug = ContainerSpec.user(c.config().user(), root);
+        int[] ug = ProcessRules.user(c.config().user(), root);
         String cwd = c.config().workingDir();
         cwd = cwd.startsWith("/") ? cwd : "/" + cwd;    // an image's relative WorkingDir counts from /, as in dockerd
         ScopedPath.createDirectories(root, cwd);
         List<String> args = new ArrayList<>();
         args.add(c.path());
         args.addAll(c.args());
-        var process = new OciSpecBuilder.Process(args, ContainerSpec.mergeEnv(net.linkEnv(), c.config().env()), cwd, ug[0], ug[1], List.of(),
+        var process = new OciSpecBuilder.Process(args, ProcessRules.mergeEnv(net.linkEnv(), c.config().env()), cwd, ug[0], ug[1], List.of(),
                 c.tty());
         ObjectNode spec = OciSpecBuilder.build(process, root, c.config().hostname(), nofileHardLimit,
                 "/berth/" + c.id(), net.netns());
@@ -56,7 +56,7 @@ final class RuntimeSpecs {
         }
         Path dir = net.filesFrom();
         if (dir == null) {
-            dir = registry.dir(c.id());
+            dir = index.dir(c.id());
             HostFiles.write(dir, c.config(), c.hostConfig(), net);
         }
         OciSpecBuilder.bind(spec, dir.resolve("hostname"), "/etc/hostname", false);

@@ -15,17 +15,17 @@ import java.util.regex.Pattern;
  * Where route groups register what they serve. Every route lands in the router and in {@link #served()},
  * which is what {@code api-spec/} is checked against and what metrics name routes by.
  */
-public final class ApiRoutes {
+public final class RouteTable {
 
     /** Routing-context key of the route that took the request, as "METHOD /template". */
     public static final String ROUTE_KEY = "berth.route";
 
     private final Router router;
     private final BodyHandler bodyHandler;
-    private final List<ApiRoute> served = new ArrayList<>();
+    private final List<RouteTemplate> served = new ArrayList<>();
     private final List<Pattern> hijackPaths = new ArrayList<>();
 
-    public ApiRoutes(Router router, long maxRequestBody) {
+    public RouteTable(Router router, long maxRequestBody) {
         this.router = router;
         this.bodyHandler = BodyHandler.create(false).setBodyLimit(maxRequestBody);
     }
@@ -59,16 +59,16 @@ public final class ApiRoutes {
 
     /** A POST that hijacks the connection: the handler calls {@link HijackedStream#open} once it has validated the request. */
     public void hijack(String template, ApiHandler handler) {
-        ApiRoute route = add(HttpMethod.POST, template, handler, true);
+        RouteTemplate route = add(HttpMethod.POST, template, handler, true);
         hijackPaths.add(Pattern.compile("^(?:/v[0-9]+(?:\\.[0-9]+)?)?" + route.regex().substring(1)));
     }
 
     /** Answers a route that Berth does not serve (yet) with a fixed error; not listed in {@link #served()}. */
-    void refuse(ApiRoute route, ApiHandler handler) {
+    void refuse(RouteTemplate route, ApiHandler handler) {
         router.routeWithRegex(route.method(), route.regex()).handler(wrap(route, handler));
     }
 
-    public List<ApiRoute> served() {
+    public List<RouteTemplate> served() {
         return List.copyOf(served);
     }
 
@@ -78,8 +78,8 @@ public final class ApiRoutes {
         return path -> patterns.stream().anyMatch(p -> p.matcher(path).matches());
     }
 
-    private ApiRoute add(HttpMethod method, String template, ApiHandler handler, boolean body) {
-        ApiRoute route = new ApiRoute(method, template);
+    private RouteTemplate add(HttpMethod method, String template, ApiHandler handler, boolean body) {
+        RouteTemplate route = new RouteTemplate(method, template);
         var r = router.routeWithRegex(method, route.regex());
         if (body) {
             r.handler(bodyHandler);
@@ -90,7 +90,7 @@ public final class ApiRoutes {
         return route;
     }
 
-    private static io.vertx.core.Handler<RoutingContext> wrap(ApiRoute route, ApiHandler handler) {
+    private static io.vertx.core.Handler<RoutingContext> wrap(RouteTemplate route, ApiHandler handler) {
         String name = route.toString();
         return ctx -> {
             ctx.put(ROUTE_KEY, name);

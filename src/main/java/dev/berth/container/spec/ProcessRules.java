@@ -16,12 +16,12 @@ import java.util.Map;
 import java.util.Optional;
 
 /** Docker's rules for what a container runs, from its image config and the create request. */
-public final class ContainerSpec {
+public final class ProcessRules {
 
     /** A passwd or group file larger than this is not an account file a container runs with. */
     private static final int MAX_ACCOUNT_FILE = 4 << 20;
 
-    private ContainerSpec() {}
+    private ProcessRules() {}
 
     /** The Config an image gives its containers ({@code config} of its image config; empty when it has none). */
     public static ContainerConfig of(ImageConfig image) {

@@ -13,7 +13,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /** dockerd's rules for Cmd and Entrypoint, as docker-java (always {@code "Cmd": []}) and the CLI send them. */
-class ContainerSpecTest {
+class ProcessRulesTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -23,7 +23,7 @@ class ContainerSpecTest {
     }
 
     private static List<String> args(String request, String imageConfig) throws Exception {
-        return ContainerSpec.args(JSON.readValue(request, ContainerConfig.class), ContainerSpec.of(image(imageConfig)));
+        return ProcessRules.args(JSON.readValue(request, ContainerConfig.class), ProcessRules.of(image(imageConfig)));
     }
 
     @Test
