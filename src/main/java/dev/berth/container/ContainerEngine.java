@@ -143,7 +143,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
         };
     }
 
-    public ContainerViews.ContainerPaths paths(String ref) {
+    ContainerViews.ContainerPaths paths(String ref) {
         Container c = get(ref);
         return new ContainerViews.ContainerPaths(runtime.paths(c.id()).log(), index.dir(c.id()));
     }

@@ -43,16 +43,16 @@ public record Containers(ContainerEngine lifecycle, ContainerNetworking networki
     public List<Listed> list(Query query) throws IOException {
         Map<String, List<String>> linkNames = networking.linkNames();
         Predicate<Container> filter = ContainerFilter.of(query.filters(), lifecycle);
+        int max = query.limit() > 0 ? query.limit() : Integer.MAX_VALUE;
+        boolean everyState = query.all() || query.limit() > 0 || query.filters().containsKey("status");    // else the live ones
         List<Listed> out = new ArrayList<>();
         for (Container c : lifecycle.list()) {
-            boolean shown = query.all() || query.limit() > 0 || c.state().running() || c.state().restarting()
-                    || query.filters().containsKey("status");
-            if (out.size() == (query.limit() > 0 ? query.limit() : Integer.MAX_VALUE)) {
-                break;
-            }
-            if (shown && filter.test(c)) {
+            if ((everyState || c.state().running() || c.state().restarting()) && filter.test(c)) {
                 out.add(new Listed(c, networking.sandbox(c.id()), linkNames.getOrDefault(c.id(), List.of()),
                         query.sizes() ? content.sizes(c) : null));
+                if (out.size() == max) {
+                    break;
+                }
             }
         }
         return out;

@@ -310,6 +310,9 @@ class GoClientIT extends ContainerTestBase {
         assertEquals("[\"/store:/app/my-db\"]", ok("inspect", "-f", "{{json .HostConfig.Links}}", "app").stdout().strip());
         JsonNode listed = Json.MAPPER.readTree(go("GET", "/v1.41/containers/json?all=1&filters=%7B%22name%22%3A%5B%22store%22%5D%7D", null).body());
         assertEquals("[\"/store\",\"/app/my-db\"]", listed.get(0).path("Names").toString());
+        JsonNode df = Json.MAPPER.readTree(go("GET", "/v1.41/system/df", null).body()).path("Containers");
+        assertTrue(java.util.stream.StreamSupport.stream(df.spliterator(), false)
+                .anyMatch(c -> c.path("Names").toString().equals("[\"/store\",\"/app/my-db\"]")), "system df lists as ps -a does: " + df);
         assertTrue(ok("start", "-a", "app").stdout().contains("MY_DB_NAME=/app/my-db\n"), "the link holds through the rename");
         ok("stop", "-t", "0", "store");
         DockerCli.Result down = docker.run("start", "app");
