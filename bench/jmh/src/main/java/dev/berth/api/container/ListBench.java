@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.Json;
 import dev.berth.container.Container;
 import dev.berth.container.ContainerState;
+import dev.berth.container.ContainerViews;
 import dev.berth.container.config.ContainerConfig;
 import dev.berth.container.config.HostConfig;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -56,6 +57,7 @@ public class ListBench {
 
     @Benchmark
     public byte[] listOf100() throws Exception {
-        return Json.MAPPER.writeValueAsBytes(containers.stream().map(c -> ContainerResponses.summary(c, Optional.empty(), name -> Path.of("/var/lib/berth/volumes", name), List.of())).toList());
+        return Json.MAPPER.writeValueAsBytes(containers.stream().map(c -> ContainerResponses.summary(new ContainerViews.Listed(c, Optional.empty(), List.of(), null),
+                name -> Path.of("/var/lib/berth/volumes", name))).toList());
     }
 }
