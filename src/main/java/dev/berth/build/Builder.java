@@ -19,7 +19,8 @@ import dev.berth.image.ImageReference;
 import dev.berth.image.ImageStore;
 import dev.berth.image.Platform;
 import dev.berth.registry.Credentials;
-import dev.berth.registry.ImagePuller;
+import dev.berth.registry.ImageTransfers;
+import dev.berth.registry.TransferEvent;
 import dev.berth.rootfs.ScopedPath;
 
 import java.io.IOException;
@@ -59,11 +60,11 @@ public final class Builder implements Builds {
     private final StepContainer stepContainers;
     private final Path scratch;
 
-    private final ImagePuller puller;
+    private final ImageTransfers transfers;
 
-    /** @param puller where base images that are not here come from */
-    public Builder(Path root, Containers containers, ImageStore images, ImagePuller puller) throws IOException {
-        this.puller = puller;
+    /** @param transfers where base images that are not here come from */
+    public Builder(Path root, Containers containers, ImageStore images, ImageTransfers transfers) throws IOException {
+        this.transfers = transfers;
         this.containers = containers.lifecycle();
         this.side = containers;
         this.images = images;
@@ -79,7 +80,7 @@ public final class Builder implements Builds {
 
     @Override
     public Platform platform() {
-        return puller.platform();
+        return transfers.platform();
     }
 
     @Override
@@ -282,13 +283,13 @@ public final class Builder implements Builds {
             return stage;
         }
 
-        /** A base image from a registry, with the build's credentials for it; its progress as stream lines. */
+        /** A base image from a registry, with the build's credentials for it; the pull's status lines as stream lines. */
         private void pullBase(ImageReference ref) throws IOException {
             Map<String, Credentials> auth = request.registryAuth();
             Credentials creds = auth.getOrDefault(ref.domain(), auth.getOrDefault("https://" + ref.domain(), Credentials.NONE));
-            puller.resolve(ref, puller.platform(), creds).pull(m -> {
-                if (m.get("status") != null && !m.containsKey("progressDetail")) {
-                    out.stream((m.get("id") == null ? "" : m.get("id") + ": ") + m.get("status") + "\n");
+            transfers.pull(ref, transfers.platform(), creds).run(event -> {
+                if (event instanceof TransferEvent.Status s) {     // the pull's own lines; no layer's steps or bytes
+                    out.stream((s.id() == null ? "" : s.id() + ": ") + s.status() + "\n");
                 }
             });
         }

@@ -3,6 +3,7 @@ package dev.berth.container;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.container.config.ContainerCreate;
+import dev.berth.container.config.HealthCheck;
 import dev.berth.container.config.HostConfig;
 import dev.berth.container.config.ResourceUpdate;
 import dev.berth.container.logs.LogOptions;
@@ -64,9 +65,9 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
     private final ContainerContent content;
     private final ContainerVolumes volumes;
 
-    /** Builds the container side and reconciles it with what ran on while the daemon was away; made by {@link Containers#open}. */
-    ContainerEngine(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir, long nofileHardLimit,
-                    ContainerNetworks networks, ContainerVolumes volumes, EventSink sink) throws IOException {
+    /** Opens the containers under {@code root} and reconciles them with what ran on while the daemon was away. */
+    public ContainerEngine(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir, long nofileHardLimit,
+                           ContainerNetworks networks, ContainerVolumes volumes, EventSink sink) throws IOException {
         this.volumes = volumes;
         this.images = images;
         this.rootfs = rootfs;
@@ -99,7 +100,7 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
         this.logRotator = new LogRotator(index::list, runtime);
     }
 
-    ContainerEvents events() {
+    public ContainerEvents events() {
         return events;
     }
 
@@ -277,12 +278,12 @@ public final class ContainerEngine implements ContainerLifecycle, AutoCloseable 
     }
 
     /** Has {@code ended} run once the exec session with these files has exited. */
-    void watchExec(OciRuntime.Paths session, Runnable ended) throws IOException {
+    public void watchExec(OciRuntime.Paths session, Runnable ended) throws IOException {
         exits.watchExec(session, ended);
     }
 
     /** A health probe's outcome, for a container that still runs with its check; a change of status is an event. */
-    void recordHealth(String id, UnaryOperator<Health> change) {
+    public void recordHealth(String id, UnaryOperator<Health> change) {
         Container before = index.find(id);
         Container after = index.update(id, x -> x.state().running() && x.state().health() != null
                 ? x.withState(x.state().withHealth(change.apply(x.state().health()))) : x);

@@ -2,6 +2,7 @@ package dev.berth.container;
 
 import dev.berth.container.config.ContainerConfig;
 import dev.berth.container.config.ContainerCreate;
+import dev.berth.container.config.HealthCheck;
 import dev.berth.container.config.HostConfig;
 import dev.berth.container.logs.LogOptions;
 import dev.berth.container.spec.ProcessRules;

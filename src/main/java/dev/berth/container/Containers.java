@@ -1,11 +1,5 @@
 package dev.berth.container;
 
-import dev.berth.events.EventSink;
-import dev.berth.image.ImageStore;
-import dev.berth.runtime.OciRuntime;
-import dev.berth.network.ContainerNetworks;
-import dev.berth.rootfs.RootfsDriver;
-import dev.berth.volume.ContainerVolumes;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -16,19 +10,14 @@ import java.util.function.Predicate;
 
 /**
  * The container side of the daemon, one part per concern: the lifecycle, networking, file access and
- * commit, streams (attach, top, stats), events, and exec sessions with the health probes that run on them.
+ * commit, streams (attach, top, stats) and events; inspect also names the exec sessions kept beside them.
  */
 public record Containers(ContainerEngine lifecycle, ContainerNetworking networking, ContainerContent content,
-                         ContainerStreams streams, ContainerEvents events, Execs execs)
+                         ContainerStreams streams, ContainerEvents events, ExecIds execs)
         implements ContainerViews, AutoCloseable {
 
-    /** Opens the containers under {@code root} and reconciles them with what ran on while the daemon was away. */
-    public static Containers open(Path root, ImageStore images, RootfsDriver rootfs, OciRuntime runtime, Path exitDir,
-                                  long nofileHardLimit, ContainerNetworks networks, ContainerVolumes volumes, EventSink sink)
-            throws IOException {
-        ContainerEngine engine = new ContainerEngine(root, images, rootfs, runtime, exitDir, nofileHardLimit, networks, volumes, sink);
-        ExecSessions execs = new ExecSessions(engine, runtime);
-        new HealthMonitor(engine, execs);     // lives on through the engine's listeners
+    /** The parts of an opened engine; {@code execs} names each container's open exec sessions. */
+    public static Containers of(ContainerEngine engine, ExecIds execs) {
         return new Containers(engine, engine.networking(), engine.content(), engine.streams(), engine.events(), execs);
     }
 

@@ -21,7 +21,7 @@ public record Health(String status, int failingStreak, List<Probe> log) {
      * The health after {@code probe}: a success makes it healthy; a failure counts towards {@code retries}
      * unless it happens in the start period while still starting (dockerd's rule).
      */
-    Health after(Probe probe, int retries, boolean inStartPeriod) {
+    public Health after(Probe probe, int retries, boolean inStartPeriod) {
         List<Probe> next = new ArrayList<>(log);
         next.add(probe);
         while (next.size() > LOG_SIZE) {

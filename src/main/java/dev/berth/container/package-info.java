@@ -1,2 +1,2 @@
-/** The container lifecycle: transitions, exits, restarts, networking glue, files, streams, exec sessions and health probes. */
+/** The container lifecycle: transitions, exits, restarts, networking glue, files and streams (exec and health build on it). */
 package dev.berth.container;

@@ -11,7 +11,11 @@ import dev.berth.api.system.EventRoutes;
 import dev.berth.api.system.SystemRoutes;
 import dev.berth.api.volume.VolumeRoutes;
 import dev.berth.build.Builder;
+import dev.berth.container.ContainerEngine;
 import dev.berth.container.Containers;
+import dev.berth.container.exec.ExecSessions;
+import dev.berth.container.exec.Execs;
+import dev.berth.container.health.HealthMonitor;
 import dev.berth.events.EventLog;
 import dev.berth.host.HostFacts;
 import dev.berth.image.ImageStore;
@@ -20,6 +24,7 @@ import dev.berth.runtime.ConmonRuntime;
 import dev.berth.runtime.OciRuntimeSelection;
 import dev.berth.network.NetworkManager;
 import dev.berth.registry.Distribution;
+import dev.berth.registry.ImageTransfers;
 import dev.berth.rootfs.RootfsDriver;
 import dev.berth.rootfs.RootfsDrivers;
 import dev.berth.system.EngineIdentity;
@@ -52,12 +57,13 @@ public final class DaemonGraph implements AutoCloseable {
     private final NetworkManager networks;
     private final VolumeManager volumes;
     private final Containers containers;
+    private final Execs execs;
     private final SystemService system;
-    private final Distribution distribution;
+    private final ImageTransfers transfers;
     private final Builder builder;
 
     private DaemonGraph(HostFacts host, ImageStore images, String storageDriver, EventLog events, NetworkManager networks,
-                        VolumeManager volumes, Containers containers, SystemService system, Distribution distribution, Builder builder) {
+                        VolumeManager volumes, Containers containers, Execs execs, SystemService system, ImageTransfers transfers, Builder builder) {
         this.host = host;
         this.images = images;
         this.storageDriver = storageDriver;
@@ -65,8 +71,9 @@ public final class DaemonGraph implements AutoCloseable {
         this.networks = networks;
         this.volumes = volumes;
         this.containers = containers;
+        this.execs = execs;
         this.system = system;
-        this.distribution = distribution;
+        this.transfers = transfers;
         this.builder = builder;
     }
 
@@ -91,8 +98,11 @@ public final class DaemonGraph implements AutoCloseable {
         images.events(events);
         NetworkManager networks = new NetworkManager(root, config.runroot(), config.dnsUpstreams(), events);
         VolumeManager volumes = new VolumeManager(root, events);
-        Containers containers = Containers.open(root, images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(), networks,
-                volumes, events);
+        ContainerEngine engine = new ContainerEngine(root, images, rootfs, monitor, monitor.exitDir(), HostFacts.nofileHardLimit(),
+                networks, volumes, events);
+        ExecSessions execs = new ExecSessions(engine, monitor);
+        new HealthMonitor(engine, execs);     // lives on through the engine's listeners
+        Containers containers = Containers.of(engine, execs);
         images.guard(containers.lifecycle().imageUsers());
         SystemService system = new SystemService(EngineIdentity.loadOrCreate(root), host, root, runtime, Optional.of(conmon),
                 config.logLevel().intValue() <= Level.FINE.intValue(), images, rootfs.name(), containers, volumes,
@@ -100,14 +110,14 @@ public final class DaemonGraph implements AutoCloseable {
         Distribution distribution = Distribution.open(images, root, new Platform("linux", host.goArch(), ""),
                 config.insecureRegistries(), config.registryCertsDir(), config.registryMirrors());
         LOG.fine("container root filesystems: " + rootfs.name());
-        return new DaemonGraph(host, images, rootfs.name(), events, networks, volumes, containers, system, distribution,
-                new Builder(root, containers, images, distribution.puller()));
+        return new DaemonGraph(host, images, rootfs.name(), events, networks, volumes, containers, execs, system, distribution,
+                new Builder(root, containers, images, distribution));
     }
 
     /** Every route group the daemon serves; api-spec/ is checked against exactly these. */
     public List<ApiRouter.Group> apiGroups(PrometheusMeterRegistry metrics) {
-        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, distribution, host, system.storageDriver()),
-                new ContainerRoutes(containers.lifecycle(), containers, containers.streams(), containers.networking(), storageDriver), new ExecRoutes(containers.execs()),
+        return List.of(new SystemRoutes(system, metrics), new ImageRoutes(images, transfers, host, system.storageDriver()),
+                new ContainerRoutes(containers.lifecycle(), containers, containers.streams(), containers.networking(), storageDriver), new ExecRoutes(execs),
                 new NetworkRoutes(networks, containers.networking()), new VolumeRoutes(volumes),
                 new ArchiveRoutes(containers.content()), new EventRoutes(events), new BuildRoutes(builder));
     }

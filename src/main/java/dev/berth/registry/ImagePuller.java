@@ -12,7 +12,6 @@ import java.io.InputStream;
 import java.security.DigestInputStream;
 import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -30,15 +29,9 @@ import java.util.zip.GZIPInputStream;
  * fetches the config and the layers the store lacks, each verified by its digest while it streams and
  * unpacked as it arrives, and records the image under its tag and its manifest's digest. Layers
  * download three at a time; a layer another pull is already fetching is waited for, not fetched twice.
- * Progress goes out as Docker's JSON messages, so the docker CLI draws its bars as with dockerd.
+ * Progress goes out as {@link TransferEvent}s.
  */
-public final class ImagePuller {
-
-    /** Receives Docker's progress messages, one JSON object each. */
-    @FunctionalInterface
-    public interface Progress {
-        void message(Map<String, Object> message) throws IOException;
-    }
+final class ImagePuller {
 
     private static final int PARALLEL_LAYERS = 3;
 
@@ -76,7 +69,7 @@ public final class ImagePuller {
         }
 
         /** Downloads what the store lacks and records the image; progress as it goes. */
-        public void pull(Progress progress) throws IOException {
+        public void pull(TransferEvent.Listener progress) throws IOException {
             ImagePuller.this.pull(this, progress);
         }
     }
@@ -126,9 +119,9 @@ public final class ImagePuller {
         return json;
     }
 
-    private void pull(Resolved r, Progress progress) throws IOException {
+    private void pull(Resolved r, TransferEvent.Listener progress) throws IOException {
         ImageReference ref = r.ref;
-        progress.message(status("Pulling from " + ref.familiarRepository(), ref.tag() != null ? ref.tag() : ref.digest().toString()));
+        progress.report(new TransferEvent.Status("Pulling from " + ref.familiarRepository(), ref.tag() != null ? ref.tag() : ref.digest().toString()));
         Digest configDigest = Digest.parse(r.json.path("config").path("digest").asText());
         byte[] config;
         try (InputStream in = registry.blob(ref, configDigest, r.creds)) {
@@ -153,10 +146,10 @@ public final class ImagePuller {
                 Digest diffId = diffIds.get(i);
                 String id = Digest.parse(layer.path("digest").asText()).hex().substring(0, 12);
                 if (images.hasLayer(diffId)) {
-                    progress.message(layerStatus("Already exists", id));
+                    progress.report(new TransferEvent.LayerStep(id, "Already exists"));
                     continue;
                 }
-                progress.message(layerStatus("Pulling fs layer", id));
+                progress.report(new TransferEvent.LayerStep(id, "Pulling fs layer"));
                 work.add(workers.submit(() -> {
                     fetchOnce(r, layer, diffId, id, progress);
                     return null;
@@ -185,26 +178,26 @@ public final class ImagePuller {
             images.addPulled(config, names);
             return null;
         });
-        progress.message(status("Digest: " + r.manifest.digest(), null));
+        progress.report(new TransferEvent.Status("Digest: " + r.manifest.digest(), null));
         String name = ref.familiar();
-        progress.message(status(fresh ? "Status: Downloaded newer image for " + name : "Status: Image is up to date for " + name, null));
+        progress.report(new TransferEvent.Status(fresh ? "Status: Downloaded newer image for " + name : "Status: Image is up to date for " + name, null));
     }
 
     /** Fetches a layer, or waits for the pull that is fetching it already. */
-    private void fetchOnce(Resolved r, JsonNode layer, Digest diffId, String id, Progress progress) throws Exception {
+    private void fetchOnce(Resolved r, JsonNode layer, Digest diffId, String id, TransferEvent.Listener progress) throws Exception {
         CompletableFuture<Void> mine = new CompletableFuture<>();
         CompletableFuture<Void> other = inFlight.putIfAbsent(diffId, mine);
         if (other != null) {
             other.get();
-            progress.message(layerStatus("Download complete", id));
-            progress.message(layerStatus("Pull complete", id));
+            progress.report(new TransferEvent.LayerStep(id, "Download complete"));
+            progress.report(new TransferEvent.LayerStep(id, "Pull complete"));
             return;
         }
         try {
             if (!images.hasLayer(diffId)) {
                 fetch(r.ref, r.creds, layer, diffId, id, progress);
             }
-            progress.message(layerStatus("Pull complete", id));
+            progress.report(new TransferEvent.LayerStep(id, "Pull complete"));
             mine.complete(null);
         } catch (Exception e) {
             mine.completeExceptionally(e);
@@ -214,7 +207,7 @@ public final class ImagePuller {
         }
     }
 
-    private void fetch(ImageReference ref, Credentials creds, JsonNode layer, Digest diffId, String id, Progress progress) throws IOException,
+    private void fetch(ImageReference ref, Credentials creds, JsonNode layer, Digest diffId, String id, TransferEvent.Listener progress) throws IOException,
             InterruptedException {
         Digest digest = Digest.parse(layer.path("digest").asText());
         String media = layer.path("mediaType").asText("");
@@ -246,45 +239,30 @@ public final class ImagePuller {
                 }
                 throw e;
             }
-            progress.message(layerStatus("Verifying Checksum", id));
+            progress.report(new TransferEvent.LayerStep(id, "Verifying Checksum"));
             if (!Digest.of(md).equals(digest)) {
                 throw EngineException.invalid("layer " + digest + " of " + ref.familiar() + " arrived with digest " + Digest.of(md));
             }
             metadata.add(diffId, ref.domain(), ref.path(), digest);
-            progress.message(layerStatus("Download complete", id));
+            progress.report(new TransferEvent.LayerStep(id, "Download complete"));
         } finally {
             downloads.release();
         }
     }
 
-    private static Map<String, Object> status(String status, String id) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("status", status);
-        if (id != null) {
-            m.put("id", id);
-        }
-        return m;
-    }
-
-    private static Map<String, Object> layerStatus(String status, String id) {
-        Map<String, Object> m = status(status, id);
-        m.put("progressDetail", Map.of());
-        return m;
-    }
-
-    /** Counts what a layer download read, and reports it now and then as Docker's "Downloading" message. */
+    /** Counts what a layer download read, and reports it now and then. */
     private static final class CountingStream extends dev.berth.host.BlockInputStream {
         private static final long EVERY = 256 * 1024;
         private final String id;
         private final long total;
-        private final Progress progress;
+        private final TransferEvent.Listener progress;
         private long count;
         private long reported;
         private IOException broken;     // what the connection failed with, if it did
 
         private final InputStream in;
 
-        CountingStream(InputStream in, String id, long total, Progress progress) {
+        CountingStream(InputStream in, String id, long total, TransferEvent.Listener progress) {
             this.in = in;
             this.id = id;
             this.total = total;
@@ -315,43 +293,8 @@ public final class ImagePuller {
             count += n;
             if (count - reported >= EVERY || (total > 0 && count == total)) {
                 reported = count;
-                Map<String, Object> m = new LinkedHashMap<>();
-                m.put("status", "Downloading");
-                Map<String, Object> detail = new LinkedHashMap<>();
-                detail.put("current", count);
-                if (total > 0) {
-                    detail.put("total", total);
-                }
-                m.put("progressDetail", detail);
-                m.put("progress", bar(count, total));
-                m.put("id", id);
-                progress.message(m);
+                progress.report(new TransferEvent.LayerBytes(id, "Downloading", count, Math.max(0, total)));
             }
-        }
-
-        /** The bar the docker CLI prints as it is: {@code [=====>      ]  1.2MB/3.4MB}. */
-        private static String bar(long current, long total) {
-            if (total <= 0) {
-                return size(current);
-            }
-            int width = 50;
-            int done = (int) Math.min(width, current * width / total);
-            return "[" + "=".repeat(Math.max(0, done - 1)) + (done < width ? ">" : "=") + " ".repeat(width - done) + "] "
-                    + size(current) + "/" + size(total);
-        }
-
-        private static String size(long bytes) {
-            if (bytes < 1000) {
-                return bytes + "B";
-            }
-            String[] units = {"kB", "MB", "GB", "TB"};
-            double v = bytes;
-            int u = -1;
-            while (v >= 1000 && u < units.length - 1) {
-                v /= 1000;
-                u++;
-            }
-            return String.format(java.util.Locale.ROOT, "%.3g%s", v, units[u]);
         }
     }
 }

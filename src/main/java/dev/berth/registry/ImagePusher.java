@@ -18,9 +18,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.DigestOutputStream;
 import java.security.MessageDigest;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.zip.GZIPOutputStream;
 
 /**
@@ -28,7 +26,7 @@ import java.util.zip.GZIPOutputStream;
  * the digest they were pulled with; a blob the repository has is not sent again, one another repository
  * of the registry has is mounted) and puts a Docker schema 2 manifest under the tag.
  */
-public final class ImagePusher {
+final class ImagePusher {
 
     private static final String LAYER_TYPE = "application/vnd.docker.image.rootfs.diff.tar.gzip";
     private static final String CONFIG_TYPE = "application/vnd.docker.container.image.v1+json";
@@ -64,8 +62,8 @@ public final class ImagePusher {
         return all;
     }
 
-    public void push(List<ImageReference> names, Credentials creds, ImagePuller.Progress progress) throws IOException {
-        progress.message(Map.of("status", "The push refers to repository [" + names.getFirst().familiarRepository() + "]"));
+    public void push(List<ImageReference> names, Credentials creds, TransferEvent.Listener progress) throws IOException {
+        progress.report(new TransferEvent.Status("The push refers to repository [" + names.getFirst().familiarRepository() + "]", null));
         for (ImageReference ref : names) {
             images.withoutGarbageCollection(() -> {
                 pushOne(ref, creds, progress);
@@ -74,13 +72,13 @@ public final class ImagePusher {
         }
     }
 
-    private void pushOne(ImageReference ref, Credentials creds, ImagePuller.Progress progress) throws IOException {
+    private void pushOne(ImageReference ref, Credentials creds, TransferEvent.Listener progress) throws IOException {
         Image image = images.get(ref.toString());
         List<Digest> diffIds = image.config().diffIds();
         ArrayNode layers = EngineJson.MAPPER.createArrayNode();
         for (Digest diffId : diffIds) {
             String id = diffId.hex().substring(0, 12);
-            progress.message(layerStatus("Preparing", id));
+            progress.report(new TransferEvent.LayerStep(id, "Preparing"));
             Blob blob = pushLayer(ref, diffId, id, creds, progress);
             layers.addObject().put("mediaType", LAYER_TYPE).put("size", blob.size()).put("digest", blob.digest().toString());
         }
@@ -94,27 +92,26 @@ public final class ImagePusher {
         byte[] bytes = EngineJson.MAPPER.writeValueAsBytes(manifest);
         Digest digest = registry.putManifest(ref, MANIFEST_TYPE, bytes, creds);
         images.addPulled(config, List.of(new ImageReference(ref.domain(), ref.path(), null, digest)));
-        progress.message(Map.of("status", ref.tag() + ": digest: " + digest + " size: " + bytes.length));
         images.report("push", ref.familiar(), ref.familiar());
-        progress.message(Map.of("progressDetail", Map.of(), "aux", Map.of("Tag", ref.tag(), "Digest", digest.toString(), "Size", bytes.length)));
+        progress.report(new TransferEvent.Pushed(ref.tag(), digest, bytes.length));
     }
 
     /** A compressed layer blob in the registry. */
     private record Blob(Digest digest, long size) {}
 
-    private Blob pushLayer(ImageReference ref, Digest diffId, String id, Credentials creds, ImagePuller.Progress progress) throws IOException {
+    private Blob pushLayer(ImageReference ref, Digest diffId, String id, Credentials creds, TransferEvent.Listener progress) throws IOException {
         for (DistributionMetadata.Location known : metadata.of(diffId)) {
             if (!known.domain().equals(ref.domain())) {
                 continue;
             }
             var there = known.path().equals(ref.path()) ? registry.blobSize(ref, known.digest(), creds) : java.util.OptionalLong.empty();
             if (there.isPresent()) {
-                progress.message(layerStatus("Layer already exists", id));
+                progress.report(new TransferEvent.LayerStep(id, "Layer already exists"));
                 return new Blob(known.digest(), there.getAsLong());
             }
             if (!known.path().equals(ref.path()) && registry.mount(ref, known.digest(), known.path(), creds)) {
                 metadata.add(diffId, ref.domain(), ref.path(), known.digest());
-                progress.message(layerStatus("Mounted from " + known.path(), id));      // the repository's path, as dockerd says it
+                progress.report(new TransferEvent.LayerStep(id, "Mounted from " + known.path()));      // the repository's path, as dockerd says it
                 return new Blob(known.digest(), registry.blobSize(ref, known.digest(), creds).orElse(0));
             }
         }
@@ -129,9 +126,9 @@ public final class ImagePusher {
             Digest digest = Digest.of(md);
             long size = Files.size(gz);
             if (registry.blobSize(ref, digest, creds).isPresent()) {
-                progress.message(layerStatus("Layer already exists", id));
+                progress.report(new TransferEvent.LayerStep(id, "Layer already exists"));
             } else {
-                progress.message(Map.of("status", "Pushing", "progressDetail", Map.of("current", 0, "total", size), "id", id));
+                progress.report(new TransferEvent.LayerBytes(id, "Pushing", 0, size));
                 registry.upload(ref, digest, () -> {
                     try {
                         return HttpRequest.BodyPublishers.ofFile(gz);
@@ -139,20 +136,12 @@ public final class ImagePusher {
                         throw new java.io.UncheckedIOException(e);
                     }
                 }, creds);
-                progress.message(layerStatus("Pushed", id));
+                progress.report(new TransferEvent.LayerStep(id, "Pushed"));
             }
             metadata.add(diffId, ref.domain(), ref.path(), digest);
             return new Blob(digest, size);
         } finally {
             Files.deleteIfExists(gz);
         }
-    }
-
-    private static Map<String, Object> layerStatus(String status, String id) {
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("status", status);
-        m.put("progressDetail", Map.of());
-        m.put("id", id);
-        return m;
     }
 }

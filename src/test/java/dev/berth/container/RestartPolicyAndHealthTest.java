@@ -2,6 +2,7 @@ package dev.berth.container;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.berth.container.config.ContainerConfig;
+import dev.berth.container.config.HealthCheck;
 import dev.berth.container.config.HostConfig;
 import dev.berth.errors.EngineException;
 import dev.berth.filters.FilterValues;

@@ -8,7 +8,7 @@ import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
 import dev.berth.api.hijack.HijackedStream;
 import dev.berth.container.DetachKeys;
-import dev.berth.container.Execs;
+import dev.berth.container.exec.Execs;
 import dev.berth.container.logs.ContainerLogs;
 import dev.berth.errors.EngineException;
 import io.vertx.core.buffer.Buffer;

@@ -15,10 +15,7 @@ import dev.berth.image.Images;
 import dev.berth.image.ImportRequest;
 import dev.berth.image.Platform;
 import dev.berth.registry.Credentials;
-import dev.berth.registry.Distribution;
-import dev.berth.registry.ImagePuller;
-import dev.berth.registry.ImagePusher;
-import dev.berth.registry.RegistryClient;
+import dev.berth.registry.ImageTransfers;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
 
@@ -34,17 +31,13 @@ import java.util.Map;
 public final class ImageRoutes implements ApiRouter.Group {
 
     private final Images images;
-    private final ImagePuller puller;
-    private final ImagePusher pusher;
-    private final RegistryClient registry;
+    private final ImageTransfers transfers;
     private final String architecture;
     private final String storageDriver;
 
-    public ImageRoutes(Images images, Distribution distribution, HostFacts host, String storageDriver) {
+    public ImageRoutes(Images images, ImageTransfers transfers, HostFacts host, String storageDriver) {
         this.images = images;
-        this.puller = distribution.puller();
-        this.pusher = distribution.pusher();
-        this.registry = distribution.registry();
+        this.transfers = transfers;
         this.architecture = host.goArch();
         this.storageDriver = storageDriver;
     }
@@ -135,9 +128,9 @@ public final class ImageRoutes implements ApiRouter.Group {
         ImageReference ref = tag != null && tag.startsWith("sha256:")
                 ? ImageReference.parse(fromImage + "@" + tag, null)
                 : ImageReference.parse(fromImage, null).tagged(tag);
-        Platform platform = Platform.parse(ctx.request().getParam("platform"), puller.platform());
+        Platform platform = Platform.parse(ctx.request().getParam("platform"), transfers.platform());
         Credentials creds = Credentials.fromHeader(ctx.request().getHeader("X-Registry-Auth"));
-        BlockingIo.respond(ctx, () -> puller.resolve(ref, platform, creds), resolved -> streamProgress(ctx, resolved::pull));
+        BlockingIo.respond(ctx, () -> transfers.pull(ref, platform, creds), pull -> streamProgress(ctx, pull));
     }
 
     /** {@code docker push}: the names are checked first (404 for none); then progress, as for a pull. */
@@ -145,33 +138,33 @@ public final class ImageRoutes implements ApiRouter.Group {
         Credentials creds = Credentials.fromHeader(ctx.request().getHeader("X-Registry-Auth"));
         String name = ctx.pathParam("name");
         String tag = ctx.request().getParam("tag");
-        BlockingIo.respond(ctx, () -> pusher.names(name, tag), names -> streamProgress(ctx, progress -> pusher.push(names, creds, progress)));
-    }
-
-    @FunctionalInterface
-    private interface ProgressWork {
-        void run(ImagePuller.Progress progress) throws IOException;
+        BlockingIo.respond(ctx, () -> transfers.push(name, tag, creds), push -> streamProgress(ctx, push));
     }
 
     /** Docker's JSON message stream, one message per chunk; a failure once it has begun is its last message. */
-    private static void streamProgress(RoutingContext ctx, ProgressWork work) {
+    private static void streamProgress(RoutingContext ctx, ImageTransfers.Transfer transfer) {
         ctx.response().putHeader("Content-Type", "application/json");
         BlockingIo.respond(ctx, () -> {
             try (OutputStream out = BlockingIo.responseBody(ctx)) {
-                ImagePuller.Progress progress = m -> {
-                    out.write(Json.encode(m).appendString("\n").getBytes());
-                    out.flush();    // one message per chunk, as dockerd sends them
-                };
                 try {
-                    work.run(progress);
+                    transfer.run(event -> {
+                        for (Map<String, Object> m : ProgressMessages.of(event)) {
+                            send(out, m);
+                        }
+                    });
                 } catch (ClientGoneException gone) {
                     throw gone;
                 } catch (IOException | RuntimeException e) {
-                    progress.message(Json.errorMessage(e.getMessage()));
+                    send(out, Json.errorMessage(e.getMessage()));
                 }
             }
             return null;
         }, v -> ctx.response().end());
+    }
+
+    private static void send(OutputStream out, Map<String, Object> message) throws IOException {
+        out.write(Json.encode(message).appendString("\n").getBytes());
+        out.flush();    // one message per chunk, as dockerd sends them
     }
 
     /** {@code docker login}: the credentials are tried against the registry; nothing is stored by the daemon. */
@@ -182,7 +175,7 @@ public final class ImageRoutes implements ApiRouter.Group {
             String server = auth.path("serveraddress").asText("");
             String domain = server.isEmpty() || server.contains("index.docker.io") || server.contains("docker.io")
                     ? ImageReference.DOCKER_HUB : server.replaceFirst("^https?://", "").replaceFirst("/.*$", "");
-            return registry.login(domain, Credentials.of(auth));
+            return transfers.login(domain, Credentials.of(auth));
         }, token -> Json.send(ctx, 200, Map.of("Status", "Login Succeeded", "IdentityToken", token)));
     }
 

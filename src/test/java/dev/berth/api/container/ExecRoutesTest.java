@@ -2,7 +2,7 @@ package dev.berth.api.container;
 
 import dev.berth.api.RouteHarness;
 import dev.berth.container.DetachKeys;
-import dev.berth.container.Execs;
+import dev.berth.container.exec.Execs;
 import dev.berth.errors.EngineException;
 import dev.berth.runtime.AttachSocket;
 import org.junit.jupiter.api.AfterEach;

@@ -6,15 +6,15 @@ import dev.berth.host.HostFacts;
 import dev.berth.image.Digest;
 import dev.berth.image.Image;
 import dev.berth.image.ImageReference;
-import dev.berth.image.ImageStore;
 import dev.berth.image.Images;
 import dev.berth.image.ImportRequest;
 import dev.berth.image.Platform;
-import dev.berth.registry.Distribution;
+import dev.berth.registry.Credentials;
+import dev.berth.registry.ImageTransfers;
+import dev.berth.registry.TransferEvent;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -27,7 +27,7 @@ import java.util.function.Predicate;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** The image routes that need no registry, over a fake store: what they decode, the call they make, what they answer. */
+/** The image routes over a fake store and fake registry transfers: what they decode, the call they make, what they answer. */
 class ImageRoutesTest {
 
     private static final Digest ID = Digest.of("config".getBytes(StandardCharsets.UTF_8));
@@ -91,15 +91,49 @@ class ImageRoutesTest {
         }
     };
 
-    @TempDir
-    Path dir;
+    /** A pull of {@code missing} fails before anything moves; one of {@code broken} fails after its first layer. */
+    private final ImageTransfers transfers = new ImageTransfers() {
+        @Override
+        public Platform platform() {
+            return new Platform("linux", "amd64", "");
+        }
+
+        @Override
+        public Transfer pull(ImageReference ref, Platform platform, Credentials creds) {
+            calls.add("pull " + ref + " " + platform + " user=" + creds.username());
+            if (ref.path().endsWith("missing")) {
+                throw EngineException.notFound("manifest for " + ref.familiar() + " not found");
+            }
+            return progress -> {
+                progress.report(new TransferEvent.Status("Pulling from " + ref.familiarRepository(), ref.tag()));
+                progress.report(new TransferEvent.LayerStep("0123456789ab", "Pulling fs layer"));
+                progress.report(new TransferEvent.LayerBytes("0123456789ab", "Downloading", 1500, 3000));
+                if (ref.path().endsWith("broken")) {
+                    throw new java.io.IOException("the download of layer sha256:01 was cut short after 1500 of 3000 bytes");
+                }
+                progress.report(new TransferEvent.LayerStep("0123456789ab", "Pull complete"));
+                progress.report(new TransferEvent.Status("Status: Downloaded newer image for " + ref.familiar(), null));
+            };
+        }
+
+        @Override
+        public Transfer push(String repository, String tag, Credentials creds) {
+            calls.add("push " + repository + " tag=" + tag);
+            return progress -> progress.report(new TransferEvent.Pushed(tag, ID, 527));
+        }
+
+        @Override
+        public String login(String domain, Credentials creds) {
+            calls.add("login " + domain + " " + creds.username());
+            return "";
+        }
+    };
+
     private RouteHarness api;
 
     @BeforeEach
     void serve() throws Exception {
-        // the registry side is real but unused here: these routes never reach a registry
-        Distribution distribution = Distribution.open(new ImageStore(dir), dir, new Platform("linux", "amd64", ""), List.of(), dir, List.of());
-        api = RouteHarness.serve(new ImageRoutes(images, distribution, HostFacts.read(), "overlay2"));
+        api = RouteHarness.serve(new ImageRoutes(images, transfers, HostFacts.read(), "overlay2"));
     }
 
     @AfterEach
@@ -139,5 +173,42 @@ class ImageRoutesTest {
         assertEquals(400, api.send("POST", "/images/prune?filters=%7B%22colour%22%3A%5B%22x%22%5D%7D", null).status());
         assertEquals(List.of("prune all=true"), calls);
         assertEquals(404, api.get("/images/nothing/json").status());
+    }
+
+    @Test
+    void pullStreamsEachEventAsDockersMessageAndAFailureOnceStartedAsTheLastOne() throws Exception {
+        RouteHarness.Reply r = api.send("POST", "/images/create?fromImage=localhost:5000/app&tag=v1&platform=linux/arm64", null);
+        assertEquals(200, r.status(), r.body());
+        assertEquals(String.join("\n",
+                "{\"status\":\"Pulling from localhost:5000/app\",\"id\":\"v1\"}",
+                "{\"status\":\"Pulling fs layer\",\"progressDetail\":{},\"id\":\"0123456789ab\"}",
+                "{\"status\":\"Downloading\",\"progressDetail\":{\"current\":1500,\"total\":3000},\"id\":\"0123456789ab\","
+                        + "\"progress\":\"[" + "=".repeat(24) + ">" + " ".repeat(25) + "] 1.50kB/3.00kB\"}",
+                "{\"status\":\"Pull complete\",\"progressDetail\":{},\"id\":\"0123456789ab\"}",
+                "{\"status\":\"Status: Downloaded newer image for localhost:5000/app:v1\"}", ""), r.body());
+
+        RouteHarness.Reply broken = api.send("POST", "/images/create?fromImage=localhost:5000/broken", null);
+        assertEquals(200, broken.status(), broken.body());
+        String last = broken.body().lines().reduce((a, b) -> b).orElseThrow();
+        String cut = "the download of layer sha256:01 was cut short after 1500 of 3000 bytes";
+        assertEquals(cut, dev.berth.api.Json.MAPPER.readTree(last).path("error").asText(), last);
+        assertEquals(cut, dev.berth.api.Json.MAPPER.readTree(last).path("errorDetail").path("message").asText(), last);
+        assertEquals(List.of("pull localhost:5000/app:v1 linux/arm64 user=", "pull localhost:5000/broken:latest linux/amd64 user="), calls);
+    }
+
+    @Test
+    void aPullThatFailsBeforeAnythingMovesIsAPlainError() throws Exception {
+        RouteHarness.Reply r = api.send("POST", "/images/create?fromImage=missing&tag=v2", null);
+        assertEquals(404, r.status(), r.body());
+        assertEquals("manifest for missing:v2 not found", r.message());
+    }
+
+    @Test
+    void pushEndsWithTheTagsDigestLineAndItsAux() throws Exception {
+        RouteHarness.Reply r = api.send("POST", "/images/localhost:5000/app/push?tag=v1", null);
+        assertEquals(200, r.status(), r.body());
+        assertEquals("{\"status\":\"v1: digest: " + ID + " size: 527\"}\n"
+                + "{\"progressDetail\":{},\"aux\":{\"Tag\":\"v1\",\"Digest\":\"" + ID + "\",\"Size\":527}}\n", r.body());
+        assertEquals(List.of("push localhost:5000/app tag=v1"), calls);
     }
 }

@@ -1,6 +1,5 @@
-package dev.berth.container;
+package dev.berth.container.config;
 
-import dev.berth.container.config.ContainerConfig;
 import dev.berth.errors.EngineException;
 
 import java.time.Duration;
@@ -12,7 +11,7 @@ import java.util.Optional;
  * {@code /bin/sh -c}, NONE turns an image's check off) and its timers, with dockerd's defaults (every
  * 30 s, 30 s timeout, 3 retries). Durations arrive in nanoseconds.
  */
-record HealthCheck(List<String> command, Duration interval, Duration timeout, Duration startPeriod,
+public record HealthCheck(List<String> command, Duration interval, Duration timeout, Duration startPeriod,
                    Duration startInterval, int retries) {
 
     private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(HealthCheck.class.getName());
@@ -23,7 +22,7 @@ record HealthCheck(List<String> command, Duration interval, Duration timeout, Du
     private static final int DEFAULT_RETRIES = 3;
 
     /** The check a container's Config asks for, if any; a malformed one is a 400 naming the field. */
-    static Optional<HealthCheck> of(ContainerConfig config) {
+    public static Optional<HealthCheck> of(ContainerConfig config) {
         ContainerConfig.HealthConfig hc = config.healthcheck();
         if (hc == null) {
             return Optional.empty();

@@ -1,12 +1,14 @@
-package dev.berth.container;
+package dev.berth.container.exec;
 
+import dev.berth.container.DetachKeys;
+import dev.berth.container.ExecIds;
 import dev.berth.runtime.AttachSocket;
 
 import java.io.IOException;
 import java.util.List;
 
 /** Exec sessions as the API sees them ({@code docker exec}). Blocking: call off the event loop. */
-public interface Execs {
+public interface Execs extends ExecIds {
 
     /** What {@code POST /containers/{id}/exec} asked for. */
     record Config(List<String> cmd, List<String> env, String user, String workingDir, boolean tty,
@@ -28,6 +30,7 @@ public interface Execs {
     Session get(String id) throws IOException;
 
     /** The container's sessions that have not ended (as dockerd's ExecIDs; ended ones stay inspectable). */
+    @Override
     List<String> idsOf(String containerId) throws IOException;
 
     /**

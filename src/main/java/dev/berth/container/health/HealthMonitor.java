@@ -1,5 +1,12 @@
-package dev.berth.container;
+package dev.berth.container.health;
 
+import dev.berth.container.Container;
+import dev.berth.container.ContainerEngine;
+import dev.berth.container.ContainerState;
+import dev.berth.container.DetachKeys;
+import dev.berth.container.Health;
+import dev.berth.container.config.HealthCheck;
+import dev.berth.container.exec.ExecSessions;
 import dev.berth.host.ProcessDeadline;
 import dev.berth.runtime.AttachSocket;
 

@@ -1,14 +1,17 @@
-package dev.berth.container;
+package dev.berth.container.exec;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.container.Container;
+import dev.berth.container.ContainerEngine;
 import dev.berth.container.spec.Capabilities;
 import dev.berth.container.spec.ProcessRules;
 import dev.berth.container.spec.OciSpecBuilder;
 import dev.berth.errors.EngineException;
 import dev.berth.host.EngineJson;
+import dev.berth.host.Ids;
 import dev.berth.runtime.AttachSocket;
 import dev.berth.runtime.OciRuntime;
 
@@ -64,7 +67,7 @@ public final class ExecSessions implements Execs {
         if (config.cmd().isEmpty()) {
             throw EngineException.invalid("No exec command specified");
         }
-        Session s = new Session(ContainerEngine.newId(), c.id(), config, false, false, 0, null);
+        Session s = new Session(Ids.random(), c.id(), config, false, false, 0, null);
         List<String> forgotten;
         synchronized (this) {
             sessions.put(s.id(), s);
@@ -240,7 +243,7 @@ public final class ExecSessions implements Execs {
     }
 
     /** Forgets an ended session and deletes its files (health probes, which nobody inspects). */
-    void discard(String id) {
+    public void discard(String id) {
         Session s;
         synchronized (this) {
             s = sessions.remove(id);

@@ -1,4 +1,4 @@
-package dev.berth.container;
+package dev.berth.container.exec;
 
 import dev.berth.container.spec.Capabilities;
 import dev.berth.container.spec.ProcessRules;
