@@ -106,6 +106,50 @@ class ClientCompatIT extends ContainerTestBase {
     }
 
     @Test
+    void aCreateMeansWhatItMeantAtItsApiVersionAndInspectShowsWhatThatVersionShows() throws Exception {
+        String check = "\"Healthcheck\":{\"Test\":[\"CMD\",\"true\"],\"Interval\":1000000000,\"StartInterval\":2000000000}";
+        for (String[] v : new String[][] {{"1.38", "{\"Test\":[\"CMD\",\"true\"],\"Interval\":1000000000}"},
+                {"1.44", "{\"Test\":[\"CMD\",\"true\"],\"Interval\":1000000000,\"StartInterval\":2000000000}"}}) {
+            RawHttp.Response created = api("POST", "/v" + v[0] + "/containers/create?name=hc" + v[0],
+                    "{\"Image\":\"busybox\",\"Cmd\":[\"true\"]," + check + "}");
+            assertEquals(201, created.status(), created.bodyText());
+            JsonNode c = Json.MAPPER.readTree(api("GET", "/v" + v[0] + "/containers/hc" + v[0] + "/json", null).body());
+            assertEquals(v[1], c.at("/Config/Healthcheck").toString(), "a " + v[0] + " client reads back the check it sent");
+        }
+
+        String bindWithVolumeOptions = "{\"Image\":\"busybox\",\"HostConfig\":{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/tmp\","
+                + "\"Target\":\"/t\",\"VolumeOptions\":{\"NoCopy\":true}}]}}";
+        assertEquals(201, api("POST", "/v1.41/containers/create", bindWithVolumeOptions).status(), "ignored before 1.42");
+        RawHttp.Response refused = api("POST", "/v1.47/containers/create", bindWithVolumeOptions);
+        assertEquals(400, refused.status());
+        assertEquals("VolumeOptions must not be specified on mount type \"bind\"", Json.MAPPER.readTree(refused.body()).path("message").asText());
+
+        ok("network", "create", "front");
+        ok("network", "create", "back");
+        try {
+            String two = "{\"Image\":\"busybox\",\"Hostname\":\"h1\",\"Cmd\":[\"true\"],\"HostConfig\":{\"NetworkMode\":\"front\"},"
+                    + "\"NetworkingConfig\":{\"EndpointsConfig\":{\"front\":{\"Aliases\":[\"db\"]},\"back\":{}}}}";
+            RawHttp.Response old = api("POST", "/v1.43/containers/create", two);
+            assertEquals(400, old.status());
+            assertEquals("Container cannot be created with multiple network endpoints: front, back",
+                    Json.MAPPER.readTree(old.body()).path("message").asText());
+            RawHttp.Response created = api("POST", "/v1.44/containers/create?name=two", two);
+            assertEquals(201, created.status(), created.bodyText());
+            String shortId = Json.MAPPER.readTree(created.body()).path("Id").asText().substring(0, 12);
+            // before 1.45 a user-defined network's aliases also name the container's short id and hostname
+            JsonNode at144 = Json.MAPPER.readTree(api("GET", "/v1.44/containers/two/json", null).body()).at("/NetworkSettings/Networks");
+            assertEquals("[\"db\",\"" + shortId + "\",\"h1\"]", at144.at("/front/Aliases").toString());
+            assertEquals("[\"" + shortId + "\",\"h1\"]", at144.at("/back/Aliases").toString());
+            JsonNode at147 = Json.MAPPER.readTree(api("GET", "/v1.47/containers/two/json", null).body()).at("/NetworkSettings/Networks");
+            assertEquals("[\"db\"]", at147.at("/front/Aliases").toString());
+            assertTrue(at147.at("/back/Aliases").isNull(), at147.toString());
+        } finally {
+            docker.run("rm", "-f", "two");
+            ok("network", "rm", "front", "back");
+        }
+    }
+
+    @Test
     void removingAnAlwaysContainerJustAfterItsExitIsRefused() throws Exception {
         ok("run", "-d", "--name", "again", "--restart", "always", "busybox", "sh", "-c", "sleep 1; exit 2");
         assertEquals("2\n", ok("wait", "again").stdout());

@@ -1,5 +1,6 @@
 package dev.berth.api.container;
 
+import dev.berth.api.ApiVersion;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.Json;
 import dev.berth.container.Container;
@@ -26,7 +27,7 @@ public final class ContainerResponses {
     private ContainerResponses() {}
 
     static Map<String, Object> inspect(ContainerViews.Details d, String driver, Function<String, String> networkIds,
-                                       Function<String, java.nio.file.Path> volumeDirs) {
+                                       Function<String, java.nio.file.Path> volumeDirs, ApiVersion version) {
         Container c = d.container();
         String dir = d.paths().dir().toString();
         List<String> execIds = d.execIds();
@@ -61,7 +62,7 @@ public final class ContainerResponses {
         }
         m.put("Mounts", mounts(c, volumeDirs));
         m.put("Config", c.config());
-        m.put("NetworkSettings", networkSettings(c, sandbox.filter(s -> c.state().running()), networkIds));
+        m.put("NetworkSettings", networkSettings(c, sandbox.filter(s -> c.state().running()), networkIds, version.before(1, 45)));
         return withSizes(m, d.sizes());
     }
 
@@ -74,8 +75,13 @@ public final class ContainerResponses {
         return m;
     }
 
-    /** Inspect's NetworkSettings: the networks with the addresses a running container has on them, and its ports. */
-    private static Map<String, Object> networkSettings(Container c, Optional<Sandbox> sandbox, Function<String, String> networkIds) {
+    /**
+     * Inspect's NetworkSettings: the networks with the addresses a running container has on them, and its ports.
+     * With {@code legacyAliases} (API before 1.45) a user-defined network's aliases also list the container's
+     * short id and hostname, the names it answers to there, as moby shows them to older clients.
+     */
+    private static Map<String, Object> networkSettings(Container c, Optional<Sandbox> sandbox, Function<String, String> networkIds,
+                                                       boolean legacyAliases) {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Bridge", "");
         m.put("SandboxID", sandbox.map(s -> s.netns().substring(s.netns().lastIndexOf('/') + 1)).orElse(""));
@@ -87,13 +93,14 @@ public final class ContainerResponses {
         Map<String, Object> networks = new LinkedHashMap<>();
         String mode = c.networkMode();
         if (mode.equals("host") || mode.equals("none")) {
-            networks.put(mode, endpoint(EndpointRequest.plain(networkIds.apply(mode)), null, c));
+            networks.put(mode, endpoint(EndpointRequest.plain(networkIds.apply(mode)), null, List.of()));
         }
         c.endpoints().forEach((name, ep) -> networks.put(name, endpoint(ep,
-                sandbox.flatMap(s -> s.attachments().stream().filter(a -> a.networkId().equals(ep.networkId())).findFirst()).orElse(null), c)));
+                sandbox.flatMap(s -> s.attachments().stream().filter(a -> a.networkId().equals(ep.networkId())).findFirst()).orElse(null),
+                legacyAliases && !name.equals("bridge") ? aliasesWithNames(ep.aliases(), c) : ep.aliases())));
         // the legacy top-level fields: those of the default bridge, as dockerd fills them
         @SuppressWarnings("unchecked")
-        Map<String, Object> bridge = (Map<String, Object>) networks.getOrDefault("bridge", endpoint(EndpointRequest.plain(""), null, c));
+        Map<String, Object> bridge = (Map<String, Object>) networks.getOrDefault("bridge", endpoint(EndpointRequest.plain(""), null, List.of()));
         for (String f : List.of("EndpointID", "Gateway", "GlobalIPv6Address", "GlobalIPv6PrefixLen", "IPAddress", "IPPrefixLen", "IPv6Gateway", "MacAddress")) {
             m.put(f, bridge.get(f));
         }
@@ -101,7 +108,16 @@ public final class ContainerResponses {
         return m;
     }
 
-    private static Map<String, Object> endpoint(EndpointRequest ep, Attachment a, Container c) {
+    private static List<String> aliasesWithNames(List<String> aliases, Container c) {
+        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(aliases);
+        all.add(c.id().substring(0, 12));
+        if (!c.config().hostname().isEmpty()) {
+            all.add(c.config().hostname());
+        }
+        return List.copyOf(all);
+    }
+
+    private static Map<String, Object> endpoint(EndpointRequest ep, Attachment a, List<String> aliases) {
         Map<String, Object> e = new LinkedHashMap<>();
         Map<String, Object> ipam = new LinkedHashMap<>();
         if (!ep.ipv4().isEmpty()) {
@@ -115,7 +131,7 @@ public final class ContainerResponses {
         }
         e.put("IPAMConfig", ipam.isEmpty() ? null : ipam);
         e.put("Links", ep.links().isEmpty() ? null : ep.links());
-        e.put("Aliases", ep.aliases().isEmpty() ? null : ep.aliases());
+        e.put("Aliases", aliases.isEmpty() ? null : aliases);
         e.put("MacAddress", a != null ? a.mac() : ep.mac());
         e.put("DriverOpts", ep.driverOpts().isEmpty() ? null : ep.driverOpts());
         e.put("NetworkID", ep.networkId());
@@ -190,7 +206,7 @@ public final class ContainerResponses {
         Map<String, Object> networks = new LinkedHashMap<>();
         c.endpoints().forEach((name, ep) -> {
             Attachment a = sandbox.flatMap(s -> s.attachments().stream().filter(x -> x.networkId().equals(ep.networkId())).findFirst()).orElse(null);
-            networks.put(name, endpoint(ep, a, c));
+            networks.put(name, endpoint(ep, a, ep.aliases()));
         });
         m.put("NetworkSettings", Map.of("Networks", networks));
         m.put("Mounts", mounts(c, volumeDirs));

@@ -57,8 +57,9 @@ public final class ContainerRoutes implements ApiRouter.Group {
         routes.get("/containers/json", this::list);
         routes.get("/containers/{id}/json", ctx -> {
             boolean size = QueryParams.bool(ctx, "size");
+            ApiVersion version = ApiVersion.of(ctx);
             blocking(ctx, () -> ContainerResponses.inspect(views.inspect(ctx.pathParam("id"), size), storageDriver, views::networkId,
-                    views::volumeDir));
+                    views::volumeDir, version));
         });
         routes.post("/containers/{id}/start", ctx -> status(ctx, () -> engine.start(ctx.pathParam("id")) ? 204 : 304));
         routes.post("/containers/{id}/stop", ctx -> status(ctx, () -> engine.stop(ctx.pathParam("id"), timeout(ctx)) ? 204 : 304));
@@ -166,15 +167,11 @@ public final class ContainerRoutes implements ApiRouter.Group {
         var body = ctx.body().buffer();
         String name = ctx.request().getParam("name");
         ApiVersion version = ApiVersion.of(ctx);
-        boolean before140 = version.before(1, 40);
         String platform = version.before(1, 41) ? null : ctx.request().getParam("platform");     // as moby: from 1.41
         blockingCreated(ctx, () -> {
             ObjectNode request = Json.object(body);     // parsed here, off the event loop
             RequestShape.checkCreate(request);
-            if (before140 && request.path("HostConfig").path("IpcMode").asText("").isEmpty()) {
-                // what clients before API 1.40 expect by default, as dockerd gives them
-                request.withObjectProperty("HostConfig").put("IpcMode", "shareable");
-            }
+            CreateByVersion.apply(request, version);
             return engine.create(RequestShape.create(request, name,
                     platform == null || platform.isEmpty() ? null : Platform.parse(platform, Platform.host())));
         });

@@ -80,6 +80,7 @@ public record ContainerConfig(
      * times in nanoseconds, and the retries; zero is "not set" (the image's value, else the default).
      */
     @DockerJson
+    @JsonInclude(JsonInclude.Include.NON_DEFAULT)     // each field omitempty, as moby's: a client reads back what it sent
     public record HealthConfig(List<String> test, long interval, long timeout, long startPeriod, long startInterval, int retries) {
         public HealthConfig {
             test = list(test);
