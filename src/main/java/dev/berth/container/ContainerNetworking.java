@@ -1,5 +1,6 @@
 package dev.berth.container;
 
+import dev.berth.container.config.ContainerConfig;
 import dev.berth.container.spec.NetworkView;
 import dev.berth.errors.EngineException;
 import dev.berth.network.Attachment;
@@ -67,7 +68,7 @@ public final class ContainerNetworking implements NetworkMembers, LegacyLinks {
             }
         }
         Sandbox s = networks.up(new SandboxRequest(c.id(), c.name(), c.config().hostname(), c.endpoints(),
-                NetworkOptions.ports(c.hostConfig(), c.config().exposedPorts().keySet()), c.hostConfig().dns()));
+                NetworkOptions.ports(c.hostConfig(), c.config().exposedPorts().keySet()), ContainerConfig.list(c.hostConfig().dns())));
         if (s.attachments().isEmpty()) {
             return new NetworkView(s.netns(), "", List.of(), links, hostGateway, null, linkEnv);
         }

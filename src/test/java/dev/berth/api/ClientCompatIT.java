@@ -103,6 +103,16 @@ class ClientCompatIT extends ContainerTestBase {
         assertEquals("json-file", c.at("/HostConfig/LogConfig/Type").asText());
         assertTrue(c.at("/HostConfig/PidsLimit").isMissingNode(), "a field whose absence means unlimited stays absent");
         assertEquals("", ok("inspect", "-f", "{{.Config.WorkingDir}}", "bare").stdout().strip());
+        // Go's nil slices where nothing was sent and the image has none; the CLI sends the DNS lists empty
+        for (String field : List.of("/Config/Entrypoint", "/HostConfig/Dns", "/HostConfig/DnsOptions", "/HostConfig/DnsSearch")) {
+            assertTrue(c.at(field).isNull(), field + " is null, not missing or []: " + c.at(field));
+        }
+        ok("create", "--name", "bycli", "busybox", "true");
+        assertEquals("[] [] [] null", ok("inspect", "-f", "{{json .HostConfig.Dns}} {{json .HostConfig.DnsOptions}} "
+                + "{{json .HostConfig.DnsSearch}} {{json .Config.Entrypoint}}", "bycli").stdout().strip());
+        ok("create", "--name", "withdns", "--dns", "127.0.0.1", "--entrypoint", "/bin/echo", "busybox", "hi");
+        assertEquals("[\"127.0.0.1\"] [\"/bin/echo\"]", ok("inspect", "-f", "{{json .HostConfig.Dns}} {{json .Config.Entrypoint}}",
+                "withdns").stdout().strip());
     }
 
     @Test

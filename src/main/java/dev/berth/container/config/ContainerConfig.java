@@ -33,7 +33,7 @@ public record ContainerConfig(
         String image,
         Map<String, Object> volumes,
         String workingDir,
-        @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> entrypoint,
+        @JsonInclude(JsonInclude.Include.ALWAYS) @JsonFormat(with = JsonFormat.Feature.ACCEPT_SINGLE_VALUE_AS_ARRAY) List<String> entrypoint,
         boolean networkDisabled,
         String macAddress,
         List<String> onBuild,
@@ -52,7 +52,7 @@ public record ContainerConfig(
         image = text(image);
         volumes = map(volumes);
         workingDir = text(workingDir);
-        entrypoint = list(entrypoint);
+        entrypoint = orNil(entrypoint);     // null when neither request nor image set one, as Go's nil shows
         macAddress = text(macAddress);
         onBuild = list(onBuild);
         labels = map(labels);
@@ -108,6 +108,11 @@ public record ContainerConfig(
 
     public static <T> List<T> list(List<T> l) {
         return l == null ? List.of() : java.util.Collections.unmodifiableList(new java.util.ArrayList<>(l));
+    }
+
+    /** A copy, or null for Go's nil slice: a field a client reads as {@code null} when it was never set. */
+    public static <T> List<T> orNil(List<T> l) {
+        return l == null ? null : list(l);
     }
 
     public static <K, V> Map<K, V> map(Map<K, V> m) {

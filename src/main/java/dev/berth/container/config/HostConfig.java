@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static dev.berth.container.config.ContainerConfig.list;
 import static dev.berth.container.config.ContainerConfig.map;
+import static dev.berth.container.config.ContainerConfig.orNil;
 import static dev.berth.container.config.ContainerConfig.text;
 
 /**
@@ -35,9 +36,9 @@ public record HostConfig(
         List<String> capAdd,
         List<String> capDrop,
         String cgroupnsMode,
-        List<String> dns,
-        List<String> dnsOptions,
-        List<String> dnsSearch,
+        @JsonInclude(JsonInclude.Include.ALWAYS) List<String> dns,
+        @JsonInclude(JsonInclude.Include.ALWAYS) List<String> dnsOptions,
+        @JsonInclude(JsonInclude.Include.ALWAYS) List<String> dnsSearch,
         List<String> extraHosts,
         List<String> groupAdd,
         String ipcMode,
@@ -104,9 +105,10 @@ public record HostConfig(
         capAdd = list(capAdd);
         capDrop = list(capDrop);
         cgroupnsMode = text(cgroupnsMode);
-        dns = list(dns);
-        dnsOptions = list(dnsOptions);
-        dnsSearch = list(dnsSearch);
+        // null when not sent (Go's nil), as dockerd shows them; the CLI always sends them, empty or not
+        dns = orNil(dns);
+        dnsOptions = orNil(dnsOptions);
+        dnsSearch = orNil(dnsSearch);
         extraHosts = list(extraHosts);
         groupAdd = list(groupAdd);
         ipcMode = text(ipcMode);

@@ -22,7 +22,7 @@ public final class HostFiles {
         for (String h : hc.extraHosts()) {
             extraHost(h);
         }
-        for (String d : hc.dns()) {
+        for (String d : ContainerConfig.list(hc.dns())) {
             if (!isIp(d)) {
                 throw EngineException.invalid("invalid Dns: " + d + " is not an IP address");
             }
@@ -69,9 +69,9 @@ public final class HostFiles {
         hosts.append(net.address().isEmpty() ? "127.0.1.1" : net.address()).append('\t')
                 .append(domain.isEmpty() ? hostname : hostname + "." + domain + "\t" + hostname).append('\n');
         Files.writeString(dir.resolve("hosts"), hosts.toString());
-        List<String> dns = hc.dns();
-        List<String> search = hc.dnsSearch();
-        List<String> options = hc.dnsOptions();
+        List<String> dns = ContainerConfig.list(hc.dns());
+        List<String> search = ContainerConfig.list(hc.dnsSearch());
+        List<String> options = ContainerConfig.list(hc.dnsOptions());
         Path hostResolv = Path.of("/etc/resolv.conf");
         String resolv;
         if (!net.nameservers().isEmpty()) {

@@ -35,8 +35,9 @@ public final class ProcessRules {
      * {@code "Entrypoint": [""]} clears the image's entrypoint.
      */
     public static List<String> args(ContainerConfig request, ContainerConfig image) {
-        boolean ownEntrypoint = !request.entrypoint().isEmpty();
-        List<String> entrypoint = ownEntrypoint ? request.entrypoint().stream().filter(a -> !a.isEmpty()).toList() : image.entrypoint();
+        List<String> requested = ContainerConfig.list(request.entrypoint());
+        boolean ownEntrypoint = !requested.isEmpty();
+        List<String> entrypoint = ownEntrypoint ? requested.stream().filter(a -> !a.isEmpty()).toList() : ContainerConfig.list(image.entrypoint());
         List<String> cmd = !request.cmd().isEmpty() ? request.cmd() : ownEntrypoint ? List.of() : image.cmd();
         List<String> args = new ArrayList<>(entrypoint);
         args.addAll(cmd);
@@ -87,7 +88,7 @@ public final class ProcessRules {
     /** The merged Config inspect shows: the request's, filled in from the image. */
     public static ContainerConfig mergedConfig(ContainerConfig request, ContainerConfig image, String imageName, String hostname,
                                         List<String> env) {
-        boolean ownEntrypoint = !request.entrypoint().isEmpty();
+        boolean ownEntrypoint = !ContainerConfig.list(request.entrypoint()).isEmpty();
         List<String> cmd = !request.cmd().isEmpty() ? request.cmd() : ownEntrypoint ? List.of() : image.cmd();
         // the image's exposed ports and the request's, as dockerd merges them (what -P publishes)
         Map<String, Object> ports = new LinkedHashMap<>(image.exposedPorts());
