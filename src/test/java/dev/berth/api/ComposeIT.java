@@ -114,6 +114,57 @@ class ComposeIT extends ContainerTestBase {
         assertEquals("", ok("volume", "ls", "-q").stdout().strip());
     }
 
+    /**
+     * Ctrl-C while {@code up} is still creating and starting: compose stops what it started and ends, and no
+     * request of its stays open in the daemon (attaches waiting for a start included).
+     */
+    @Test
+    void anUpInterruptedWhileStartingEndsAndLeavesNoRequestOpen() throws Exception {
+        assumeTrue(Files.isExecutable(COMPOSE), "docker-compose (Debian's) is not installed: skipping");
+        Path project = Files.createDirectories(daemon.dir().resolve("halt"));
+        Files.writeString(project.resolve("docker-compose.yml"), """
+                version: "3"
+                services:
+                  a: {image: busybox, command: sleep 600, stop_grace_period: 1s}
+                  b: {image: busybox, command: sleep 600, stop_grace_period: 1s}
+                  c: {image: busybox, command: sleep 600, stop_grace_period: 1s, depends_on: [a, b]}
+                """);
+        ProcessBuilder pb = new ProcessBuilder(COMPOSE.toString(), "--no-ansi", "up").directory(project.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(docker.environment());
+        Process up = pb.start();
+        StringBuffer out = new StringBuffer();
+        Thread reader = Thread.ofPlatform().start(() -> {
+            try {
+                out.append(new String(up.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            } catch (java.io.IOException ignored) {
+                // the process ended
+            }
+        });
+        try {
+            // the interrupt comes while the last service is being created: a and b are starting or started
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (ok("ps", "-a", "-q", "--filter", "name=halt_c_1").stdout().isBlank() && System.nanoTime() < deadline && up.isAlive()) {
+                Thread.sleep(50);
+            }
+            assertTrue(up.isAlive(), "compose ended before it was interrupted:\n" + out);
+            assertEquals(0, new ProcessBuilder("kill", "-INT", Long.toString(up.pid())).start().waitFor());
+            assertTrue(up.waitFor(30, TimeUnit.SECONDS), "compose did not end after SIGINT:\n" + out);
+            reader.join(5000);
+            // the only connection left is this check's own
+            String connections = "";
+            for (int i = 0; i < 100 && !connections.equals("1.0"); i++) {
+                Thread.sleep(100);
+                connections = dev.berth.testing.RawHttp.request(daemon.socket(), "GET", "/metrics", java.util.Map.of(), null).bodyText()
+                        .lines().filter(l -> l.startsWith("berth_api_connections ")).map(l -> l.split(" ")[1]).findFirst().orElse("");
+            }
+            assertEquals("1.0", connections, "API connections still open 10 s after compose ended:\n" + out + "\n" + daemon.log());
+        } finally {
+            up.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        }
+        compose(project, "down", "-t", "0");
+        assertEquals("", ok("ps", "-a", "-q", "--filter", "name=halt_").stdout().strip());
+    }
+
     /** Image inspect's Container and ContainerConfig: shown below API 1.45 (and to compose 1.x, which negotiates up), gone from it. */
     @Test
     void imageInspectShowsContainerConfigByApiVersion() throws Exception {
