@@ -172,4 +172,60 @@ class ComposeV2IT extends ContainerTestBase {
         assertEquals(List.of("kill", "die", "stop", "start"), actions);
         ok(project, "down");
     }
+
+    /**
+     * {@code watch} with the sync action (it needs a build section, built here by the classic builder): a new or
+     * changed file is copied in (an archive PUT), a deleted one removed by an exec that compose starts twice,
+     * which dockerd answers as a stream with the error in it, not as a failed request.
+     */
+    @Test
+    void watchSyncsNewChangedAndDeletedFiles() throws Exception {
+        Path project = Files.createDirectories(daemon.dir().resolve("watched"));
+        Files.createDirectories(project.resolve("src"));
+        Files.writeString(project.resolve("src/a.txt"), "one\n");
+        Files.writeString(project.resolve("Dockerfile"), "FROM busybox\nCOPY src /app\nCMD [\"sleep\", \"600\"]\n");
+        Files.writeString(project.resolve("compose.yaml"), """
+                services:
+                  web:
+                    build: .
+                    stop_grace_period: 1s
+                    develop:
+                      watch:
+                        - action: sync
+                          path: ./src
+                          target: /app
+                """);
+        Path printed = daemon.dir().resolve("watch.out");
+        Process watch = compose(project, "watch").redirectErrorStream(true).redirectOutput(printed.toFile()).start();
+        try {
+            waitFor(() -> Files.readString(printed).contains("Watch enabled"), "watch did not start: " + printed);
+            assertEquals("one\n", ok(project, "exec", "-T", "web", "cat", "/app/a.txt"));
+            Files.writeString(project.resolve("src/a.txt"), "changed\n");
+            Files.writeString(project.resolve("src/b.txt"), "two\n");
+            waitFor(() -> run(project, "exec", "-T", "web", "sh", "-c", "cat /app/a.txt /app/b.txt 2>&1; true").stdout()
+                    .equals("changed\ntwo\n"), "the changes were not synced");
+            Files.delete(project.resolve("src/b.txt"));
+            waitFor(() -> run(project, "exec", "-T", "web", "ls", "/app").stdout().equals("a.txt\n"), "the deleted file is still there");
+            Thread.sleep(500);      // what compose printed about the deletion is out
+            String out = Files.readString(printed);
+            assertTrue(!out.contains("Error") && !out.contains("error"), out);
+        } finally {
+            watch.destroy();
+            watch.waitFor(20, TimeUnit.SECONDS);
+        }
+        ok(project, "down", "-t", "0");
+    }
+
+    private interface Check {
+        boolean holds() throws Exception;
+    }
+
+    /** Waits (at most 30 s) until {@code check} holds. */
+    private static void waitFor(Check check, String failure) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!check.holds()) {
+            assertTrue(System.nanoTime() < deadline, failure);
+            Thread.sleep(200);
+        }
+    }
 }

@@ -46,6 +46,27 @@ class GoClientIT extends ContainerTestBase {
         return new RawHttp.Response(head.status(), head.reason(), head.headers(), c.readBody(head));
     }
 
+    /**
+     * A second start of an exec session (compose's watch makes one after each exec it attaches to): dockerd
+     * answers a detached one with a 409 and an attached one, once upgraded, with the error on the stream.
+     */
+    @Test
+    void aSecondStartOfAnExecSessionIsRefusedAsDockerdRefusesIt() throws Exception {
+        ok("run", "-d", "--name", "twice", "busybox", "sleep", "300");
+        RawHttp.Response created = go("POST", "/v1.41/containers/twice/exec", "{\"Cmd\":[\"sleep\",\"30\"]}");
+        assertEquals(201, created.status(), created.bodyText());
+        String id = Json.MAPPER.readTree(created.body()).path("Id").asText();
+        assertEquals(200, go("POST", "/v1.41/exec/" + id + "/start", "{\"Detach\":true}").status());
+        RawHttp.Response detached = go("POST", "/v1.41/exec/" + id + "/start", "{\"Detach\":true}");
+        assertEquals(409, detached.status());
+        assertEquals("Error: Exec command " + id + " is already running", message(detached));
+        RawHttp.Response attached = go("POST", "/v1.41/exec/" + id + "/start", "{\"Detach\":false,\"Tty\":false}");
+        assertEquals(200, attached.status(), attached.bodyText());
+        byte[] body = attached.body();
+        assertEquals(1, body[0], "one stdout frame");
+        assertEquals("Error: Exec command " + id + " is already running\r\n", new String(body, 8, body.length - 8, StandardCharsets.UTF_8));
+    }
+
     @Test
     void aKeptAliveConnectionIsAnsweredAfterDetachedExecStarts() throws Exception {
         ok("run", "-d", "--name", "box", "busybox", "sleep", "300");

@@ -10,7 +10,6 @@ import dev.berth.api.hijack.HijackedStream;
 import dev.berth.container.DetachKeys;
 import dev.berth.container.exec.Execs;
 import dev.berth.container.logs.ContainerLogs;
-import dev.berth.errors.EngineException;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.ext.web.RoutingContext;
@@ -59,12 +58,9 @@ public final class ExecRoutes implements ApiRouter.Group {
             BlockingIo.respond(ctx, () -> execs.start(id, false), v -> ctx.response().setStatusCode(200).end());
             return;
         }
-        // What can be refused is refused as JSON before the upgrade; what the process does comes after it.
+        // As dockerd: only an unknown session is refused as JSON before the upgrade; a start that fails after it
+        // (a second start of the session too: compose's watch starts each exec twice) is a message on stdout
         BlockingIo.run(ctx, () -> execs.get(id)).onSuccess(s -> {
-            if (s.started()) {
-                ctx.fail(EngineException.conflict("Exec " + id + " has already been started"));
-                return;
-            }
             Execs.Config cfg = s.config();
             // as dockerd: the start request's Tty decides the framing, whatever the exec was created with
             // (docker-py's exec_start sends Tty false for a TTY exec and reads frames)

@@ -135,8 +135,8 @@ public final class ExecSessions implements Execs {
             if (s == null) {
                 throw EngineException.notFound("No such exec instance: " + id);
             }
-            if (s.started()) {
-                throw EngineException.conflict("Exec " + id + " has already been started");
+            if (s.started()) {     // dockerd 20.10's words
+                throw EngineException.conflict("Error: Exec command " + id + (s.exitCode() != null ? " has already run" : " is already running"));
             }
             s = s.with(true, true, 0, null);
             sessions.put(id, s);
