@@ -58,6 +58,11 @@ class ClientCompatIT extends ContainerTestBase {
             assertEquals("[1, 0, 0, 0, 0, 0, 0, 4]", java.util.Arrays.toString(c.readExactly(8)));
             assertEquals("hi\r\n", new String(c.readExactly(4), StandardCharsets.UTF_8));
         }
+        // a command that cannot be found: 126 to clients of dockerd 20.10's API (docker-py's test_exec_run_failed), 127 from 1.42
+        assertEquals("126 127 126\n", python("import docker",
+                "old = docker.from_env(version='1.41').containers.get('box')",
+                "new = docker.from_env(version='1.42').containers.get('box')",
+                "print(old.exec_run('docker ps')[0], new.exec_run('docker ps')[0], old.exec_run('/etc/passwd')[0])"));
     }
 
     @Test

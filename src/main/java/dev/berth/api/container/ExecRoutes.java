@@ -3,6 +3,7 @@ package dev.berth.api.container;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.berth.api.ApiRouter;
 import dev.berth.api.RouteTable;
+import dev.berth.api.ApiVersion;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
 import dev.berth.api.QueryParams;
@@ -33,8 +34,10 @@ public final class ExecRoutes implements ApiRouter.Group {
     public void register(RouteTable routes) {
         routes.withBody(HttpMethod.POST, "/containers/{id}/exec", this::create);
         routes.hijack("/exec/{id}/start", this::start);
-        routes.get("/exec/{id}/json", ctx -> BlockingIo.respond(ctx, () -> inspect(execs.get(ctx.pathParam("id"))),
-                v -> Json.send(ctx, 200, v)));
+        routes.get("/exec/{id}/json", ctx -> {
+            boolean before142 = ApiVersion.of(ctx).before(1, 42);
+            BlockingIo.respond(ctx, () -> inspect(execs.get(ctx.pathParam("id")), before142), v -> Json.send(ctx, 200, v));
+        });
         routes.post("/exec/{id}/resize", ctx -> {
             int h = QueryParams.integer(ctx, "h", 0);
             int w = QueryParams.integer(ctx, "w", 0);
@@ -87,13 +90,18 @@ public final class ExecRoutes implements ApiRouter.Group {
         }).onFailure(ctx::fail);
     }
 
-    private static Map<String, Object> inspect(Execs.Session s) {
+    /**
+     * @param before142 a client before API 1.42 (dockerd 20.10's) is told 126 for a command that could not be
+     *                  found, as dockerd before 23 answered any exec that could not start; later ones 127
+     */
+    private static Map<String, Object> inspect(Execs.Session s, boolean before142) {
         Execs.Config c = s.config();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("CanRemove", false);
         m.put("ContainerID", s.containerId());
         m.put("DetachKeys", "");
-        m.put("ExitCode", s.exitCode());
+        boolean notStarted = s.pid() == 0 && s.exitCode() != null;
+        m.put("ExitCode", before142 && notStarted && s.exitCode() == 127 ? Integer.valueOf(126) : s.exitCode());
         m.put("ID", s.id());
         m.put("OpenStderr", c.attachStderr());
         m.put("OpenStdin", c.attachStdin());
