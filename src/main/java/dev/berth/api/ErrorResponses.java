@@ -82,6 +82,8 @@ public final class ErrorResponses {
             ctx.response().setStatusCode(304).end();
             return;
         }
+        // whole, with its length, even where a stream was about to begin: docker-py raises only for such errors
+        ctx.response().setChunked(false);
         Json.send(ctx, status, Map.of("message", message));
     }
 

@@ -164,6 +164,26 @@ class ClientCompatIT extends ContainerTestBase {
         }
     }
 
+    /** docker-py's build tests: an error before the build's stream is a plain HTTP error, and a built image's Config has Go's fields. */
+    @Test
+    void buildErrorsBeforeTheStreamAreWholeAndABuiltConfigHasGosFields() throws Exception {
+        assertEquals("APIError 400 True\nNone None\n", python("import docker, io",
+                "c = docker.from_env(version='1.41').api",
+                "try:",
+                "    for line in c.build(fileobj=io.BytesIO(), tag='a/b/c'):",
+                "        pass",
+                "    print('no error')",
+                "except docker.errors.APIError as e:",
+                "    print(type(e).__name__, e.response.status_code, e.is_error())",
+                "list(c.build(fileobj=io.BytesIO(b'FROM busybox\\nCMD [\"true\"]'), tag='gofields', decode=True))",
+                "config = c.inspect_image('gofields')['Config']",
+                "print(config['OnBuild'], config['Entrypoint'])"));
+        RawHttp.Response none = RawHttp.request(daemon.socket(), "POST", "/build", Map.of("Content-Type", "application/x-tar"), new byte[0]);
+        assertEquals(500, none.status());
+        assertEquals("Cannot locate specified Dockerfile: Dockerfile", Json.MAPPER.readTree(none.body()).path("message").asText());
+        assertEquals(null, none.header("transfer-encoding"), "an error is sent whole, with its length");
+    }
+
     @Test
     void removingAnAlwaysContainerJustAfterItsExitIsRefused() throws Exception {
         ok("run", "-d", "--name", "again", "--restart", "always", "busybox", "sh", "-c", "sleep 1; exit 2");

@@ -74,13 +74,13 @@ public final class BuildRoutes implements ApiRouter.Group {
                 Builds.Output output = request.quiet() ? quiet(out, ctx) : output(out, ctx);
                 try {
                     builder.build(body, request, output);
-                } catch (BuildFailure e) {
-                    message(out, Map.of("errorDetail", Map.of("code", e.code(), "message", e.getMessage()), "error", e.getMessage()));
-                } catch (EngineException | IOException e) {
+                } catch (BuildFailure | EngineException | IOException e) {
                     if (!ctx.response().headWritten()) {
-                        throw e;
+                        throw e;        // nothing sent yet: a plain error, as dockerd answers (no Dockerfile, a bad context)
                     }
-                    message(out, Json.errorMessage(e.getMessage()));
+                    message(out, e instanceof BuildFailure f
+                            ? Map.of("errorDetail", Map.of("code", f.code(), "message", f.getMessage()), "error", f.getMessage())
+                            : Json.errorMessage(e.getMessage()));
                 }
             }
             return null;

@@ -54,9 +54,9 @@ public final class ImageResponses {
      * Go's zero {@code container.Config}, which dockerd before API 1.45 shows as {@code ContainerConfig}
      * of an image that has none (compose 1.29 reads its {@code Volumes} on every recreate).
      */
-    private static final JsonNode ZERO_CONFIG = zeroConfig();
+    private static final com.fasterxml.jackson.databind.node.ObjectNode ZERO_CONFIG = zeroConfig();
 
-    private static JsonNode zeroConfig() {
+    private static com.fasterxml.jackson.databind.node.ObjectNode zeroConfig() {
         var node = dev.berth.api.Json.MAPPER.createObjectNode();
         for (String s : List.of("Hostname", "Domainname", "User")) {
             node.put(s, "");
@@ -69,6 +69,16 @@ public final class ImageResponses {
         return node;
     }
 
+    /**
+     * A config as Go's {@code container.Config} marshals it: the fields without {@code omitempty} are always there,
+     * zero when the image has none (docker-py reads {@code Config.OnBuild} of a built image).
+     */
+    private static JsonNode goShape(JsonNode config) {
+        var shown = ZERO_CONFIG.deepCopy();
+        config.properties().forEach(e -> shown.set(e.getKey(), e.getValue()));
+        return shown;
+    }
+
     /** @param version the request's API version: {@code Container} and {@code ContainerConfig} are gone from 1.45 */
     static Inspect inspect(Image i, String storageDriver, Function<Digest, Path> layerPath, dev.berth.api.ApiVersion version) {
         var c = i.config();
@@ -79,9 +89,9 @@ public final class ImageResponses {
                 i.repoDigests().stream().map(ImageReference::familiar).toList(), i.parent(),
                 c.json().path("comment").asText(""), c.createdText(),
                 legacy ? c.json().path("container").asText("") : null,
-                legacy ? (containerConfig.isObject() ? containerConfig : ZERO_CONFIG) : null,
+                legacy ? (containerConfig.isObject() ? goShape(containerConfig) : ZERO_CONFIG) : null,
                 c.json().path("docker_version").asText(""),
-                c.json().path("author").asText(""), c.containerConfig().isMissingNode() ? null : c.containerConfig(),
+                c.json().path("author").asText(""), c.containerConfig().isMissingNode() ? null : goShape(c.containerConfig()),
                 c.architecture(), c.json().path("variant").asText(""), c.os(), i.size(), i.size(),
                 new GraphDriver(storageDriver, Map.of("LowerDir", String.join(":", dirs))),
                 new RootFs("layers", c.diffIds().stream().map(Digest::toString).toList()),
