@@ -50,7 +50,7 @@ final class BridgeChain {
         if (!ep.ipv4().isEmpty()) {
             ips.add(ep.ipv4());
         }
-        if (!ep.ipv6().isEmpty()) {
+        if (!ep.ipv6().isEmpty() && n.ipv6()) {
             ips.add(ep.ipv6());
         }
         if (!ep.mac().isEmpty()) {

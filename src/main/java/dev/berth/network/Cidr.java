@@ -110,9 +110,10 @@ public record Cidr(InetAddress address, int prefix) {
         return at(value().or(mask().not().and(all())));
     }
 
+    /** As Go prints a prefix: IPv6 in its RFC 5952 form ({@code 2001:389::/64}). */
     @Override
     public String toString() {
-        return address.getHostAddress() + "/" + prefix;
+        return canonical(address) + "/" + prefix;
     }
 
     private BigInteger value() {

@@ -32,9 +32,12 @@ final class EndpointAddresses {
         }
     }
 
-    /** Addresses asked for must be in the network's subnets (IPAM refuses one that is taken; NetworkOptions checked their form). */
+    /**
+     * Addresses asked for must be in the network's subnets (IPAM refuses one that is taken; NetworkOptions checked
+     * their form). An IPv6 address on a network without IPv6 is kept in the endpoint's config and not given, as dockerd.
+     */
     static void check(Network n, EndpointRequest ep) {
-        for (String ip : List.of(ep.ipv4(), ep.ipv6())) {
+        for (String ip : n.ipv6() ? List.of(ep.ipv4(), ep.ipv6()) : List.of(ep.ipv4())) {
             if (ip.isEmpty()) {
                 continue;
             }

@@ -12,18 +12,21 @@ import java.util.Map;
  * @param mtu     the MTU asked for with {@code com.docker.network.driver.mtu}, else 0: the host's default route's
  * @param bridge  the Linux bridge's name
  * @param ipamOptions the IPAM driver's options as given ({@code IPAM.Options}): kept and shown, the default driver takes none
+ * @param dormantPools IPv6 pools given for a network without IPv6: kept and shown in its IPAM config, as dockerd
+ *                     keeps them, but no address comes from them
  */
 public record Network(String id, String name, String driver, String created, boolean internal, boolean ipv6,
                       List<Pool> pools, Map<String, String> labels, Map<String, String> options, int mtu, String bridge,
-                      Map<String, String> ipamOptions) {
+                      Map<String, String> ipamOptions, List<Pool> dormantPools) {
 
     public Network {
         ipamOptions = ipamOptions == null ? Map.of() : Map.copyOf(ipamOptions);    // none in networks saved before
+        dormantPools = dormantPools == null ? List.of() : List.copyOf(dormantPools);
     }
 
     public Network(String id, String name, String driver, String created, boolean internal, boolean ipv6,
                    List<Pool> pools, Map<String, String> labels, Map<String, String> options, int mtu, String bridge) {
-        this(id, name, driver, created, internal, ipv6, pools, labels, options, mtu, bridge, Map.of());
+        this(id, name, driver, created, internal, ipv6, pools, labels, options, mtu, bridge, Map.of(), List.of());
     }
 
     /**

@@ -129,14 +129,15 @@ final class NetworkStore {
             Network.Pool v6 = asked.stream().filter(p -> p.subnet() != null && p.subnet().contains(":")).findFirst()
                     .orElse(new Network.Pool(randomUla(), "", ""));
             pools.add(pool(v6, false));
-        } else if (asked.stream().anyMatch(p -> p.subnet() != null && p.subnet().contains(":"))) {
-            throw EngineException.invalid("an IPv6 subnet needs IPv6 on the network (EnableIPv6, docker network create --ipv6)");
         }
+        // without IPv6 on the network, an IPv6 pool is kept as given and never used, as dockerd keeps it
+        List<Network.Pool> dormant = c.ipv6() ? List.of() : asked.stream().filter(p -> p.subnet() != null && p.subnet().contains(":"))
+                .toList();
         if (asked.stream().filter(p -> isV4(p.subnet())).count() > 1) {
             throw EngineException.notImplemented("Berth does not implement several IPv4 subnets on one network yet");
         }
         Network n = new Network(id, c.name(), driver, Instant.now().toString(), c.internal(), c.ipv6(), List.copyOf(pools),
-                Map.copyOf(c.labels()), Map.copyOf(c.options()), mtu, bridge, c.ipamOptions() == null ? Map.of() : c.ipamOptions());
+                Map.copyOf(c.labels()), Map.copyOf(c.options()), mtu, bridge, c.ipamOptions() == null ? Map.of() : c.ipamOptions(), dormant);
         save(n);
         return n;
     }

@@ -184,6 +184,32 @@ class ClientCompatIT extends ContainerTestBase {
         assertEquals(null, none.header("transfer-encoding"), "an error is sent whole, with its length");
     }
 
+    /** docker-py's IPv6 network tests, as dockerd 20.10 passes them (its API, 1.41); from 1.44 a subnet with host bits is refused. */
+    @Test
+    void anIpv6PoolWithoutIpv6IsKeptUnusedAndHostBitsAreMaskedBefore144() throws Exception {
+        assertEquals("2001:389::f00d '' False ['2001:389::/64']\n400\n['2001:389::/64']\n", python("import docker",
+                "c = docker.from_env(version='1.41').api",
+                "pool = lambda: docker.types.IPAMConfig(pool_configs=[docker.types.IPAMPool(subnet='2001:389::1/64')])",
+                "c.create_network('v6dormant', ipam=pool())",
+                "ctr = c.create_container('busybox', 'sleep 30', host_config=c.create_host_config(network_mode='v6dormant'),",
+                "    networking_config=c.create_networking_config({'v6dormant': c.create_endpoint_config(ipv6_address='2001:389::f00d')}))",
+                "c.start(ctr)",
+                "ep = c.inspect_container(ctr)['NetworkSettings']['Networks']['v6dormant']",
+                "net = c.inspect_network('v6dormant')",
+                "print(ep['IPAMConfig']['IPv6Address'], repr(ep['GlobalIPv6Address']), net['EnableIPv6'],",
+                "    [p['Subnet'] for p in net['IPAM']['Config'] if ':' in p['Subnet']])",
+                "c.remove_container(ctr, force=True)",
+                "c.remove_network('v6dormant')",
+                "try:",
+                "    docker.from_env(version='1.44').api.create_network('hostbits', enable_ipv6=True, ipam=pool())",
+                "    print('taken')",
+                "except docker.errors.APIError as e:",
+                "    print(e.response.status_code)",
+                "c.create_network('hostbits', enable_ipv6=True, ipam=pool())",
+                "print([p['Subnet'] for p in c.inspect_network('hostbits')['IPAM']['Config'] if ':' in p['Subnet']])",
+                "c.remove_network('hostbits')"));
+    }
+
     @Test
     void removingAnAlwaysContainerJustAfterItsExitIsRefused() throws Exception {
         ok("run", "-d", "--name", "again", "--restart", "always", "busybox", "sh", "-c", "sleep 1; exit 2");

@@ -25,7 +25,7 @@ final class NetworkResponses {
         Map<String, Object> ipam = new LinkedHashMap<>();
         ipam.put("Driver", "default");
         ipam.put("Options", n.ipamOptions().isEmpty() ? null : n.ipamOptions());
-        ipam.put("Config", n.pools().stream().map(p -> {
+        ipam.put("Config", java.util.stream.Stream.concat(n.pools().stream(), n.dormantPools().stream()).map(p -> {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("Subnet", p.subnet());
             if (!p.ipRange().isEmpty()) {

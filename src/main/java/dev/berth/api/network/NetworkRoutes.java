@@ -3,6 +3,7 @@ package dev.berth.api.network;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.api.ApiRouter;
+import dev.berth.api.ApiVersion;
 import dev.berth.api.RouteTable;
 import dev.berth.api.BlockingIo;
 import dev.berth.api.Json;
@@ -12,6 +13,7 @@ import static dev.berth.api.RequestFields.strings;
 import static dev.berth.api.RequestFields.text;
 import dev.berth.container.NetworkMembers;
 import dev.berth.errors.EngineException;
+import dev.berth.network.Cidr;
 import dev.berth.network.EndpointSettings;
 import dev.berth.network.Network;
 import dev.berth.network.NetworkCreate;
@@ -48,8 +50,9 @@ public final class NetworkRoutes implements ApiRouter.Group {
         }));
         routes.withBody(HttpMethod.POST, "/networks/create", ctx -> {
             var body = ctx.body().buffer();
+            boolean maskSubnets = ApiVersion.of(ctx).before(1, 44);
             respond(ctx, 201, () -> {
-                Network n = networks.create(createRequest(Json.object(body)));
+                Network n = networks.create(createRequest(Json.object(body), maskSubnets));
                 return Map.of("Id", n.id(), "Warning", "");
             });
         });
@@ -92,8 +95,12 @@ public final class NetworkRoutes implements ApiRouter.Group {
         return c.asText();
     }
 
-    /** The create body, its types checked: a wrong one is a 400 naming the field. */
-    static NetworkCreate createRequest(ObjectNode r) {
+    /**
+     * The create body, its types checked: a wrong one is a 400 naming the field.
+     *
+     * @param maskSubnets take a subnet with host bits set as its network, as dockerd did before API 1.44 (later ones refuse it)
+     */
+    static NetworkCreate createRequest(ObjectNode r, boolean maskSubnets) {
         List<Network.Pool> pools = new ArrayList<>();
         JsonNode ipam = r.path("IPAM");
         String ipamDriver = ipam.path("Driver").asText("");
@@ -101,7 +108,11 @@ public final class NetworkRoutes implements ApiRouter.Group {
             throw EngineException.notImplemented("Berth does not implement the IPAM driver " + ipamDriver + " (only default)");
         }
         for (JsonNode c : ipam.path("Config")) {
-            pools.add(new Network.Pool(text(c, "Subnet"), text(c, "Gateway"), text(c, "IPRange"), strings(c, "AuxiliaryAddresses")));
+            String subnet = text(c, "Subnet");
+            if (maskSubnets && !subnet.isEmpty()) {
+                subnet = Cidr.parse(subnet).network().toString();
+            }
+            pools.add(new Network.Pool(subnet, text(c, "Gateway"), text(c, "IPRange"), strings(c, "AuxiliaryAddresses")));
         }
         if (r.path("Ingress").asBoolean(false) || r.path("ConfigOnly").asBoolean(false) || !text(r.path("ConfigFrom"), "Network").isEmpty()) {
             throw EngineException.notImplemented("Berth does not implement swarm networks (Ingress, ConfigOnly, ConfigFrom)");
