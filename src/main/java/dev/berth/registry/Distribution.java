@@ -51,6 +51,11 @@ public final class Distribution implements ImageTransfers {
     }
 
     @Override
+    public RemoteImage inspect(ImageReference ref, Credentials creds) throws IOException {
+        return puller.inspect(ref, creds);
+    }
+
+    @Override
     public String login(String domain, Credentials creds) throws IOException {
         return registry.login(domain, creds);
     }

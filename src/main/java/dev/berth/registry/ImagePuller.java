@@ -103,6 +103,37 @@ final class ImagePuller {
         return new Resolved(ref, creds, m, checkedImage(m, ref));
     }
 
+    /** The manifest's descriptor and its platforms: an index lists them; an image's config names its one. */
+    ImageTransfers.RemoteImage inspect(ImageReference ref, Credentials creds) throws IOException {
+        RegistryClient.Manifest m = registry.manifest(ref, creds);
+        JsonNode json = m.json();
+        List<Platform> platforms = new ArrayList<>();
+        if (isIndex(m.mediaType(), json)) {
+            for (JsonNode d : json.path("manifests")) {
+                JsonNode p = d.path("platform");
+                platforms.add(new Platform(p.path("os").asText(), p.path("architecture").asText(), p.path("variant").asText("")));
+            }
+        } else {
+            byte[] config = configBlob(ref, Digest.parse(checkedImage(m, ref).path("config").path("digest").asText()), creds);
+            JsonNode c = dev.berth.host.EngineJson.MAPPER.readTree(config);
+            platforms.add(new Platform(c.path("os").asText(), c.path("architecture").asText(), c.path("variant").asText("")));
+        }
+        String mediaType = !m.mediaType().isEmpty() ? m.mediaType() : json.path("mediaType").asText("");
+        return new ImageTransfers.RemoteImage(mediaType, m.digest(), m.bytes().length, List.copyOf(platforms));
+    }
+
+    /** An image's config from the registry, checked against its digest. */
+    private byte[] configBlob(ImageReference ref, Digest digest, Credentials creds) throws IOException {
+        byte[] config;
+        try (InputStream in = registry.blob(ref, digest, creds)) {
+            config = in.readNBytes(RegistryClient.MAX_MANIFEST + 1);
+        }
+        if (config.length > RegistryClient.MAX_MANIFEST || !Digest.of(config).equals(digest)) {
+            throw EngineException.invalid("the config blob of " + ref.familiar() + " is not " + digest);
+        }
+        return config;
+    }
+
     private static boolean isIndex(String mediaType, JsonNode json) {
         return mediaType.endsWith("manifest.list.v2+json") || mediaType.endsWith("image.index.v1+json")
                 || (mediaType.isEmpty() && json.has("manifests"));
@@ -122,14 +153,7 @@ final class ImagePuller {
     private void pull(Resolved r, TransferEvent.Listener progress) throws IOException {
         ImageReference ref = r.ref;
         progress.report(new TransferEvent.Status("Pulling from " + ref.familiarRepository(), ref.tag() != null ? ref.tag() : ref.digest().toString()));
-        Digest configDigest = Digest.parse(r.json.path("config").path("digest").asText());
-        byte[] config;
-        try (InputStream in = registry.blob(ref, configDigest, r.creds)) {
-            config = in.readNBytes(RegistryClient.MAX_MANIFEST + 1);
-        }
-        if (config.length > RegistryClient.MAX_MANIFEST || !Digest.of(config).equals(configDigest)) {
-            throw EngineException.invalid("the config blob of " + ref.familiar() + " is not " + configDigest);
-        }
+        byte[] config = configBlob(ref, Digest.parse(r.json.path("config").path("digest").asText()), r.creds);
         List<Digest> diffIds = new ArrayList<>();
         dev.berth.host.EngineJson.MAPPER.readTree(config).path("rootfs").path("diff_ids").forEach(d -> diffIds.add(Digest.parse(d.asText())));
         JsonNode layers = r.json.path("layers");

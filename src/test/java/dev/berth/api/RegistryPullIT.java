@@ -113,6 +113,22 @@ class RegistryPullIT extends ContainerTestBase {
         assertEquals(404, other.status(), other.bodyText());
         assertTrue(other.bodyText().contains("no matching manifest for linux/s390x") && other.bodyText().contains("linux/arm64, linux/amd64"),
                 other.bodyText());
+
+        // GET /distribution/{name}/json: the index's descriptor and its platforms; an image's, its config's one
+        JsonNode listed = Json.MAPPER.readTree(RawHttp.request(daemon.socket(), "GET", "/distribution/" + name + "/json", Map.of(), null).body());
+        assertEquals("application/vnd.oci.image.index.v1+json", listed.at("/Descriptor/mediaType").asText(), listed.toString());
+        assertEquals("sha256:" + BusyboxImage.sha256(index.getBytes(StandardCharsets.UTF_8)), listed.at("/Descriptor/digest").asText());
+        assertEquals(index.length(), listed.at("/Descriptor/size").asLong());
+        assertEquals("[{\"architecture\":\"arm64\",\"os\":\"linux\"},{\"architecture\":\"amd64\",\"os\":\"linux\"}]",
+                listed.path("Platforms").toString());
+        RawHttp.Response one = RawHttp.request(daemon.socket(), "GET", "/v1.41/distribution/" + name + ":amd64/json", Map.of(), null);
+        assertEquals(200, one.status(), one.bodyText());
+        JsonNode image = Json.MAPPER.readTree(one.body());
+        assertEquals(manifestDigest, image.at("/Descriptor/digest").asText());
+        assertEquals(m.body().length, image.at("/Descriptor/size").asLong());
+        assertEquals("[{\"architecture\":\"amd64\",\"os\":\"linux\"}]", image.path("Platforms").toString());
+        assertEquals(404, RawHttp.request(daemon.socket(), "GET", "/distribution/" + registry.host() + "/nothing:1/json", Map.of(), null)
+                .status());
     }
 
     @Test

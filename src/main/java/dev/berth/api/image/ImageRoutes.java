@@ -51,6 +51,7 @@ public final class ImageRoutes implements ApiRouter.Group {
         routes.post("/images/create", this::create);
         routes.withBody(HttpMethod.POST, "/auth", this::login);
         routes.post("/images/{name}/push", this::push);
+        routes.get("/distribution/{name}/json", this::distribution);
         routes.get("/images/{name}/json", ctx -> BlockingIo.respond(ctx, () -> images.get(ctx.pathParam("name")),
                 i -> Json.send(ctx, 200, ImageResponses.inspect(i, storageDriver, images::layerPath, ApiVersion.of(ctx)))));
         routes.get("/images/{name}/history", ctx -> BlockingIo.respond(ctx, () -> {
@@ -165,6 +166,29 @@ public final class ImageRoutes implements ApiRouter.Group {
     private static void send(OutputStream out, Map<String, Object> message) throws IOException {
         out.write(Json.encode(message).appendString("\n").getBytes());
         out.flush();    // one message per chunk, as dockerd sends them
+    }
+
+    /** {@code GET /distribution/{name}/json}: the registry's descriptor of the name and the platforms it serves. */
+    private void distribution(RoutingContext ctx) {
+        ImageReference ref = ImageReference.parse(ctx.pathParam("name"), null).tagged(null);
+        Credentials creds = Credentials.fromHeader(ctx.request().getHeader("X-Registry-Auth"));
+        BlockingIo.respond(ctx, () -> transfers.inspect(ref, creds), remote -> {
+            Map<String, Object> descriptor = new LinkedHashMap<>();
+            descriptor.put("mediaType", remote.mediaType());
+            descriptor.put("digest", remote.digest().toString());
+            descriptor.put("size", remote.size());
+            List<Map<String, Object>> platforms = new ArrayList<>();
+            for (Platform p : remote.platforms()) {
+                Map<String, Object> m = new LinkedHashMap<>();
+                m.put("architecture", p.architecture());
+                m.put("os", p.os());
+                if (!p.variant().isEmpty()) {
+                    m.put("variant", p.variant());
+                }
+                platforms.add(m);
+            }
+            Json.send(ctx, 200, Map.of("Descriptor", descriptor, "Platforms", platforms));
+        });
     }
 
     /** {@code docker login}: the credentials are tried against the registry; nothing is stored by the daemon. */

@@ -123,6 +123,13 @@ class ImageRoutesTest {
         }
 
         @Override
+        public RemoteImage inspect(ImageReference ref, Credentials creds) {
+            calls.add("inspect " + ref);
+            return new RemoteImage("application/vnd.oci.image.index.v1+json", ID, 312,
+                    List.of(new Platform("linux", "arm", "v7"), new Platform("linux", "amd64", "")));
+        }
+
+        @Override
         public String login(String domain, Credentials creds) {
             calls.add("login " + domain + " " + creds.username());
             return "";
@@ -210,5 +217,16 @@ class ImageRoutesTest {
         assertEquals("{\"status\":\"v1: digest: " + ID + " size: 527\"}\n"
                 + "{\"progressDetail\":{},\"aux\":{\"Tag\":\"v1\",\"Digest\":\"" + ID + "\",\"Size\":527}}\n", r.body());
         assertEquals(List.of("push localhost:5000/app tag=v1"), calls);
+    }
+
+    @Test
+    void distributionShowsTheDescriptorAndPlatformsAsDockerd() throws Exception {
+        RouteHarness.Reply r = api.send("GET", "/distribution/localhost:5000/app/json", null);
+        assertEquals(200, r.status(), r.body());
+        assertEquals("{\"mediaType\":\"application/vnd.oci.image.index.v1+json\",\"digest\":\"" + ID + "\",\"size\":312}",
+                r.json().path("Descriptor").toString());
+        assertEquals("[{\"architecture\":\"arm\",\"os\":\"linux\",\"variant\":\"v7\"},{\"architecture\":\"amd64\",\"os\":\"linux\"}]",
+                r.json().path("Platforms").toString());
+        assertEquals(List.of("inspect localhost:5000/app:latest"), calls);
     }
 }
