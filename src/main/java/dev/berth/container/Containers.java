@@ -1,6 +1,5 @@
 package dev.berth.container;
 
-
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;

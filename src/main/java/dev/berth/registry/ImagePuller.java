@@ -85,8 +85,7 @@ final class ImagePuller {
             List<String> offered = new ArrayList<>();
             JsonNode chosen = null;
             for (JsonNode d : json.path("manifests")) {
-                JsonNode p = d.path("platform");
-                Platform entry = new Platform(p.path("os").asText(), p.path("architecture").asText(), p.path("variant").asText(""));
+                Platform entry = platformOf(d.path("platform"));
                 offered.add(entry.toString());
                 if (chosen == null && wanted.matches(entry)) {
                     chosen = d;
@@ -109,17 +108,18 @@ final class ImagePuller {
         JsonNode json = m.json();
         List<Platform> platforms = new ArrayList<>();
         if (isIndex(m.mediaType(), json)) {
-            for (JsonNode d : json.path("manifests")) {
-                JsonNode p = d.path("platform");
-                platforms.add(new Platform(p.path("os").asText(), p.path("architecture").asText(), p.path("variant").asText("")));
-            }
+            json.path("manifests").forEach(d -> platforms.add(platformOf(d.path("platform"))));
         } else {
             byte[] config = configBlob(ref, Digest.parse(checkedImage(m, ref).path("config").path("digest").asText()), creds);
-            JsonNode c = dev.berth.host.EngineJson.MAPPER.readTree(config);
-            platforms.add(new Platform(c.path("os").asText(), c.path("architecture").asText(), c.path("variant").asText("")));
+            platforms.add(platformOf(dev.berth.host.EngineJson.MAPPER.readTree(config)));
         }
         String mediaType = !m.mediaType().isEmpty() ? m.mediaType() : json.path("mediaType").asText("");
         return new ImageTransfers.RemoteImage(mediaType, m.digest(), m.bytes().length, List.copyOf(platforms));
+    }
+
+    /** The platform an index entry's {@code platform} or an image config names (os, architecture, variant). */
+    private static Platform platformOf(JsonNode p) {
+        return new Platform(p.path("os").asText(), p.path("architecture").asText(), p.path("variant").asText(""));
     }
 
     /** An image's config from the registry, checked against its digest. */

@@ -138,6 +138,15 @@ class ClientCompatIT extends ContainerTestBase {
         RawHttp.Response refused = api("POST", "/v1.47/containers/create", bindWithVolumeOptions);
         assertEquals(400, refused.status());
         assertEquals("VolumeOptions must not be specified on mount type \"bind\"", Json.MAPPER.readTree(refused.body()).path("message").asText());
+        for (String[] needsNewer : new String[][] {
+                {"/v1.44", "{\"Type\":\"volume\",\"Source\":\"v\",\"Target\":\"/v\",\"VolumeOptions\":{\"Subpath\":\"a\"}}",
+                        "VolumeOptions.Subpath needs API v1.45 or newer"},
+                {"/v1.47", "{\"Type\":\"image\",\"Source\":\"busybox\",\"Target\":\"/i\"}", "Mount type \"Image\" needs API v1.48 or newer"}}) {
+            RawHttp.Response r = api("POST", needsNewer[0] + "/containers/create",
+                    "{\"Image\":\"busybox\",\"HostConfig\":{\"Mounts\":[" + needsNewer[1] + "]}}");
+            assertEquals(400, r.status(), r.bodyText());
+            assertEquals(needsNewer[2], Json.MAPPER.readTree(r.body()).path("message").asText());
+        }
 
         ok("network", "create", "front");
         ok("network", "create", "back");

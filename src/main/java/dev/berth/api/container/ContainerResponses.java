@@ -1,7 +1,7 @@
 package dev.berth.api.container;
 
-import dev.berth.api.ApiVersion;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.berth.api.ApiVersion;
 import dev.berth.api.Json;
 import dev.berth.container.Container;
 import dev.berth.container.ContainerViews;
@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -109,7 +110,7 @@ public final class ContainerResponses {
     }
 
     private static List<String> aliasesWithNames(List<String> aliases, Container c) {
-        java.util.LinkedHashSet<String> all = new java.util.LinkedHashSet<>(aliases);
+        LinkedHashSet<String> all = new LinkedHashSet<>(aliases);
         all.add(c.id().substring(0, 12));
         if (!c.config().hostname().isEmpty()) {
             all.add(c.config().hostname());

@@ -3,6 +3,7 @@ package dev.berth.api.image;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.berth.image.Digest;
 import dev.berth.image.Image;
 import dev.berth.image.ImageReference;
@@ -54,9 +55,9 @@ public final class ImageResponses {
      * Go's zero {@code container.Config}, which dockerd before API 1.45 shows as {@code ContainerConfig}
      * of an image that has none (compose 1.29 reads its {@code Volumes} on every recreate).
      */
-    private static final com.fasterxml.jackson.databind.node.ObjectNode ZERO_CONFIG = zeroConfig();
+    private static final ObjectNode ZERO_CONFIG = zeroConfig();
 
-    private static com.fasterxml.jackson.databind.node.ObjectNode zeroConfig() {
+    private static ObjectNode zeroConfig() {
         var node = dev.berth.api.Json.MAPPER.createObjectNode();
         for (String s : List.of("Hostname", "Domainname", "User")) {
             node.put(s, "");

@@ -53,7 +53,7 @@ final class ProgressMessages {
     }
 
     /** The bar the docker CLI prints as it is: {@code [=====>      ]  1.2MB/3.4MB}. */
-    static String bar(long current, long total) {
+    private static String bar(long current, long total) {
         if (total <= 0) {
             return size(current);
         }

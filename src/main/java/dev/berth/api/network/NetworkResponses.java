@@ -6,6 +6,7 @@ import dev.berth.network.Network;
 
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.stream.Stream;
 
 /** Docker's shape of a network (inspect and list entries). */
 final class NetworkResponses {
@@ -25,7 +26,7 @@ final class NetworkResponses {
         Map<String, Object> ipam = new LinkedHashMap<>();
         ipam.put("Driver", "default");
         ipam.put("Options", n.ipamOptions().isEmpty() ? null : n.ipamOptions());
-        ipam.put("Config", java.util.stream.Stream.concat(n.pools().stream(), n.dormantPools().stream()).map(p -> {
+        ipam.put("Config", Stream.concat(n.pools().stream(), n.dormantPools().stream()).map(p -> {
             Map<String, Object> c = new LinkedHashMap<>();
             c.put("Subnet", p.subnet());
             if (!p.ipRange().isEmpty()) {
